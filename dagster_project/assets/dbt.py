@@ -1,0 +1,46 @@
+"""The dbt graph as Dagster assets (dagster-dbt). The manifest is built once by `make prepare`
+(`dbt parse`), never at import time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from dagster import AssetExecutionContext
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from ..settings import DBT_PROJECT_DIR
+from .raw import WAREHOUSE_POOL
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+# dbt folder under models/ -> Dagster asset group (the same domain groups as the raw assets).
+_GROUPS = {
+    "assistance": "social_assistance",
+    "eldercare": "eldercare",
+    "volunteers": "volunteers",
+    "lottery": "lottery",
+    "plan": "plan_targets",
+}
+
+
+class MinzhengTranslator(DagsterDbtTranslator):
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        for part in fqn[1:-1]:
+            if part in _GROUPS:
+                return _GROUPS[part]
+        for key, group in _GROUPS.items():  # staging models are named after their source table
+            if key in dbt_resource_props.get("name", ""):
+                return group
+        return "warehouse_core"
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=MinzhengTranslator(),
+    pool=WAREHOUSE_POOL,
+)
+def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    yield from dbt.cli(["build"], context=context).stream()

@@ -1,0 +1,19 @@
+"""The one Definitions object of the code location. No logic here: see assets/, jobs.py, resources.py."""
+
+from dagster import Definitions
+from dagster_dbt import DbtCliResource
+
+from .assets.dbt import dbt_models, dbt_project
+from .assets.raw import raw_assets
+from .assets.serving import serving_database
+from .jobs import raw_monthly_job, warehouse_job
+from .resources import dbt_executable, default_resources
+
+defs = Definitions(
+    assets=[*raw_assets, dbt_models, serving_database],
+    jobs=[raw_monthly_job, warehouse_job],
+    resources={
+        **default_resources(),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+    },
+)

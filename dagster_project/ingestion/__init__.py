@@ -1,0 +1,1 @@
+"""Ingestion of Jinmin exports: read, detect header, map, clean, pseudonymise, validate, load."""

@@ -1,0 +1,196 @@
+"""Load one source × month from the landing folder into DuckDB (the unit a Dagster partition runs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from .errors import PartitionLoadError, UnreadableFileError
+from .landing import ExportFile, discover, effective_files
+from .pseudonymise import Pseudonymiser
+from .readers import read_export
+from .spec import SourceSpec
+from .transform import FileContext, transform
+from .warehouse import FileLoad, ensure_schema, loaded_sha, record_audit, replace_county_month
+
+
+@dataclass(frozen=True)
+class RegionLookup:
+    """What ingestion needs to know about divisions (backed by dbt/seeds/ref_region.csv)."""
+
+    resolve_county: Callable[[str], str | None]
+    township_prefixes: Callable[[str], frozenset[str]]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    source_file: str
+    county_code: str | None
+    status: str  # loaded / unchanged / superseded / failed
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    message: str | None = None
+
+
+@dataclass
+class PartitionReport:
+    source: str
+    period: dt.date
+    load_id: str
+    files: list[FileResult] = field(default_factory=list)
+    failures: list[UnreadableFileError] = field(default_factory=list)
+
+    def total(self, attr: str) -> int:
+        return sum(getattr(f, attr) for f in self.files)
+
+    @property
+    def counties(self) -> list[str]:
+        return sorted(
+            {f.county_code for f in self.files if f.county_code and f.status in ("loaded", "unchanged")}
+        )
+
+
+def new_load_id(source: str, period: dt.date) -> str:
+    return f"{source}-{period:%Y%m}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _load_file(
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    f: ExportFile,
+    county: str,
+    period: dt.date,
+    region: RegionLookup,
+    hasher: Pseudonymiser,
+    load_id: str,
+    force: bool,
+) -> FileResult:
+    started = _now()
+    sha = f.sha256
+    if not force and loaded_sha(con, spec.source, county, period) == sha:
+        return FileResult(f.relative, county, "unchanged", message="与已导入文件内容相同，未重复导入")
+    sheet = read_export(f.path, spec)
+    ctx = FileContext(county, period, region.township_prefixes(county))
+    result = transform(sheet.frame, spec, ctx, hasher)
+    load = FileLoad(
+        spec=spec,
+        county_code=county,
+        period=period,
+        source_file=f.relative,
+        sha256=sha,
+        load_id=load_id,
+        loaded_at=started,
+        rows=result.loaded,
+        quarantine=result.quarantine,
+        rows_read=sheet.frame.height,
+        started_at=started,
+    )
+    replace_county_month(con, load)
+    n_quarantined = result.quarantine["_source_row"].n_unique()
+    assert result.loaded.height + n_quarantined == sheet.frame.height, "rows read != loaded + quarantined"
+    return FileResult(f.relative, county, "loaded", sheet.frame.height, result.loaded.height, n_quarantined)
+
+
+def load_partition(
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    period: dt.date,
+    landing_dir: Path,
+    region: RegionLookup,
+    hasher: Pseudonymiser,
+    *,
+    counties: set[str] | None = None,
+    force: bool = False,
+    raise_on_failure: bool = True,
+) -> PartitionReport:
+    """Load every county file of `spec.source` for `period`. Unreadable files fail the partition at the
+    end (PartitionLoadError naming each file), after all readable files have been loaded."""
+    ensure_schema(con)
+    report = PartitionReport(spec.source, period, new_load_id(spec.source, period))
+    files = discover(landing_dir, spec.source, period, region.resolve_county)
+    chosen, superseded = effective_files(files)
+    for f in files:
+        if f.county_code is None:
+            err = UnreadableFileError(
+                f.relative,
+                "文件名中无法识别县（市、区）",
+                "<6位区划代码>_<县区名称>.xlsx，例如 610602_宝塔区.xlsx",
+            )
+            _fail(con, report, f, None, err)
+    for f in superseded:
+        if counties is None or f.county_code in counties:
+            record_audit(
+                con,
+                report.load_id,
+                spec.source,
+                f.relative,
+                f.sha256,
+                f.county_code,
+                period,
+                0,
+                0,
+                0,
+                "superseded",
+                "已被更正文件替代",
+                _now(),
+            )
+            report.files.append(
+                FileResult(f.relative, f.county_code, "superseded", message="已被更正文件替代")
+            )
+    for county, f in sorted(chosen.items()):
+        if counties is not None and county not in counties:
+            continue
+        if not region.township_prefixes(county):
+            _fail(
+                con,
+                report,
+                f,
+                county,
+                UnreadableFileError(f.relative, f"区划代码 {county} 不是本地区的县（市、区）"),
+            )
+            continue
+        try:
+            report.files.append(
+                _load_file(con, spec, f, county, period, region, hasher, report.load_id, force)
+            )
+        except UnreadableFileError as err:
+            _fail(con, report, f, county, err)
+    if report.failures and raise_on_failure:
+        raise PartitionLoadError(report.failures, sum(r.status == "loaded" for r in report.files))
+    return report
+
+
+def _fail(
+    con: duckdb.DuckDBPyConnection,
+    report: PartitionReport,
+    f: ExportFile,
+    county: str | None,
+    err: UnreadableFileError,
+) -> None:
+    record_audit(
+        con,
+        report.load_id,
+        report.source,
+        f.relative,
+        f.sha256,
+        county,
+        report.period,
+        0,
+        0,
+        0,
+        "failed",
+        str(err),
+        _now(),
+    )
+    report.failures.append(err)
+    report.files.append(FileResult(f.relative, county, "failed", message=str(err)))

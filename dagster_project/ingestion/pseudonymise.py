@@ -1,0 +1,71 @@
+"""Keyed hashing (HMAC-SHA256) of personal identifiers at ingestion. The key never lives in the repo."""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+import polars as pl
+
+from ..settings import REPO_ROOT
+
+KEY_ENV = "MINZHENG_HMAC_KEY"
+
+
+class PseudonymisationKeyError(RuntimeError):
+    pass
+
+
+def ensure_key_file(path: Path) -> Path:
+    """Create a random key file (mode 0600) if none exists. Used by the demo, never inside the repo."""
+    _refuse_repo_path(path)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32) + "\n")
+    return path
+
+
+def _refuse_repo_path(path: Path) -> None:
+    if path.resolve().is_relative_to(REPO_ROOT):
+        raise PseudonymisationKeyError(
+            f"HMAC key file {path} is inside the repository {REPO_ROOT}; keep it outside."
+        )
+
+
+def load_key(key_file: Path) -> bytes:
+    value = os.environ.get(KEY_ENV)
+    if value:
+        return value.strip().encode("utf-8")
+    _refuse_repo_path(key_file)
+    if not key_file.exists():
+        raise PseudonymisationKeyError(
+            f"Pseudonymisation key not found: set {KEY_ENV} or create {key_file} "
+            "(`make key` creates a random one)."
+        )
+    return key_file.read_text().strip().encode("utf-8")
+
+
+class Pseudonymiser:
+    """Maps clear identifiers to stable keyed hashes (64 hex chars)."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < 16:
+            raise PseudonymisationKeyError("Pseudonymisation key is too short (need at least 16 characters).")
+        self._key = key
+
+    def digest(self, value: str) -> str:
+        return hmac.digest(self._key, value.encode("utf-8"), "sha256").hex()
+
+    def hash_series(self, series: pl.Series) -> pl.Series:
+        """Hash each distinct non-null value once; nulls stay null."""
+        uniques = series.drop_nulls().unique()
+        mapping = pl.DataFrame(
+            {"_v": uniques, "_h": [self.digest(v) for v in uniques.to_list()]},
+            schema={"_v": pl.String, "_h": pl.String},
+        )
+        joined = series.to_frame("_v").join(mapping, on="_v", how="left", maintain_order="left")
+        return joined["_h"].alias(series.name)

@@ -1,0 +1,79 @@
+"""Dagster resources: paths and connections, configured by environment (see settings.py)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+from dagster import ConfigurableResource
+
+from .ingestion.pseudonymise import Pseudonymiser, load_key
+from .settings import Settings
+
+
+class WarehouseResource(ConfigurableResource):
+    """The single read-write DuckDB file. Only one process writes at a time (pool `warehouse`)."""
+
+    path: str
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(self.path, read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+class LandingResource(ConfigurableResource):
+    """The folder statistics staff drop Jinmin exports into."""
+
+    path: str
+
+    @property
+    def dir(self) -> Path:
+        return Path(self.path)
+
+
+class ServingResource(ConfigurableResource):
+    """The read-only DuckDB file published for Superset."""
+
+    path: str
+
+    @property
+    def file(self) -> Path:
+        return Path(self.path)
+
+
+class PseudonymiserResource(ConfigurableResource):
+    """HMAC key for personal identifiers; from MINZHENG_HMAC_KEY or a key file outside the repo."""
+
+    key_file: str
+
+    def hasher(self) -> Pseudonymiser:
+        return Pseudonymiser(load_key(Path(self.key_file)))
+
+
+def default_resources(settings: Settings | None = None) -> dict[str, ConfigurableResource]:
+    s = settings or Settings.from_env()
+    # dbt's profile reads the warehouse path from the environment; keep dbt and Dagster on one file.
+    os.environ.setdefault("MINZHENG_WAREHOUSE_PATH", str(s.warehouse_path))
+    return {
+        "warehouse": WarehouseResource(path=str(s.warehouse_path)),
+        "landing": LandingResource(path=str(s.landing_dir)),
+        "serving": ServingResource(path=str(s.serving_path)),
+        "pseudonymiser": PseudonymiserResource(key_file=str(s.hmac_key_file)),
+    }
+
+
+def dbt_executable() -> str:
+    """The dbt next to this interpreter (dagster dev does not put the venv on PATH)."""
+    import shutil
+    import sys
+
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else (shutil.which("dbt") or "dbt")
