@@ -1,0 +1,45 @@
+# The two commands (see README): `make demo` and `make test`. Everything else is a building block.
+SHELL := /bin/bash
+START ?= 2024-01
+END ?= 2025-12
+SCALE ?= 1.0
+
+.PHONY: demo test install prepare key simulate pipeline ui ui-stop superset superset-stop stop lint docs bench
+
+demo:            ## install, simulate 延安市 exports, run the pipeline, start Dagster UI and Superset
+	scripts/demo.sh
+
+test:            ## install everything and run all tests
+	scripts/test.sh
+
+install:         ## the pipeline's pinned virtual environment (.venv) and the dbt manifest
+	scripts/bootstrap.sh
+
+key:             ## create the pseudonymisation key outside the repo (if missing)
+	source scripts/env.sh && uv run python -m dagster_project.ingestion.keys
+
+simulate:        ## write simulated Jinmin exports into the landing folder
+	source scripts/env.sh && uv run minzheng-simulate --start $(START) --end $(END) --scale $(SCALE) --out "$$MINZHENG_LANDING_DIR"
+
+pipeline:        ## load the landing folder and build the warehouse through the Dagster instance
+	source scripts/env.sh && uv run python -m dagster_project.orchestrate --start $(START) --end $(END)
+
+ui:              ## start the Dagster webserver and daemon (schedules and sensors run)
+	scripts/dagster_ui.sh start
+
+ui-stop:
+	scripts/dagster_ui.sh stop
+
+superset:        ## create Superset's own venv, start it and import the dashboards
+	superset/scripts/setup_venv.sh && superset/scripts/start.sh
+
+superset-stop:
+	superset/scripts/stop.sh
+
+stop: ui-stop superset-stop
+
+lint:
+	uv run ruff check . && uv run ruff format --check .
+
+docs:            ## dbt data dictionary (open dbt/target/index.html)
+	source scripts/env.sh && uv run dbt docs generate --project-dir dbt --profiles-dir dbt

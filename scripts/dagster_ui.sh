@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Start/stop the Dagster webserver and daemon against the persistent $DAGSTER_HOME, by PID file.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$REPO_ROOT"
+RUN_DIR="$MINZHENG_DATA_DIR/run"; mkdir -p "$RUN_DIR" "$MINZHENG_DATA_DIR/logs"
+PORT="${DAGSTER_PORT:-3000}"
+VENV_BIN="$REPO_ROOT/.venv/bin"
+export PATH="$VENV_BIN:$PATH"
+
+stop_one() {
+  local pidfile="$RUN_DIR/$1.pid"
+  if [ -f "$pidfile" ]; then
+    local pid; pid=$(cat "$pidfile")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$pidfile"
+  fi
+}
+
+case "${1:-start}" in
+  start)
+    stop_one dagster-webserver; stop_one dagster-daemon
+    setsid "$VENV_BIN/dagster-webserver" -h 127.0.0.1 -p "$PORT" -m dagster_project.definitions \
+      >"$MINZHENG_DATA_DIR/logs/dagster-webserver.log" 2>&1 < /dev/null &
+    echo $! > "$RUN_DIR/dagster-webserver.pid"
+    setsid "$VENV_BIN/dagster-daemon" run -m dagster_project.definitions \
+      >"$MINZHENG_DATA_DIR/logs/dagster-daemon.log" 2>&1 < /dev/null &
+    echo $! > "$RUN_DIR/dagster-daemon.pid"
+    for _ in $(seq 1 120); do
+      curl -fsS "http://127.0.0.1:$PORT/server_info" >/dev/null 2>&1 && break; sleep 1
+    done
+    curl -fsS "http://127.0.0.1:$PORT/server_info" >/dev/null || { echo "Dagster UI did not start; see $MINZHENG_DATA_DIR/logs/dagster-webserver.log"; exit 1; }
+    echo "Dagster UI: http://127.0.0.1:$PORT  (DAGSTER_HOME=$DAGSTER_HOME)"
+    ;;
+  stop)
+    stop_one dagster-webserver; stop_one dagster-daemon; echo "Dagster stopped"
+    ;;
+  *) echo "usage: $0 start|stop"; exit 2 ;;
+esac

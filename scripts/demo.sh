@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The first README command: install, simulate 延安市 exports, load them through Dagster into DuckDB,
+# build the marts, check them, publish, and bring up the Dagster UI and Superset with the dashboards.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$REPO_ROOT"
+START="${START:-2024-01}"; END="${END:-2025-12}"; SCALE="${SCALE:-1.0}"
+
+echo "==> 1/6 installing the pipeline environment (uv.lock)"
+scripts/bootstrap.sh
+uv run python -m dagster_project.ingestion.keys
+
+if [ -z "$(find "$MINZHENG_LANDING_DIR" -type f \( -name '*.csv' -o -name '*.xls*' \) -print -quit 2>/dev/null)" ]; then
+  echo "==> 2/6 simulating Jinmin exports for 延安市, $START..$END, scale $SCALE -> $MINZHENG_LANDING_DIR"
+  uv run minzheng-simulate --start "$START" --end "$END" --scale "$SCALE" --out "$MINZHENG_LANDING_DIR"
+else
+  echo "==> 2/6 landing folder already has exports: $MINZHENG_LANDING_DIR (delete it to re-simulate)"
+fi
+
+echo "==> 3/6 loading exports and building the warehouse through Dagster ($DAGSTER_HOME)"
+uv run python -m dagster_project.orchestrate --start "$START" --end "$END"
+
+echo "==> 4/6 Superset (own virtual environment) with the dashboards"
+superset/scripts/setup_venv.sh
+superset/scripts/start.sh
+
+echo "==> 5/6 Dagster UI (webserver + daemon: schedules and sensors run)"
+scripts/dagster_ui.sh start
+
+echo "==> 6/6 summary"
+uv run python -m dagster_project.summary
