@@ -39,7 +39,7 @@ def wrong_check(first17: str) -> str:
 
 
 def clean_row(seq: int, name: str = "张三", id17: str | None = None, amount: str = "800") -> list[str]:
-    pid = person_id(id17 or f"610602198001{seq % 28 + 1:02d}{seq:03d}")
+    pid = person_id(id17 or f"610602{1940 + seq // 1000 % 60}01{seq % 28 + 1:02d}{seq % 1000:03d}")
     return [str(seq), name, pid, "男", pid, "1", "城市低保", amount, f"{TOWNSHIP}001", "2024-06", ""]
 
 
