@@ -1,4 +1,4 @@
-"""The one Definitions object of the code location. No logic here: see assets/, jobs.py, resources.py."""
+"""The one Definitions object of the code location. No logic here: see assets/, automation/, jobs.py."""
 
 from dagster import Definitions
 from dagster_dbt import DbtCliResource
@@ -6,12 +6,17 @@ from dagster_dbt import DbtCliResource
 from .assets.dbt import dbt_models, dbt_project
 from .assets.raw import raw_assets
 from .assets.serving import serving_database
+from .automation.landing_sensor import landing_sensor
+from .automation.notify import run_failure_notifier
+from .automation.schedules import lottery_daily_schedule, monthly_exports_schedule
 from .jobs import raw_monthly_job, warehouse_job
 from .resources import dbt_executable, default_resources
 
 defs = Definitions(
     assets=[*raw_assets, dbt_models, serving_database],
     jobs=[raw_monthly_job, warehouse_job],
+    schedules=[monthly_exports_schedule, lottery_daily_schedule],
+    sensors=[landing_sensor, run_failure_notifier],
     resources={
         **default_resources(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),

@@ -1,22 +1,19 @@
-"""Jobs the statistics staff launch from the UI (and the demo runner uses)."""
+"""Jobs the statistics staff launch from the UI (and the schedules, sensor and demo runner use)."""
 
 from __future__ import annotations
 
 from dagster import AssetSelection, define_asset_job
-
-from .partitions import monthly
 
 RAW = AssetSelection.key_prefixes(["raw"])
 
 raw_monthly_job = define_asset_job(
     name="load_jinmin_exports",
     selection=RAW,
-    partitions_def=monthly,
-    description="导入当月全部金民工程导出文件（五类来源表）",
+    description="导入金民工程导出文件（按月 × 县区分区；可选择一个县区、一个月或一段时间）",
 )
 
 warehouse_job = define_asset_job(
     name="build_warehouse",
     selection=AssetSelection.all() - RAW,
-    description="重建数据仓库（dbt 模型与检查）",
+    description="重建数据仓库（dbt 模型、检查与发布）",
 )

@@ -22,14 +22,18 @@ def main() -> None:
                           count(*) FILTER (WHERE status = 'failed')
                    FROM raw.load_audit GROUP BY source ORDER BY source"""
             ).fetchall()
-        print(f"{'source':<20}{'months':>8}{'counties':>10}{'read':>12}{'loaded':>12}{'quarantined':>13}{'failed files':>14}")
+        print(
+            f"{'source':<20}{'months':>8}{'counties':>10}{'read':>12}{'loaded':>12}{'quarantined':>13}{'failed files':>14}"
+        )
         for r in rows:
             print(f"{r[0]:<20}{r[1]:>8}{r[2]:>10}{r[3]:>12}{r[4]:>12}{r[5]:>13}{r[6]:>14}")
     port = os.environ.get("DAGSTER_PORT", "3000")
     sport = os.environ.get("SUPERSET_PORT", "8088")
     print(f"Dagster UI: http://127.0.0.1:{port}")
-    print(f"Superset:   http://127.0.0.1:{sport}  (login: {os.environ.get('SUPERSET_ADMIN_USER', 'admin')} / "
-          f"{os.environ.get('SUPERSET_ADMIN_PASSWORD', 'see superset/README.md')})")
+    print(
+        f"Superset:   http://127.0.0.1:{sport}  (login: {os.environ.get('SUPERSET_ADMIN_USER', 'admin')} / "
+        f"{os.environ.get('SUPERSET_ADMIN_PASSWORD', 'see superset/README.md')})"
+    )
 
 
 if __name__ == "__main__":

@@ -1,12 +1,10 @@
 """The dbt graph as Dagster assets (dagster-dbt). The manifest is built once by `make prepare`
 (`dbt parse`), never at import time."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, AutomationCondition
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from ..settings import DBT_PROJECT_DIR
@@ -25,6 +23,10 @@ _GROUPS = {
 
 
 class MinzhengTranslator(DagsterDbtTranslator):
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:
+        # Models refresh when their raw inputs change (the daemon evaluates this), not on a clock.
+        return AutomationCondition.eager()
+
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
         for part in fqn[1:-1]:

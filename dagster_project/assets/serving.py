@@ -1,8 +1,6 @@
 """The serving copy of the marts that Superset reads."""
 
-from __future__ import annotations
-
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AutomationCondition, MaterializeResult, MetadataValue, asset
 
 from ..resources import ServingResource, WarehouseResource
 from ..serving.publish import publish
@@ -16,6 +14,7 @@ from .raw import WAREHOUSE_POOL
     deps=[dbt_models],
     pool=WAREHOUSE_POOL,
     kinds={"duckdb"},
+    automation_condition=AutomationCondition.eager(),
     description="发布给 Superset 的只读数据库文件（仅含 marts，原子替换，看板始终读取最近一次合格的数据）。",
 )
 def serving_database(

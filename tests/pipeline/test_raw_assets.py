@@ -1,0 +1,82 @@
+"""The raw assets materialize in a real Dagster instance, one partition per county-month file."""
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import AssetKey, DagsterInstance, materialize
+
+from dagster_project.assets.raw import raw_assets
+from dagster_project.automation.requests import month_range_tags
+from dagster_project.ingestion.region import region_lookup
+from dagster_project.resources import (
+    LandingResource,
+    PseudonymiserResource,
+    ServingResource,
+    WarehouseResource,
+)
+from tests.ingestion.exports import clean_row, write_xlsx
+
+JUNE = dt.date(2024, 6, 1)
+ASSISTANCE = next(a for a in raw_assets if a.key == AssetKey(["raw", "assistance_roster"]))
+
+
+def _row(seq: int, county: str) -> list[str]:
+    row = clean_row(seq)
+    row[8] = sorted(region_lookup().township_prefixes(county))[0] + "001"
+    return row
+
+
+@pytest.fixture
+def resources(tmp_path: Path, monkeypatch) -> dict:
+    monkeypatch.setenv("MINZHENG_HMAC_KEY", "pipeline-test-key-0123456789")
+    return {
+        "warehouse": WarehouseResource(path=str(tmp_path / "w.duckdb")),
+        "landing": LandingResource(path=str(tmp_path / "landing")),
+        "serving": ServingResource(path=str(tmp_path / "serving.duckdb")),
+        "pseudonymiser": PseudonymiserResource(key_file=str(tmp_path / "unused.key")),
+    }
+
+
+def _materialized_partitions(instance: DagsterInstance) -> set[str]:
+    return set(instance.get_materialized_partitions(ASSISTANCE.key))
+
+
+def test_month_run_materializes_each_county_partition(tmp_path: Path, resources: dict) -> None:
+    landing = tmp_path / "landing" / "assistance" / "2024-06"
+    write_xlsx(landing / "610602_宝塔区.xlsx", [_row(i, "610602") for i in range(1, 4)])
+    write_xlsx(landing / "610631_黄龙县.xlsx", [_row(i, "610631") for i in range(1, 3)])
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize(
+            [ASSISTANCE], instance=instance, resources=resources, tags=month_range_tags(JUNE, JUNE)
+        )
+        assert result.success
+        assert _materialized_partitions(instance) == {"610602|2024-06-01", "610631|2024-06-01"}
+    with duckdb.connect(resources["warehouse"].path, read_only=True) as con:
+        assert con.execute(
+            "SELECT county_code, count(*) FROM raw.assistance_roster GROUP BY 1 ORDER BY 1"
+        ).fetchall() == [("610602", 3), ("610631", 2)]
+
+
+def test_single_county_rerun_and_failed_file(tmp_path: Path, resources: dict) -> None:
+    landing = tmp_path / "landing" / "assistance" / "2024-06"
+    write_xlsx(landing / "610602_宝塔区.xlsx", [_row(1, "610602")])
+    (landing / "610603_安塞区.xlsx").write_bytes(b"this is not a workbook")
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize(
+            [ASSISTANCE],
+            instance=instance,
+            resources=resources,
+            tags=month_range_tags(JUNE, JUNE),
+            raise_on_error=False,
+        )
+        assert not result.success
+        failure = result.get_step_failure_events()[0].step_failure_data.error.message
+        assert "610603_安塞区.xlsx" in failure and "不是Excel文件" in failure
+        assert _materialized_partitions(instance) == {"610602|2024-06-01"}  # the good file still counts
+        # 'rerun 宝塔区 for June' is one partition key
+        rerun = materialize(
+            [ASSISTANCE], instance=instance, resources=resources, partition_key="610602|2024-06-01"
+        )
+        assert rerun.success
