@@ -80,3 +80,30 @@ def test_single_county_rerun_and_failed_file(tmp_path: Path, resources: dict) ->
             [ASSISTANCE], instance=instance, resources=resources, partition_key="610602|2024-06-01"
         )
         assert rerun.success
+
+
+def test_failed_run_reaches_the_failure_notifier(tmp_path: Path, resources: dict, monkeypatch) -> None:
+    import json
+
+    from dagster import DagsterEventType, build_run_status_sensor_context
+
+    from dagster_project.automation.notify import run_failure_notifier
+
+    monkeypatch.setenv("MINZHENG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("MINZHENG_ALERT_WEBHOOK", raising=False)
+    landing = tmp_path / "landing" / "assistance" / "2024-06"
+    landing.mkdir(parents=True)
+    (landing / "610603_安塞区.csv").write_bytes("只有标题，没有表头\n".encode("gbk"))
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize([ASSISTANCE], instance=instance, resources=resources,
+                             partition_key="610603|2024-06-01", raise_on_error=False)
+        assert not result.success
+        failure_event = next(e for e in result.all_events if e.event_type == DagsterEventType.RUN_FAILURE)
+        ctx = build_run_status_sensor_context(
+            sensor_name="run_failure_notifier", dagster_event=failure_event, dagster_instance=instance,
+            dagster_run=result.dagster_run,
+        ).for_run_failure()
+        run_failure_notifier(ctx)
+    logged = [json.loads(x) for x in (tmp_path / "data" / "logs" / "run_failures.jsonl").read_text().splitlines()]
+    assert logged[0]["run_id"] == result.run_id
+    assert logged[0]["partition"] == "610603|2024-06-01"
