@@ -14,8 +14,8 @@ import sys
 
 from dagster import DagsterInstance
 
-from .definitions import defs
 from .automation.requests import month_range_tags
+from .definitions import defs
 from .jobs import raw_monthly_job, warehouse_job
 
 
