@@ -1,0 +1,99 @@
+{#
+  Small portable helpers. Everything that differs between DuckDB and Spark goes through
+  adapter.dispatch with a default__ implementation (dbt's cross-database macros underneath) and a
+  spark__ one where Spark needs other SQL. Models never call DuckDB-only functions directly.
+#}
+
+{# First day of the month of a date or timestamp, as a DATE. #}
+{% macro month_start(expr) -%}
+    {{ return(adapter.dispatch('month_start', 'minzheng')(expr)) }}
+{%- endmacro %}
+
+{% macro default__month_start(expr) -%}
+    cast({{ dbt.date_trunc('month', expr) }} as date)
+{%- endmacro %}
+
+{% macro spark__month_start(expr) -%}
+    trunc({{ expr }}, 'MM')
+{%- endmacro %}
+
+{# A date shifted by a whole number of months (or days / years), as a DATE. #}
+{% macro add_to_date(datepart, interval, expr) -%}
+    {{ return(adapter.dispatch('add_to_date', 'minzheng')(datepart, interval, expr)) }}
+{%- endmacro %}
+
+{% macro default__add_to_date(datepart, interval, expr) -%}
+    cast({{ dbt.dateadd(datepart, interval, expr) }} as date)
+{%- endmacro %}
+
+{% macro spark__add_to_date(datepart, interval, expr) -%}
+    {%- if datepart == 'month' -%} add_months({{ expr }}, {{ interval }})
+    {%- elif datepart == 'year' -%} add_months({{ expr }}, 12 * ({{ interval }}))
+    {%- else -%} date_add({{ expr }}, {{ interval }})
+    {%- endif -%}
+{%- endmacro %}
+
+{# A DATE literal from 'YYYY-MM-DD'. #}
+{% macro date_literal(iso) -%}
+    cast('{{ iso }}' as date)
+{%- endmacro %}
+
+{# Extract a date part as an integer (year, quarter, month, day, dayofweek ISO 1=Monday..7=Sunday). #}
+{% macro date_part_int(part, expr) -%}
+    {{ return(adapter.dispatch('date_part_int', 'minzheng')(part, expr)) }}
+{%- endmacro %}
+
+{% macro default__date_part_int(part, expr) -%}
+    {%- if part == 'isodow' -%} cast(extract(isodow from {{ expr }}) as integer)
+    {%- else -%} cast(extract({{ part }} from {{ expr }}) as integer)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__date_part_int(part, expr) -%}
+    {%- if part == 'isodow' -%} cast(((dayofweek({{ expr }}) + 5) % 7) + 1 as integer)
+    {%- else -%} cast(extract({{ part }} from {{ expr }}) as integer)
+    {%- endif -%}
+{%- endmacro %}
+
+{# Left-pad an integer with zeros to a fixed width, as a string ('7' -> '07'). #}
+{% macro zero_pad(expr, width) -%}
+    {{ return(adapter.dispatch('zero_pad', 'minzheng')(expr, width)) }}
+{%- endmacro %}
+
+{% macro default__zero_pad(expr, width) -%}
+    lpad(cast({{ expr }} as {{ dbt.type_string() }}), {{ width }}, '0')
+{%- endmacro %}
+
+{# Surrogate key: md5 over the '|'-joined, null-safe string forms of the given expressions. #}
+{% macro surrogate_key(exprs) -%}
+    {%- set parts = [] -%}
+    {%- for e in exprs -%}
+        {%- do parts.append("coalesce(cast(" ~ e ~ " as " ~ dbt.type_string() ~ "), '~null~')") -%}
+        {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
+    {%- endfor -%}
+    {{ dbt.hash(dbt.concat(parts)) }}
+{%- endmacro %}
+
+{# Integer division rounded down (DuckDB's `/` is floating-point division). #}
+{% macro int_div(a, b) -%}
+    cast(floor(cast({{ a }} as {{ type_double() }}) / ({{ b }})) as integer)
+{%- endmacro %}
+
+{# Number of calendar years spanned by the calendar_start / calendar_end vars (parse-time constant). #}
+{% macro calendar_years() -%}
+    {{ return((var('calendar_end')[:4] | int) - (var('calendar_start')[:4] | int) + 1) }}
+{%- endmacro %}
+
+{# The fixed key of a dimension's "unknown / not applicable" member. #}
+{% macro unknown_key() -%}
+    {{ dbt.hash("'-1'") }}
+{%- endmacro %}
+
+{# 64-bit floating point for ratios (dbt.type_float() is 32-bit FLOAT on DuckDB and Spark). #}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'minzheng')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
+    double
+{%- endmacro %}

@@ -1,0 +1,74 @@
+{#
+  Monthly partitioned incremental facts (fct_assistance_payment, fct_lottery_sales, fct_volunteer_service).
+
+  Every fact row carries month_start, county_code and the raw _load_id of the file it came from (one load
+  per county-month: ingestion replaces a county-month atomically). A build rebuilds whole months:
+
+  * vars min_period / max_period set (the Dagster partition window): every month in the window is
+    rebuilt from raw; months outside it are neither read nor touched;
+  * no vars: only months whose set of (county_code, _load_id) differs between raw and the fact, i.e.
+    a county-month was loaded, corrected (_更正N) or emptied since the last build.
+
+  DuckDB: delete+insert on unique_key month_start (delete the batch's months, insert the batch).
+  Spark:  insert_overwrite partitioned by month_start (dynamic partition overwrite), same effect.
+#}
+
+{% macro monthly_incremental_strategy() -%}
+    {{ return('insert_overwrite' if target.type == 'spark' else 'delete+insert') }}
+{%- endmacro %}
+
+{% macro monthly_partition_by() -%}
+    {{ return('month_start' if target.type == 'spark' else none) }}
+{%- endmacro %}
+
+{# A period var as 'YYYY-MM-01' (accepts 2024-06, 2024-06-01, or a YAML date), or none. #}
+{% macro period_var(name) -%}
+    {%- set value = var(name, none) -%}
+    {%- if value is none or (value | string | trim) in ('', 'None', 'null') -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set text = value | string | trim -%}
+    {%- if text | length == 7 -%}{%- set text = text ~ '-01' -%}{%- endif -%}
+    {%- if text | length != 10 or text[4] != '-' or text[7] != '-' -%}
+        {{ exceptions.raise_compiler_error("var " ~ name ~ " must be YYYY-MM or YYYY-MM-DD, got " ~ value) }}
+    {%- endif -%}
+    {{ return(text[:8] ~ '01') }}
+{%- endmacro %}
+
+{% macro has_period_window() -%}
+    {{ return(period_var('min_period') is not none or period_var('max_period') is not none) }}
+{%- endmacro %}
+
+{# SQL predicate: the month column lies inside the min_period/max_period window (true without vars). #}
+{% macro in_period_window(column) -%}
+    {%- set lo = period_var('min_period') -%}
+    {%- set hi = period_var('max_period') -%}
+    {%- set parts = [] -%}
+    {%- if lo is not none %}{% do parts.append(column ~ " >= " ~ date_literal(lo)) %}{% endif -%}
+    {%- if hi is not none %}{% do parts.append(column ~ " <= " ~ date_literal(hi)) %}{% endif -%}
+    {{ parts | join(' and ') if parts else '1 = 1' }}
+{%- endmacro %}
+
+{#
+  SQL predicate for an incremental fact's source rows: in the window, and on incremental runs without a
+  window, in a month whose loads changed. `source` is the staging relation with month_start, county_code
+  and _load_id columns.
+#}
+{% macro monthly_rebuild_filter(source, column='month_start') -%}
+    ({{ in_period_window(column) }})
+    {%- if is_incremental() and not has_period_window() %}
+    and {{ column }} in (
+        select month_start from (
+            select month_start, county_code, _load_id from {{ source }}
+            {{ dbt.except() }}
+            select month_start, county_code, _load_id from {{ this }}
+        ) as new_loads
+        union
+        select month_start from (
+            select month_start, county_code, _load_id from {{ this }}
+            {{ dbt.except() }}
+            select month_start, county_code, _load_id from {{ source }}
+        ) as gone_loads
+    )
+    {%- endif %}
+{%- endmacro %}

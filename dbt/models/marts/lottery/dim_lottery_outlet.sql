@@ -1,0 +1,48 @@
+-- One row per lottery outlet (销售网点) of a county: latest name and township (type 1), first and last
+-- sale date, and months with sales.
+with lines as (
+    select
+        county_code,
+        outlet_id,
+        nullif(trim(outlet_name), '') as outlet_name,
+        substring(township_code, 1, 9) as township_code,
+        sale_date,
+        month_start
+    from {{ ref('stg_jinmin__lottery_sales') }}
+),
+
+latest as (
+    select
+        lines.*,
+        row_number() over (
+            partition by county_code, outlet_id
+            order by case when outlet_name is null then 1 else 0 end, sale_date desc
+        ) as recency
+    from lines
+),
+
+activity as (
+    select
+        county_code,
+        outlet_id,
+        min(sale_date) as first_sale_date,
+        max(sale_date) as last_sale_date,
+        count(distinct month_start) as months_with_sales
+    from lines
+    group by county_code, outlet_id
+)
+
+select
+    {{ surrogate_key(['latest.county_code', 'latest.outlet_id']) }} as outlet_key,
+    latest.outlet_id,
+    latest.outlet_name,
+    latest.county_code,
+    latest.township_code,
+    activity.first_sale_date,
+    activity.last_sale_date,
+    activity.months_with_sales
+from latest
+inner join activity
+    on activity.county_code = latest.county_code
+    and activity.outlet_id = latest.outlet_id
+where latest.recency = 1

@@ -1,0 +1,89 @@
+-- One row per county × month in which the county reported in at least one domain (for the counties of
+-- each reporting prefecture): the headline indicators of all four domains side by side, with the
+-- ranks computed in the domain marts (rank among the prefecture's counties in the month).
+{%- set assistance = ['dibao_coverage_per_100', 'urban_dibao_coverage_per_100', 'rural_dibao_coverage_per_100',
+                      'dibao_standard_ratio_urban_rural', 'tekun_institutional_share',
+                      'temporary_assistance_cases', 'assistance_spending'] %}
+{%- set eldercare = ['beds_per_1000_elderly', 'nursing_bed_share', 'occupancy_rate'] %}
+{%- set volunteers = ['registered_volunteers_per_10k', 'volunteers_with_hours_share', 'hours_per_volunteer'] %}
+{%- set lottery = ['sales_per_capita', 'welfare_fund_amount', 'sales_per_outlet', 'sales_yoy_growth'] %}
+
+with assistance as (
+    select * from {{ ref('mart_assistance_county_month') }}
+),
+
+eldercare as (
+    select * from {{ ref('mart_eldercare_county_month') }}
+),
+
+volunteers as (
+    select * from {{ ref('mart_volunteer_county_month') }}
+),
+
+lottery as (
+    select * from {{ ref('mart_lottery_county_month') }}
+),
+
+reported as (
+    select county_code, month_start from assistance where is_reported
+    union
+    select county_code, month_start from eldercare where is_reported
+    union
+    select county_code, month_start from volunteers where is_reported or is_service_reported
+    union
+    select county_code, month_start from lottery where is_reported
+),
+
+spine as (
+    {{ county_month_spine('reported') }}
+)
+
+select
+    spine.county_code,
+    spine.county_name_zh,
+    spine.prefecture_code,
+    spine.prefecture_name_zh,
+    spine.month_start,
+    spine.year,
+    spine.month_label_zh,
+    spine.resident_population,
+    spine.population_60plus,
+    coalesce(assistance.is_reported, false) as is_assistance_reported,
+    coalesce(eldercare.is_reported, false) as is_eldercare_reported,
+    coalesce(volunteers.is_reported, false) as is_volunteer_reported,
+    coalesce(lottery.is_reported, false) as is_lottery_reported,
+    case when coalesce(assistance.is_reported, false) then 1 else 0 end
+        + case when coalesce(eldercare.is_reported, false) then 1 else 0 end
+        + case when coalesce(volunteers.is_reported, false) then 1 else 0 end
+        + case when coalesce(lottery.is_reported, false) then 1 else 0 end as domains_reported,
+    assistance.dibao_recipients,
+    eldercare.total_beds,
+    volunteers.registered_volunteers,
+    lottery.sales_amount,
+    {%- for column in assistance %}
+    assistance.{{ column }},
+    {%- endfor %}
+    {%- for column in eldercare %}
+    eldercare.{{ column }},
+    {%- endfor %}
+    {%- for column in volunteers %}
+    volunteers.{{ column }},
+    {%- endfor %}
+    {%- for column in lottery %}
+    lottery.{{ column }},
+    {%- endfor %}
+    {%- for domain, columns in [('assistance', assistance), ('eldercare', eldercare), ('volunteers', volunteers), ('lottery', lottery)] %}
+    {%- set outer = loop %}
+    {%- for column in columns %}
+    {{ domain }}.rank_{{ column }}{{ ',' if not (outer.last and loop.last) }}
+    {%- endfor %}
+    {%- endfor %}
+from spine
+left join assistance
+    on assistance.county_code = spine.county_code and assistance.month_start = spine.month_start
+left join eldercare
+    on eldercare.county_code = spine.county_code and eldercare.month_start = spine.month_start
+left join volunteers
+    on volunteers.county_code = spine.county_code and volunteers.month_start = spine.month_start
+left join lottery
+    on lottery.county_code = spine.county_code and lottery.month_start = spine.month_start

@@ -1,0 +1,41 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=monthly_incremental_strategy(),
+        unique_key='month_start',
+        partition_by=monthly_partition_by(),
+        on_schema_change='append_new_columns',
+    )
+}}
+-- One row per volunteer service record (志愿服务记录) loaded: hours served by a volunteer in an activity
+-- on a day. Identical records in one county-month are told apart by record_occurrence.
+-- Incremental by month (macros/incremental.sql).
+{%- set service = ref('stg_jinmin__volunteer_service') %}
+
+with records as (
+    select
+        service.*,
+        row_number() over (
+            partition by county_code, month_start, activity_id, volunteer_id, service_date, service_category_zh
+            order by _source_row
+        ) as record_occurrence
+    from {{ service }} as service
+    where {{ monthly_rebuild_filter(service) }}
+)
+
+select
+    {{ surrogate_key(['county_code', 'month_start', 'activity_id', 'volunteer_id', 'service_date',
+                      'service_category_zh', 'record_occurrence']) }} as service_record_key,
+    county_code,
+    month_start,
+    activity_id,
+    volunteer_id,
+    service_date,
+    service_hours,
+    service_category_zh,
+    record_occurrence,
+    _source_file,
+    _source_row,
+    _load_id,
+    '{{ invocation_id }}' as _dbt_invocation_id
+from records
