@@ -1,0 +1,247 @@
+"""The expectation suites in expectations/ as Dagster asset checks.
+
+Every expectation or SQL check of a suite is one asset check on the suite's asset, named as in the suite
+file, with its severity: ERROR checks are `blocking=True`, so when one fails Dagster does not run the
+downstream dbt models and the publish step in that run (the serving file keeps the last good data);
+WARN checks only show in the UI. All raw suites run in one op (one GX import per process) that reads
+the warehouse, so it takes the `warehouse` pool like every other step that opens the DuckDB file.
+
+Scope: in a partitioned run the suites check the months of the run's partitions (a month is checked
+across all its counties, since duplicates and coverage are month-wide), store the results in
+quality.check_results and write the clerk reports. In a run without partitions (e.g. a warehouse build
+that selects these checks) every loaded month is checked; results stored for data that has not changed
+since are reused, so the check then reports the state of the whole table.
+
+Wire into Definitions with `asset_checks=quality_checks`.
+"""
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetKey,
+    MetadataValue,
+    multi_asset_check,
+)
+from dagster._core.errors import DagsterInvariantViolationError
+
+from ..quality.clerk_report import write_report
+from ..quality.gx_runner import data_docs_index
+from ..quality.paths import QualityPaths
+from ..quality.region import RegionRef, default_region
+from ..quality.results import ensure_results_schema, record, stored_run
+from ..quality.runner import CheckOutcome, run_suite, sample_markdown
+from ..quality.runner import fingerprint as data_fingerprint
+from ..quality.suites import CheckDef, Suite, load_suites
+from ..resources import WarehouseResource
+
+WAREHOUSE_POOL = "warehouse"  # the same pool as assets/raw.py: one process opens the warehouse at a time
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_COUNTY = re.compile(r"^\d{6}$")
+
+
+def check_specs(suites: Sequence[Suite]) -> list[AssetCheckSpec]:
+    return [
+        AssetCheckSpec(
+            name=check.name,
+            asset=AssetKey(list(suite.asset_key)),
+            description=check.description(),
+            blocking=check.blocking,
+            metadata={
+                "severity": check.severity,
+                "suite": suite.name,
+                "suite_file": suite.relative_path,
+                "kind": check.kind,
+            },
+        )
+        for suite in suites
+        for check in suite.checks
+    ]
+
+
+def run_scope(context: AssetCheckExecutionContext) -> dict[dt.date, set[str]] | None:
+    """{month: counties} of a partitioned run (monthly or month × county keys); None if unpartitioned."""
+    try:
+        keys = list(context.partition_keys)
+    except (DagsterInvariantViolationError, ValueError):
+        return None
+    scope: dict[dt.date, set[str]] = {}
+    for key in keys:
+        parts = str(key).split("|")
+        months = [p for p in parts if _ISO_DATE.match(p)]
+        counties = {p for p in parts if _COUNTY.match(p)}
+        for month in months:
+            scope.setdefault(dt.date.fromisoformat(month).replace(day=1), set()).update(counties)
+    return dict(sorted(scope.items())) or None
+
+
+def _months_in_table(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[dt.date]:
+    try:
+        rows = con.execute(f"SELECT DISTINCT period FROM {suite.table} ORDER BY 1").fetchall()
+    except duckdb.CatalogException:
+        return []
+    return [r[0] for r in rows]
+
+
+@dataclass
+class SuiteEvaluation:
+    suite: Suite
+    outcomes: dict[str, list[CheckOutcome]] = field(default_factory=dict)  # check -> one per month
+    reports: dict[dt.date, Path] = field(default_factory=dict)
+    reused: int = 0
+    evaluated: list[dt.date | None] = field(default_factory=list)
+
+    def add(self, outcomes: Sequence[CheckOutcome]) -> None:
+        for o in outcomes:
+            self.outcomes.setdefault(o.check, []).append(o)
+
+
+def evaluate(
+    con: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    scope: dict[dt.date, set[str]] | None,
+    region: RegionRef,
+    paths: QualityPaths,
+    run_id: str | None,
+) -> SuiteEvaluation:
+    """Run (or reuse) the suite for the months in scope and record the results."""
+    ev = SuiteEvaluation(suite)
+    label = (run_id or "adhoc")[:8]
+    if suite.period_column is None:
+        run = run_suite(con, suite, None, region, paths, label)
+        record(con, run, run_id)
+        ev.add(run.outcomes)
+        ev.evaluated.append(None)
+        return ev
+    months = list(scope) if scope is not None else _months_in_table(con, suite)
+    for month in months:
+        if scope is None:  # whole-table mode: reuse results computed on unchanged data
+            stored = stored_run(con, suite, month, data_fingerprint(con, suite, month, region))
+            if stored is not None:
+                ev.add(stored)
+                ev.reused += 1
+                continue
+        run = run_suite(con, suite, month, region, paths, label)
+        record(con, run, run_id)
+        ev.add(run.outcomes)
+        ev.evaluated.append(month)
+        if suite.source:
+            ev.reports[month] = write_report(con, suite, month, region, paths, run.outcomes)
+    return ev
+
+
+def _month(p: dt.date | None) -> str:
+    return f"{p:%Y-%m}" if p else "全表"
+
+
+def check_result(
+    suite: Suite, check: CheckDef, outcomes: list[CheckOutcome], ev: SuiteEvaluation, paths: QualityPaths
+) -> AssetCheckResult:
+    failing = [o for o in outcomes if not o.passed]
+    passed = not failing
+    months = [_month(o.period) for o in outcomes]
+    if not outcomes:
+        description = "没有可检查的数据（尚未导入任何月份）"
+    elif passed:
+        description = f"通过：{'、'.join(months[-6:])}{' 等' if len(months) > 6 else ''}"
+    else:
+        description = "；".join(f"{_month(o.period)} {o.message}" for o in failing[:6])
+    first = failing[0] if failing else None
+    metadata: dict[str, MetadataValue] = {
+        "severity": MetadataValue.text(
+            f"{check.severity}（{'阻断下游模型与看板' if check.blocking else '仅提示'}）"
+        ),
+        "months_checked": MetadataValue.text(", ".join(months) or "-"),
+        "failing_months": MetadataValue.text(", ".join(_month(o.period) for o in failing) or "-"),
+        "unexpected_count": MetadataValue.int(sum(o.unexpected_count for o in failing)),
+        "check_kind": MetadataValue.text(check.label),
+        "suite_file": MetadataValue.path(suite.relative_path),
+        "data_docs_index": MetadataValue.path(str(data_docs_index(paths))),
+    }
+    if check.kind == "gx" and check.expectation:
+        metadata["expectation"] = MetadataValue.json(
+            {"type": check.expectation["type"], "kwargs": check.expectation["kwargs"]}
+        )
+    elif check.sql:
+        metadata["sql"] = MetadataValue.md(f"```sql\n{check.sql.strip()}\n```")
+    if first is not None:
+        metadata["offending_rows"] = MetadataValue.md(
+            f"{_month(first.period)}（{first.unexpected_count} 处，仅显示脱敏键）\n\n"
+            + sample_markdown(first.sample)
+        )
+        metadata["offending_rows_json"] = MetadataValue.json(
+            json.loads(json.dumps(first.sample, default=str))
+        )
+        if first.docs_url:
+            metadata["data_docs"] = MetadataValue.url(first.docs_url)
+    if ev.reports:
+        metadata["clerk_report"] = MetadataValue.path(str(ev.reports[max(ev.reports)]))
+    return AssetCheckResult(
+        asset_key=AssetKey(list(suite.asset_key)),
+        check_name=check.name,
+        passed=passed,
+        severity=AssetCheckSeverity.ERROR if check.severity == "ERROR" else AssetCheckSeverity.WARN,
+        description=description,
+        metadata=metadata,
+    )
+
+
+def build_quality_checks(
+    suites: Sequence[Suite],
+    name: str,
+    description: str,
+    region: Callable[[], RegionRef] = default_region,
+    paths: Callable[[], QualityPaths] = QualityPaths.from_env,
+) -> AssetChecksDefinition:
+    """One op running `suites`, emitting one asset check per expectation / SQL check."""
+    by_key = {AssetKey(list(s.asset_key)): s for s in suites}
+
+    @multi_asset_check(
+        name=name,
+        specs=check_specs(suites),
+        can_subset=True,
+        pool=WAREHOUSE_POOL,
+        description=description,
+        compute_kind="great_expectations",
+    )
+    def _checks(
+        context: AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> Iterator[AssetCheckResult]:
+        selected = context.selected_asset_check_keys
+        scope = run_scope(context)
+        region_ref, quality_paths = region(), paths()
+        with warehouse.connect() as con:
+            ensure_results_schema(con)
+            for key, suite in by_key.items():
+                wanted = [
+                    c for c in suite.checks if any(k.asset_key == key and k.name == c.name for k in selected)
+                ]
+                if not wanted:
+                    continue
+                ev = evaluate(con, suite, scope, region_ref, quality_paths, context.run.run_id)
+                context.log.info(
+                    f"{suite.name}: months evaluated {[_month(m) for m in ev.evaluated]}, reused {ev.reused}"
+                )
+                for check in wanted:
+                    yield check_result(suite, check, ev.outcomes.get(check.name, []), ev, quality_paths)
+
+    return _checks
+
+
+raw_quality_checks = build_quality_checks(
+    load_suites(layer="raw"),
+    name="raw_quality_suites",
+    description="原始表质量检查（expectations/raw/*.yml）：每月导入后运行；错误级别未通过时阻断下游模型与看板刷新。",
+)
+
+quality_checks: list[AssetChecksDefinition] = [raw_quality_checks]

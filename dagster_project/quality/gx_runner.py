@@ -1,0 +1,273 @@
+"""Run a suite's GX expectations on a pandas DataFrame and keep GX Data Docs up to date.
+
+Great Expectations 1.24 through duckdb-engine fails every expectation, so the month's rows are read
+with DuckDB into pandas and validated with an ephemeral context and a pandas datasource. GX is
+imported on first use only (about 6 s), and one context per process (per quality folder) is reused.
+Validation results are stored as JSON under <data_dir>/quality/gx/validations so that the Data Docs
+site (<data_dir>/quality/data_docs) lists the results of every process, not only the last one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .paths import QualityPaths
+from .suites import Suite, SuiteError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SAMPLE_SIZE = 20
+DATASOURCE = "warehouse"
+SITE = "local_site"
+
+
+@dataclass
+class ExpectationOutcome:
+    check: str
+    passed: bool
+    element_count: int | None = None
+    unexpected_count: int | None = None
+    sample: list[dict[str, Any]] = field(default_factory=list)  # offending rows (pseudonymised keys only)
+    observed: Any = None
+    error: str | None = None  # the expectation could not be evaluated (e.g. a missing column)
+
+
+@dataclass
+class GxRun:
+    outcomes: dict[str, ExpectationOutcome]
+    docs_page: Path | None  # this validation's Data Docs page
+    anchors: dict[str, str]  # column -> anchor on that page
+
+    def docs_link(self, column: str | None) -> str | None:
+        if self.docs_page is None:
+            return None
+        anchor = self.anchors.get(column or "", "")
+        return self.docs_page.as_uri() + (f"#{anchor}" if anchor else "")
+
+
+class _Contexts:
+    """One GX context per quality folder per process; suites registered once per content hash."""
+
+    def __init__(self) -> None:
+        self.contexts: dict[Path, Any] = {}
+        self.suites: dict[tuple[Path, str], tuple[str, Any]] = {}
+
+
+_STATE = _Contexts()
+
+
+def _gx() -> Any:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+
+    return gx
+
+
+def gx_context(paths: QualityPaths) -> Any:
+    root = paths.root.resolve()
+    if root in _STATE.contexts:
+        return _STATE.contexts[root]
+    gx = _gx()
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    paths.gx_validations.mkdir(parents=True, exist_ok=True)
+    paths.data_docs.mkdir(parents=True, exist_ok=True)
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        progress_bars=ProgressBarsConfig(globally=False),
+        analytics_enabled=False,
+    )
+    config.stores["validation_results_store"] = {
+        "class_name": "ValidationResultsStore",
+        "store_backend": {
+            "class_name": "TupleFilesystemStoreBackend",
+            "base_directory": str(paths.gx_validations),
+        },
+    }
+    config.validation_results_store_name = "validation_results_store"
+    config.data_docs_sites = {
+        SITE: {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(paths.data_docs),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        }
+    }
+    ctx = gx.get_context(mode="ephemeral", project_config=config)
+    ctx.data_sources.add_pandas(DATASOURCE)
+    _STATE.contexts[root] = ctx
+    return ctx
+
+
+def _validation_definition(ctx: Any, root: Path, suite: Suite) -> Any:
+    """The suite's ValidationDefinition, (re)registered if the suite file changed."""
+    gx = _gx()
+    key = (root, suite.name)
+    cached = _STATE.suites.get(key)
+    if cached and cached[0] == suite.content_hash:
+        return cached[1]
+    if cached:
+        ctx.validation_definitions.delete(suite.name)
+        ctx.suites.delete(suite.name)
+    d = suite.gx_suite_dict()
+    gx_suite = gx.ExpectationSuite(name=d["name"], expectations=d["expectations"], meta=d["meta"])
+    if len(gx_suite.expectations) != len(d["expectations"]):
+        raise SuiteError(f"{suite.relative_path}: GX rejected an expectation (see the log above)")
+    gx_suite = ctx.suites.add(gx_suite)
+    datasource = ctx.data_sources.get(DATASOURCE)
+    try:
+        asset = datasource.get_asset(suite.name)
+    except LookupError:
+        asset = datasource.add_dataframe_asset(suite.name)
+    try:
+        batch_definition = asset.get_batch_definition("month")
+    except KeyError:
+        batch_definition = asset.add_batch_definition_whole_dataframe("month")
+    vd = ctx.validation_definitions.add(
+        gx.ValidationDefinition(name=suite.name, data=batch_definition, suite=gx_suite)
+    )
+    _STATE.suites[key] = (suite.content_hash, vd)
+    return vd
+
+
+def expectation_parameter_names(suite: Suite) -> set[str]:
+    names: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if "$PARAMETER" in value:
+                names.add(str(value["$PARAMETER"]))
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    for check in suite.gx_checks:
+        walk(check.expectation)
+    return names
+
+
+def _sample(result: dict[str, Any], columns: list[str]) -> list[dict[str, Any]]:
+    rows = result.get("partial_unexpected_index_list") or []
+    out = []
+    for row in rows[:SAMPLE_SIZE]:
+        if isinstance(row, dict):
+            out.append({k: row.get(k) for k in dict.fromkeys([*columns, *row]) if k in row})
+    if not out:
+        out = [{"value": v} for v in (result.get("partial_unexpected_list") or [])[:SAMPLE_SIZE]]
+    return out
+
+
+def _exception_message(info: Any) -> str | None:
+    """GX nests exception info by metric; return the first raised exception's message."""
+    if isinstance(info, dict):
+        if info.get("raised_exception"):
+            return str(info.get("exception_message") or "unknown error")
+        for value in info.values():
+            found = _exception_message(value)
+            if found:
+                return found
+    return None
+
+
+def _outcome(res: Any, suite: Suite, columns: list[str]) -> ExpectationOutcome:
+    config = res.expectation_config
+    check = config.meta.get("check")
+    result = res.result or {}
+    error = _exception_message(res.exception_info)
+    if error:
+        return ExpectationOutcome(check, False, error=error)
+    outcome = ExpectationOutcome(
+        check=check,
+        passed=bool(res.success),
+        element_count=result.get("element_count"),
+        unexpected_count=result.get("unexpected_count"),
+        sample=_sample(result, columns) if not res.success else [],
+        observed=result.get("observed_value"),
+    )
+    if "missing_count" in result and "partial_missing_list" in result:  # set-membership expectations
+        column = config.kwargs.get("column", "value")
+        outcome.unexpected_count = int(result["missing_count"] or 0)
+        outcome.sample = [{column: m} for m in result.get("partial_missing_list") or []]
+    return outcome
+
+
+def _anchors(page: Path) -> dict[str, str]:
+    """column -> section anchor, from the page's navigation sidebar."""
+    if not page.exists():
+        return {}
+    text = page.read_text(encoding="utf-8", errors="replace")
+    found = re.findall(r'href="#(section-\d+)"[^>]*>\s*(?:<strong>)?\s*([^<]+?)\s*<', text)
+    return {html.unescape(name): anchor for anchor, name in found}
+
+
+def validate_frame(
+    df: pd.DataFrame,
+    suite: Suite,
+    parameters: dict[str, Any],
+    paths: QualityPaths,
+    run_name: str,
+    build_docs: bool = True,
+) -> GxRun:
+    """Validate one batch (a month of a table) and, by default, add it to the Data Docs."""
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    ctx = gx_context(paths)
+    root = paths.root.resolve()
+    vd = _validation_definition(ctx, root, suite)
+    wanted = expectation_parameter_names(suite)
+    missing = wanted - parameters.keys()
+    if missing:
+        raise SuiteError(f"{suite.relative_path}: no value for parameter(s) {sorted(missing)}")
+    columns = [c for c in suite.sample_columns if c in df.columns]
+    run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
+    result = vd.run(
+        batch_parameters={"dataframe": df},
+        expectation_parameters={k: parameters[k] for k in wanted},
+        result_format={
+            "result_format": "SUMMARY",
+            "unexpected_index_column_names": columns,
+            "partial_unexpected_count": SAMPLE_SIZE,
+        },
+        run_id=run_id,
+    )
+    outcomes = {o.check: o for o in (_outcome(r, suite, columns) for r in result.results)}
+    page: Path | None = None
+    anchors: dict[str, str] = {}
+    if build_docs:
+        vri = ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
+            run_id=run_id,
+            batch_identifier=f"{DATASOURCE}-{suite.name}",
+        )
+        ctx.build_data_docs(site_names=[SITE], resource_identifiers=[vri])
+        urls = ctx.get_docs_sites_urls(resource_identifier=vri, site_name=SITE)
+        if urls and urls[0].get("site_url", "").startswith("file://"):
+            from urllib.parse import unquote, urlparse
+
+            page = Path(unquote(urlparse(urls[0]["site_url"]).path))
+            anchors = _anchors(page)
+    return GxRun(outcomes=outcomes, docs_page=page, anchors=anchors)
+
+
+def data_docs_index(paths: QualityPaths) -> Path:
+    return paths.data_docs / "index.html"

@@ -1,0 +1,250 @@
+"""Run one suite on one month of a table: GX expectations on the month's rows (pandas) plus the
+suite's SQL checks on the warehouse. Independent of Dagster (assets/checks.py wraps it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from .gx_runner import SAMPLE_SIZE, GxRun, validate_frame
+from .paths import QualityPaths
+from .region import RegionRef
+from .suites import CheckDef, Suite, sql_parameters
+
+
+@dataclass
+class CheckOutcome:
+    suite: str
+    check: str
+    severity: str
+    kind: str
+    period: dt.date | None
+    passed: bool
+    unexpected_count: int = 0
+    element_count: int | None = None
+    sample: list[dict[str, Any]] = field(default_factory=list)
+    message: str = ""
+    docs_url: str | None = None
+
+    @property
+    def blocking_failure(self) -> bool:
+        return not self.passed and self.severity == "ERROR"
+
+
+@dataclass
+class SuiteRun:
+    suite: Suite
+    period: dt.date | None
+    outcomes: list[CheckOutcome]
+    rows: int
+    fingerprint: str
+    docs_page: str | None = None
+
+    def outcome(self, check: str) -> CheckOutcome:
+        return next(o for o in self.outcomes if o.check == check)
+
+    @property
+    def failed(self) -> list[CheckOutcome]:
+        return [o for o in self.outcomes if not o.passed]
+
+
+def month_end(period: dt.date) -> dt.date:
+    nxt = dt.date(period.year + (period.month == 12), period.month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def previous_month(period: dt.date) -> dt.date:
+    return (period.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def runtime_parameters(suite: Suite, period: dt.date | None, region: RegionRef) -> dict[str, Any]:
+    """Everything a suite may reference as $PARAMETER (GX) or $name (SQL); see expectations/README.md."""
+    params: dict[str, Any] = {
+        **suite.parameters,
+        "region_counties": region.county_codes,
+        "known_townships": sorted(region.townships),
+        "source": suite.source or "",
+    }
+    if period is not None:
+        params.update(
+            period=period,
+            previous_period=previous_month(period),
+            period_start=period.isoformat(),
+            period_end=month_end(period).isoformat(),
+            period_month=f"{period:%Y-%m}",
+            period_year=period.year,
+        )
+    return params
+
+
+def _sql_args(sql: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {name: params[name] for name in sql_parameters(sql)}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def _clean_sample(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{str(k): _jsonable(v) for k, v in row.items()} for row in rows]
+
+
+def _message(check: CheckDef, passed: bool, count: int, total: int | None, error: str | None) -> str:
+    if error:
+        return f"检查无法执行：{error}"
+    if passed:
+        return f"通过（检查 {total} 行）" if total is not None else "通过"
+    unit = "行" if check.kind == "gx" else "项"
+    return f"{count} {unit}不符合：{check.title_zh}"
+
+
+def fingerprint(
+    con: duckdb.DuckDBPyConnection, suite: Suite, period: dt.date | None, region: RegionRef
+) -> str:
+    """Identifies the data a stored result was computed on: loads of this and the previous month,
+    the load audit of this month, the suite's rules and the region. A new load makes it stale."""
+    parts = [suite.content_hash, ",".join(region.county_codes), str(len(region.townships))]
+    if period is not None and suite.layer == "raw":
+        row = con.execute(
+            f"SELECT string_agg(DISTINCT _load_id, ',' ORDER BY _load_id) FROM {suite.table} "
+            "WHERE period IN ($p, $q)",
+            {"p": period, "q": previous_month(period)},
+        ).fetchone()
+        parts.append(str(row[0] if row else None))
+        row = con.execute(
+            "SELECT string_agg(load_id || ':' || source_file || ':' || status, ',' ORDER BY load_id, source_file) "
+            "FROM raw.load_audit WHERE source = $s AND period = $p",
+            {"s": suite.source, "p": period},
+        ).fetchone()
+        parts.append(str(row[0] if row else None))
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
+
+
+def run_sql_check(
+    con: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    check: CheckDef,
+    params: dict[str, Any],
+    period: dt.date | None,
+) -> CheckOutcome:
+    assert check.sql is not None
+    try:
+        cur = con.execute(check.sql, _sql_args(check.sql, params))
+        names = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+        error = None
+    except duckdb.Error as exc:
+        names, rows, error = [], [], str(exc).splitlines()[0]
+    passed = error is None and not rows
+    return CheckOutcome(
+        suite=suite.name,
+        check=check.name,
+        severity=check.severity,
+        kind="sql",
+        period=period,
+        passed=passed,
+        unexpected_count=len(rows),
+        sample=_clean_sample([dict(zip(names, r, strict=True)) for r in rows[:SAMPLE_SIZE]]),
+        message=_message(check, passed, len(rows), None, error),
+    )
+
+
+def load_frame(con: duckdb.DuckDBPyConnection, suite: Suite, params: dict[str, Any]) -> Any:
+    """The rows a suite's expectations run on, as a pandas DataFrame. DATE columns become Python dates:
+    GX parses ISO-date bounds ('2024-06-30') into dates, which pandas Timestamps refuse to compare with."""
+    import pandas as pd
+
+    df = con.execute(suite.query, _sql_args(suite.query, params)).df()
+    for name in df.columns:
+        if pd.api.types.is_datetime64_any_dtype(df[name]):
+            df[name] = pd.Series(
+                [v.date() if pd.notna(v) else None for v in df[name]], dtype=object, index=df.index
+            )
+    return df
+
+
+def run_suite(
+    con: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    period: dt.date | None,
+    region: RegionRef,
+    paths: QualityPaths,
+    run_label: str = "adhoc",
+    build_docs: bool = True,
+) -> SuiteRun:
+    params = runtime_parameters(suite, period, region)
+    outcomes: list[CheckOutcome] = []
+    rows = 0
+    docs_page = None
+    if suite.gx_checks:
+        df = load_frame(con, suite, params)
+        rows = len(df)
+        run_name = f"{period:%Y-%m}_{run_label}" if period else run_label
+        gx: GxRun = validate_frame(df, suite, params, paths, run_name, build_docs=build_docs)
+        docs_page = gx.docs_page.as_uri() if gx.docs_page else None
+        for check in suite.gx_checks:
+            o = gx.outcomes.get(check.name)
+            if o is None:  # GX dropped it: treat as failed so it cannot pass silently
+                outcomes.append(
+                    CheckOutcome(
+                        suite.name, check.name, check.severity, "gx", period, False, message="GX 未返回结果"
+                    )
+                )
+                continue
+            count = o.unexpected_count or 0
+            outcomes.append(
+                CheckOutcome(
+                    suite=suite.name,
+                    check=check.name,
+                    severity=check.severity,
+                    kind="gx",
+                    period=period,
+                    passed=o.passed,
+                    unexpected_count=count if not o.error else 0,
+                    element_count=o.element_count,
+                    sample=_clean_sample(o.sample),
+                    message=_message(
+                        check,
+                        o.passed,
+                        count,
+                        o.element_count if o.element_count is not None else rows,
+                        o.error,
+                    ),
+                    docs_url=gx.docs_link(check.column),
+                )
+            )
+    for check in suite.sql_checks:
+        outcomes.append(run_sql_check(con, suite, check, params, period))
+    return SuiteRun(suite, period, outcomes, rows, fingerprint(con, suite, period, region), docs_page)
+
+
+def sample_markdown(sample: list[dict[str, Any]], limit: int = 10) -> str:
+    """A small Markdown table of offending rows for the Dagster UI."""
+    if not sample:
+        return "（无）"
+    cols = list(dict.fromkeys(k for row in sample[:limit] for k in row))
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in sample[:limit]:
+        lines.append("| " + " | ".join(str(row.get(c, "")).replace("|", "/") for c in cols) + " |")
+    if len(sample) > limit:
+        lines.append(f"\n…共列出 {len(sample)} 行中的前 {limit} 行")
+    return "\n".join(lines)
+
+
+def sample_json(sample: list[dict[str, Any]]) -> str:
+    return json.dumps(sample, ensure_ascii=False, default=str)

@@ -1,0 +1,103 @@
+"""The clerk's Excel report: per file rows read / loaded / quarantined, top reasons in Chinese, the
+row numbers in the original file, and the month's checks with the offending file and row."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from dagster_project.quality.clerk_report import row_ranges, write_report
+from dagster_project.quality.runner import run_suite
+from dagster_project.quality.suites import load_suites
+
+from .conftest import JUNE, build_warehouse
+from .exports import REGION
+
+SUITES = {s.source: s for s in load_suites(layer="raw")}
+
+
+def _sheet(path, name) -> list[tuple]:
+    return [
+        tuple(c for c in row)
+        for row in openpyxl.load_workbook(path, read_only=True)[name].iter_rows(values_only=True)
+    ]
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("report")
+    con, paths = build_warehouse(tmp, {"many_invalid_ids", "nursing_over_beds", "missing_county_lottery"})
+    out = {}
+    for source in ("volunteer_roster", "eldercare", "lottery"):
+        run = run_suite(con, SUITES[source], JUNE, REGION, paths, "test")
+        out[source] = write_report(con, SUITES[source], JUNE, REGION, paths, run.outcomes)
+    yield tmp, out
+    con.close()
+
+
+def test_report_lives_next_to_the_landing_folder(reports) -> None:
+    tmp, out = reports
+    assert out["volunteer_roster"] == tmp / "reports" / "2024-06" / "volunteer_roster_质量报告.xlsx"
+    assert (tmp / "landing").is_dir() and out["volunteer_roster"].exists()
+
+
+def test_file_summary_has_counts_reasons_and_original_row_numbers(reports) -> None:
+    _, out = reports
+    rows = _sheet(out["volunteer_roster"], "文件汇总")
+    header = rows[3]
+    assert header[:8] == (
+        "县（市、区）代码",
+        "县（市、区）",
+        "文件",
+        "状态",
+        "读入行数",
+        "入库行数",
+        "隔离行数",
+        "隔离率",
+    )
+    by_county = {r[0]: dict(zip(header, r, strict=True)) for r in rows[4:] if r[0] and r[0].isdigit()}
+    assert set(by_county) == {"610602", "610603", "610621"}
+    bad = by_county["610621"]
+    assert (bad["读入行数"], bad["入库行数"], bad["隔离行数"]) == (25, 20, 5)
+    assert bad["主要问题"] == "身份证号码无效 5行"
+    assert bad["被隔离行的行号（原文件）"] == "3-7"  # title row 1, header row 2: the first five data rows
+    assert bad["状态"] == "已导入"
+    assert by_county["610602"]["隔离行数"] == 0 and by_county["610602"]["主要问题"] is None
+    total = next(r for r in rows if r[3] == "合计")
+    assert total[4:7] == (75, 70, 5)
+
+
+def test_quarantine_detail_never_shows_personal_values(reports) -> None:
+    _, out = reports
+    rows = _sheet(out["volunteer_roster"], "隔离明细")
+    assert rows[0] == ("县（市、区）代码", "文件", "原文件行号", "列", "问题", "说明", "原始值")
+    detail = rows[1:]
+    assert [r[2] for r in detail] == [3, 4, 5, 6, 7]
+    assert {r[3] for r in detail} == {"身份证号码"} and {r[4] for r in detail} == {"身份证号码无效"}
+    assert {r[6] for r in detail} == {"（已脱敏）"}
+
+
+def test_checks_sheet_lists_the_failed_check_first_with_file_and_row(reports) -> None:
+    _, out = reports
+    rows = _sheet(out["eldercare"], "质量检查")
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert first["检查项"] == "护理型床位数大于床位总数"
+    assert first["级别"].startswith("错误") and first["结果"] == "未通过" and first["问题数"] == 1
+    assert first["涉及的县区、文件与行号（前20条）"] == "安塞区 610603_安塞区.csv 第4行"
+    assert first["检查代码"] == "nursing_beds_within_beds"
+    assert all(r[2] == "通过" for r in rows[2:])
+
+
+def test_missing_county_is_named(reports) -> None:
+    _, out = reports
+    rows = _sheet(out["lottery"], "文件汇总")
+    assert any(r[0] == "本月尚未导入的县（市、区）：延长县" for r in rows)
+    checks = {r[7]: r for r in _sheet(out["lottery"], "质量检查")[1:]}
+    assert checks["every_county_present"][2] == "未通过" and checks["every_county_present"][1].startswith(
+        "警告"
+    )
+
+
+def test_row_ranges() -> None:
+    assert row_ranges([9, 3, 4, 5, 12, 13, 4]) == "3-5, 9, 12-13"
+    assert row_ranges([]) == ""
