@@ -14,6 +14,7 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
+from ..reference import region
 from . import params
 from .base import SourceGenerator, adjust_rows, drop_rows, iso_dates, month_end, with_seq
 from .contract import GAMES
@@ -40,13 +41,12 @@ class LotteryGenerator(SourceGenerator):
         closed_at = opened_at + rng.geometric(0.04 / 12, n)
         closed_at[0] = params.N_MONTHS  # at least one outlet stays open
         towns = np.array(profile.township_codes)
-        tnames = np.array(profile.township_names)
         ttype = np.array(profile.township_types)
         w = np.array(profile.township_weights) * np.where(ttype == "街道", 2.0, 1.0)
         town = rng.choice(len(towns), n, p=w / w.sum())
         self.ids = np.char.add(profile.code, np.char.zfill(np.arange(1, n + 1).astype(str), 4))
         station = np.char.add(np.char.add("中国福利彩票", self.ids), "投注站")
-        short = np.array([t.removesuffix("街道").removesuffix("镇").removesuffix("乡") or t for t in tnames])
+        short = np.array([region.division(c).short_name_zh for c in profile.township_codes])
         post = np.char.add(
             np.char.add(np.char.add("福彩公益驿站（", short[town]), "）"),
             np.char.zfill(np.arange(1, n + 1).astype(str), 2),

@@ -112,3 +112,13 @@ def test_population_2020_census_and_trend() -> None:
     with open(region.POPULATION_CSV, encoding="utf-8") as fh:
         years = {int(r["year"]) for r in csv.DictReader(fh)}
     assert years == set(range(2020, 2026))
+
+
+def test_every_file_name_variant_the_simulator_writes_resolves() -> None:
+    from dagster_project.simulator.engine import _variant_names
+    from dagster_project.simulator.profile import profiles
+
+    for p in profiles("610600", 1):
+        for name in _variant_names(p, "610600"):
+            assert region.resolve_county(name) == p.code, name
+            assert region.resolve_county(name + "_更正1") == p.code, name
