@@ -1,0 +1,182 @@
+"""Import the dashboards bundle into Superset (idempotent), set up roles and row-level security, or export
+the UI's version back into dashboards/bundle/. Runs with Superset's own interpreter:
+
+    .superset-venv/bin/python dashboards/import_bundle.py import|export
+
+`import` fills in the serving DuckDB path of this machine and runs Superset's ImportAssetsCommand
+(overwrite everything by UUID: re-import applies changes and never duplicates), then creates the roles: `leaders` (all counties) and
+one `county_<code>` role per county whose row-level-security filter keeps only its own county.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import sys
+import urllib.request
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BUNDLE = HERE / "bundle"
+PLACEHOLDER = "duckdb:///SERVING_PATH"
+
+
+def serving_uri() -> str:
+    path = os.environ.get("MINZHENG_SERVING_PATH") or str(
+        HERE.parent / "data" / "serving" / "minzheng.duckdb"
+    )
+    return f"duckdb:///{Path(path).resolve()}"
+
+
+def bundle_contents() -> dict[str, str]:
+    """The bundle as Superset's importers take it: {path: yaml text}, serving path filled in."""
+    return {
+        f.relative_to(BUNDLE).as_posix(): f.read_text(encoding="utf-8").replace(PLACEHOLDER, serving_uri())
+        for f in sorted(BUNDLE.rglob("*.yaml"))
+    }
+
+
+def import_bundle() -> None:
+    """ImportAssetsCommand overwrites databases, datasets, charts and dashboards by UUID (the dashboard
+    importers keep existing charts and datasets), so a re-import applies every change and never duplicates."""
+    from flask import g
+    from superset.app import create_app
+
+    app = create_app()
+    with app.app_context():
+        from superset.commands.importers.v1.assets import ImportAssetsCommand
+
+        from superset import security_manager as sm
+
+        g.user = sm.find_user(username=os.environ.get("SUPERSET_ADMIN_USER", "admin"))
+        ImportAssetsCommand(bundle_contents()).run()
+        _setup_security()
+    print(f"imported {len(list((BUNDLE / 'dashboards').glob('*.yaml')))} dashboards from {BUNDLE}")
+
+
+def setup_security() -> None:
+    from superset.app import create_app
+
+    with create_app().app_context():
+        _setup_security()
+
+
+def _setup_security() -> None:
+    """Roles and RLS, idempotent (inside the Superset app context)."""
+    from superset.connectors.sqla.models import RowLevelSecurityFilter, SqlaTable
+    from superset.utils.core import RowLevelSecurityFilterType
+
+    from superset import db
+    from superset import security_manager as sm
+
+    counties = _counties()
+    tables = db.session.query(SqlaTable).filter(SqlaTable.schema == "marts").all()
+    county_tables = [t for t in tables if any(c.column_name == "county_code" for c in t.columns)]
+    gamma = sm.find_role("Gamma")
+    leaders = sm.add_role("leaders")
+    for perm in gamma.permissions:
+        sm.add_permission_role(leaders, perm)
+    sm.add_permission_role(
+        leaders, sm.find_permission_view_menu("all_datasource_access", "all_datasource_access")
+    )
+    for code, name in counties.items():
+        role = sm.add_role(f"county_{code}")
+        for perm in gamma.permissions:
+            sm.add_permission_role(role, perm)
+        for t in county_tables:
+            pvm = sm.add_permission_view_menu("datasource_access", t.get_perm())
+            sm.add_permission_role(role, pvm)
+        rls_name = f"只看本县区：{name}（{code}）"
+        rls = db.session.query(RowLevelSecurityFilter).filter_by(name=rls_name).one_or_none()
+        if rls is None:
+            rls = RowLevelSecurityFilter(name=rls_name, filter_type=RowLevelSecurityFilterType.REGULAR)
+            db.session.add(rls)
+        rls.clause = f"county_code = '{code}'"
+        rls.group_key = "county"
+        rls.tables = county_tables
+        rls.roles = [role]
+    db.session.commit()
+
+
+def create_demo_users() -> None:
+    """Demo logins: `leader` (all counties) and `c<code>` per county (only its own), same demo password."""
+    from superset.app import create_app
+
+    password = os.environ.get(
+        "SUPERSET_DEMO_PASSWORD", os.environ.get("SUPERSET_ADMIN_PASSWORD", "minzheng-demo")
+    )
+    with create_app().app_context():
+        from superset import security_manager as sm
+
+        gamma, sql_lab = sm.find_role("Gamma"), sm.find_role("sql_lab")
+        wanted = {"leader": ("领导", "leaders")} | {
+            f"c{code}": (name, f"county_{code}") for code, name in _counties().items()
+        }
+        for username, (name, role_name) in wanted.items():
+            roles = [sm.find_role(role_name), gamma] + ([sql_lab] if username == "leader" else [])
+            user = sm.find_user(username=username)
+            if user is None:
+                sm.add_user(username, name, "用户", f"{username}@minzheng.local", roles, password=password)
+            else:
+                user.roles = roles
+                sm.update_user(user)
+
+
+def _counties() -> dict[str, str]:
+    """County codes and names of the configured prefecture, from the shipped reference CSV."""
+    import csv
+
+    prefecture = os.environ.get("MINZHENG_PREFECTURE", "610600")
+    with open(HERE.parent / "dbt" / "seeds" / "ref_region.csv", encoding="utf-8") as fh:
+        return {
+            r["county_code"]: r["name_zh"]
+            for r in csv.DictReader(fh)
+            if r["division_level"] == "county" and r["prefecture_code"].startswith(prefecture)
+        }
+
+
+def export_bundle() -> None:
+    """Download every dashboard from the running server and write it back into bundle/."""
+    base = os.environ.get("SUPERSET_URL", "http://127.0.0.1:8088")
+    login = json.dumps(
+        {
+            "username": os.environ.get("SUPERSET_ADMIN_USER", "admin"),
+            "password": os.environ["SUPERSET_ADMIN_PASSWORD"],
+            "provider": "db",
+            "refresh": False,
+        }
+    )
+    req = urllib.request.Request(
+        f"{base}/api/v1/security/login", data=login.encode(), headers={"Content-Type": "application/json"}
+    )
+    token = json.load(urllib.request.urlopen(req))["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    listing = json.load(
+        urllib.request.urlopen(
+            urllib.request.Request(f"{base}/api/v1/dashboard/?q=(page_size:100)", headers=auth)
+        )
+    )
+    ids = ",".join(str(d["id"]) for d in listing["result"])
+    data = urllib.request.urlopen(
+        urllib.request.Request(f"{base}/api/v1/dashboard/export/?q=!({ids})", headers=auth)
+    ).read()
+    shutil.rmtree(BUNDLE, ignore_errors=True)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for name in zf.namelist():
+            rel = Path(*Path(name).parts[1:])
+            text = zf.read(name).decode("utf-8").replace(serving_uri(), PLACEHOLDER)
+            (BUNDLE / rel).parent.mkdir(parents=True, exist_ok=True)
+            (BUNDLE / rel).write_text(text, encoding="utf-8")
+    print(f"exported {len(listing['result'])} dashboards into {BUNDLE}")
+
+
+if __name__ == "__main__":
+    {
+        "import": import_bundle,
+        "export": export_bundle,
+        "security": setup_security,
+        "users": create_demo_users,
+    }[sys.argv[1] if len(sys.argv) > 1 else "import"]()

@@ -1,0 +1,862 @@
+"""Writes the Superset bundle (bundle/) from the compact spec below. Run once after changing the spec:
+
+    uv run python dashboards/scaffold.py
+
+The YAML under bundle/ is what gets imported; after editing a dashboard in the UI, `make
+superset-export` writes the UI's version back into bundle/ (then this spec is only a starting point).
+UUIDs are derived from names (uuid5), so re-running the scaffold keeps them stable.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+BUNDLE = HERE / "bundle"
+NS = uuid.UUID("6b0e2f4e-8f1d-4e57-9a57-6d696e7a6865")
+DB_NAME = "民政数据仓库"
+SCHEMA = "marts"
+# Placeholder: import_bundle.py substitutes the serving file path of the machine it runs on.
+SERVING_URI = "duckdb:///SERVING_PATH"
+
+
+def uid(kind: str, name: str) -> str:
+    return str(uuid.uuid5(NS, f"{kind}:{name}"))
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label: str
+    expression: str
+    d3format: str | None = None
+
+
+@dataclass(frozen=True)
+class Dataset:
+    table: str
+    label: str
+    columns: dict[str, str]  # column -> Chinese label
+    metrics: list[Metric]
+    county_grain: bool = True  # has county_code: row-level security applies
+
+
+def m(name: str, label: str, expr: str, fmt: str | None = None) -> Metric:
+    return Metric(name, label, expr, fmt)
+
+
+PCT = ".1%"
+NUM = ",.0f"
+DEC = ",.2f"
+YUAN_YI = ",.2f"  # shown in 亿元 via the expression
+
+COMMON = {
+    "county_code": "区划代码",
+    "county_name_zh": "县（市、区）",
+    "prefecture_name_zh": "市",
+    "month_start": "月份",
+    "month_label_zh": "统计月份",
+    "year": "年度",
+}
+
+DATASETS = [
+    Dataset(
+        "mart_overview_county_month",
+        "县区综合指标（月）",
+        COMMON,
+        [
+            m("dibao_recipients", "低保人数", "SUM(dibao_recipients)", NUM),
+            m("dibao_coverage_per_100", "低保覆盖率（每百人）", "MAX(dibao_coverage_per_100)", DEC),
+            m("beds_per_1000_elderly", "每千名老年人养老床位（张）", "MAX(beds_per_1000_elderly)", ".1f"),
+            m("nursing_bed_share", "护理型床位占比", "MAX(nursing_bed_share)", PCT),
+            m(
+                "registered_volunteers_per_10k",
+                "每万人注册志愿者（人）",
+                "MAX(registered_volunteers_per_10k)",
+                NUM,
+            ),
+            m("sales_per_capita", "人均福彩销售额（元）", "MAX(sales_per_capita)", DEC),
+            m("sales_amount_yi", "福彩销售额（亿元）", "SUM(sales_amount) / 1e8", ",.3f"),
+            m("welfare_fund_wan", "公益金（万元）", "SUM(welfare_fund_amount) / 1e4", ",.1f"),
+            m("rank_dibao_coverage", "低保覆盖率排名", "MAX(rank_dibao_coverage_per_100)", "d"),
+            m("rank_beds", "千人床位排名", "MAX(rank_beds_per_1000_elderly)", "d"),
+            m("rank_nursing", "护理型床位占比排名", "MAX(rank_nursing_bed_share)", "d"),
+            m("rank_volunteers", "万人志愿者排名", "MAX(rank_registered_volunteers_per_10k)", "d"),
+            m("rank_sales", "人均销售额排名", "MAX(rank_sales_per_capita)", "d"),
+        ],
+    ),
+    Dataset(
+        "mart_overview_prefecture_month",
+        "全市综合指标（月）",
+        {k: v for k, v in COMMON.items() if k not in ("county_code", "county_name_zh")},
+        [
+            m("dibao_recipients_wan", "低保人数（万人）", "SUM(dibao_recipients) / 1e4", ",.2f"),
+            m("total_beds", "养老床位（张）", "SUM(total_beds)", NUM),
+            m("nursing_bed_share", "护理型床位占比", "MAX(nursing_bed_share)", PCT),
+            m("registered_volunteers_wan", "注册志愿者（万人）", "SUM(registered_volunteers) / 1e4", ",.2f"),
+            m("sales_amount_yi", "福彩销售额（亿元）", "SUM(sales_amount) / 1e8", ",.3f"),
+            m("welfare_fund_wan", "公益金（万元）", "SUM(welfare_fund_amount) / 1e4", ",.1f"),
+            m("sales_yoy_growth", "福彩销售同比", "MAX(sales_yoy_growth)", PCT),
+        ],
+        county_grain=False,
+    ),
+    Dataset(
+        "mart_assistance_county_month",
+        "社会救助（县区×月）",
+        COMMON,
+        [
+            m("dibao_recipients", "低保人数", "SUM(dibao_recipients)", NUM),
+            m("urban_dibao_recipients", "城市低保人数", "SUM(urban_dibao_recipients)", NUM),
+            m("rural_dibao_recipients", "农村低保人数", "SUM(rural_dibao_recipients)", NUM),
+            m("tekun_recipients", "特困人员", "SUM(tekun_recipients)", NUM),
+            m("temporary_assistance_cases", "临时救助（人次）", "SUM(temporary_assistance_cases)", NUM),
+            m("assistance_spending_wan", "救助支出（万元）", "SUM(assistance_spending) / 1e4", ",.1f"),
+            m("dibao_coverage_per_100", "低保覆盖率（每百人）", "MAX(dibao_coverage_per_100)", DEC),
+            m("dibao_standard_ratio", "城乡低保标准比", "MAX(dibao_standard_ratio_urban_rural)", ".2f"),
+            m("tekun_institutional_share", "特困集中供养比例", "MAX(tekun_institutional_share)", PCT),
+        ],
+    ),
+    Dataset(
+        "mart_eldercare_county_month",
+        "养老床位（县区×月）",
+        COMMON,
+        [
+            m("total_beds", "养老床位（张）", "SUM(total_beds)", NUM),
+            m("institution_nursing_beds", "护理型床位（张）", "SUM(institution_nursing_beds)", NUM),
+            m("beds_per_1000_elderly", "每千名老年人养老床位（张）", "MAX(beds_per_1000_elderly)", ".1f"),
+            m("nursing_bed_share", "护理型床位占比", "MAX(nursing_bed_share)", PCT),
+            m("occupancy_rate", "床位使用率", "MAX(occupancy_rate)", PCT),
+        ],
+    ),
+    Dataset(
+        "mart_volunteer_county_month",
+        "志愿服务（县区×月）",
+        COMMON,
+        [
+            m("registered_volunteers", "注册志愿者（人）", "SUM(registered_volunteers)", NUM),
+            m("new_registrations", "新注册（人）", "SUM(new_registrations)", NUM),
+            m("service_hours_wan", "服务时长（万小时）", "SUM(service_hours) / 1e4", ",.2f"),
+            m(
+                "registered_volunteers_per_10k",
+                "每万人注册志愿者（人）",
+                "MAX(registered_volunteers_per_10k)",
+                NUM,
+            ),
+            m(
+                "volunteers_with_hours_share",
+                "有服务记录的志愿者占比",
+                "MAX(volunteers_with_hours_share)",
+                PCT,
+            ),
+            m("hours_per_volunteer", "人均服务时长（小时）", "MAX(hours_per_volunteer)", ".2f"),
+        ],
+    ),
+    Dataset(
+        "mart_lottery_county_month",
+        "福利彩票（县区×月）",
+        COMMON,
+        [
+            m("sales_amount_wan", "销售额（万元）", "SUM(sales_amount) / 1e4", ",.1f"),
+            m("welfare_fund_wan", "公益金（万元）", "SUM(welfare_fund_amount) / 1e4", ",.1f"),
+            m("sales_per_capita", "人均销售额（元）", "MAX(sales_per_capita)", DEC),
+            m("sales_per_outlet_wan", "网点平均销售额（万元）", "MAX(sales_per_outlet) / 1e4", ",.2f"),
+            m("sales_yoy_growth", "销售额同比", "MAX(sales_yoy_growth)", PCT),
+        ],
+    ),
+]
+DS = {d.table: d for d in DATASETS}
+LATEST = "month_start = (SELECT max(month_start) FROM marts.{table})"
+
+
+@dataclass
+class Chart:
+    name: str
+    viz: str
+    table: str
+    metrics: list[str]
+    groupby: list[str] = field(default_factory=list)
+    x_axis: str | None = None
+    latest_only: bool = False
+    extra: dict = field(default_factory=dict)
+    width: int = 6
+    height: int = 50
+
+
+def _metric_ref(table: str, name: str) -> str:
+    assert any(x.name == name for x in DS[table].metrics), (table, name)
+    return name
+
+
+def chart_params(c: Chart) -> dict:
+    metrics = [_metric_ref(c.table, x) for x in c.metrics]
+    filters = []
+    if c.latest_only:
+        filters.append(
+            {
+                "clause": "WHERE",
+                "expressionType": "SQL",
+                "sqlExpression": LATEST.format(table=c.table),
+                "subject": None,
+                "operator": None,
+                "comparator": None,
+                "isExtra": False,
+                "filterOptionName": f"latest_{c.table}",
+            }
+        )
+    p: dict = {
+        "viz_type": c.viz,
+        "adhoc_filters": filters,
+        "row_limit": 10000,
+        "color_scheme": "supersetColors",
+        "time_range": "No filter",
+    }
+    if c.viz == "big_number_total":
+        p |= {"metric": metrics[0], "header_font_size": 0.4, "subheader_font_size": 0.15}
+    elif c.viz in ("echarts_timeseries_line", "echarts_timeseries_bar"):
+        p |= {
+            "x_axis": c.x_axis or "month_start",
+            "metrics": metrics,
+            "groupby": c.groupby,
+            "time_grain_sqla": "P1M" if (c.x_axis or "month_start") == "month_start" else None,
+            "order_desc": True,
+            "show_legend": True,
+            "rich_tooltip": True,
+            "x_axis_sort_asc": True,
+            "truncate_metric": True,
+            "y_axis_format": DS[c.table].metrics[0].d3format or "SMART_NUMBER",
+        }
+    elif c.viz == "table":
+        p |= {
+            "query_mode": "aggregate",
+            "groupby": c.groupby,
+            "metrics": metrics,
+            "all_columns": [],
+            "order_desc": True,
+            "server_page_length": 50,
+            "include_search": False,
+            "table_timestamp_format": "%Y-%m",
+        }
+    elif c.viz == "heatmap_v2":
+        p |= {
+            "x_axis": c.x_axis,
+            "groupby": c.groupby[0],
+            "metric": metrics[0],
+            "normalize_across": "heatmap",
+            "linear_color_scheme": "blue_white_yellow",
+            "show_values": True,
+            "sort_x_axis": "alpha_asc",
+            "sort_y_axis": "alpha_asc",
+            "value_bounds": [None, None],
+            "y_axis_format": "d",
+        }
+    elif c.viz == "pie":
+        p |= {"groupby": c.groupby, "metric": metrics[0], "show_labels": True, "label_type": "key_percent"}
+    p |= c.extra
+    return p
+
+
+def query_context(c: Chart, params: dict) -> dict:
+    metrics = [params["metric"]] if "metric" in params else params.get("metrics", [])
+    cols: list = []
+    if c.viz.startswith("echarts_timeseries"):
+        x = params["x_axis"]
+        cols.append(
+            {
+                "columnType": "BASE_AXIS",
+                "sqlExpression": x,
+                "label": x,
+                "expressionType": "SQL",
+                **({"timeGrain": "P1M"} if x == "month_start" else {}),
+            }
+        )
+        cols += params["groupby"]
+    elif c.viz == "heatmap_v2":
+        cols = [params["x_axis"], params["groupby"]]
+    elif c.viz in ("table", "pie"):
+        cols = list(params["groupby"])
+    filters = [
+        {"expressionType": "SQL", "sqlExpression": f["sqlExpression"], "clause": "WHERE"}
+        for f in params["adhoc_filters"]
+    ]
+    query = {
+        "columns": cols,
+        "metrics": metrics,
+        "orderby": [[metrics[0], False]] if metrics else [],
+        "row_limit": params["row_limit"],
+        "filters": [],
+        "extras": {"having": "", "where": ""},
+        "time_range": "No filter",
+        "applied_time_extras": {},
+        "annotation_layers": [],
+        "series_limit": 0,
+        "order_desc": True,
+        "url_params": {},
+        "custom_params": {},
+        "custom_form_data": {},
+    }
+    if filters:
+        query["extras"]["where"] = " AND ".join(f"({f['sqlExpression']})" for f in filters)
+    return {
+        "datasource": {"id": 0, "type": "table"},
+        "force": False,
+        "queries": [query],
+        "form_data": params,
+        "result_format": "json",
+        "result_type": "full",
+    }
+
+
+# ---------------------------------------------------------------- dashboards
+OV, AS, EL, VO, LO, PR = (
+    "mart_overview_county_month",
+    "mart_assistance_county_month",
+    "mart_eldercare_county_month",
+    "mart_volunteer_county_month",
+    "mart_lottery_county_month",
+    "mart_overview_prefecture_month",
+)
+
+DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
+    "overview": (
+        "总览",
+        [
+            [
+                Chart(
+                    "全市低保人数（万人）",
+                    "big_number_total",
+                    PR,
+                    ["dibao_recipients_wan"],
+                    latest_only=True,
+                    width=3,
+                    height=25,
+                ),
+                Chart(
+                    "全市养老床位（张）",
+                    "big_number_total",
+                    PR,
+                    ["total_beds"],
+                    latest_only=True,
+                    width=3,
+                    height=25,
+                ),
+                Chart(
+                    "全市注册志愿者（万人）",
+                    "big_number_total",
+                    PR,
+                    ["registered_volunteers_wan"],
+                    latest_only=True,
+                    width=3,
+                    height=25,
+                ),
+                Chart(
+                    "本月福彩销售额（亿元）",
+                    "big_number_total",
+                    PR,
+                    ["sales_amount_yi"],
+                    latest_only=True,
+                    width=3,
+                    height=25,
+                ),
+            ],
+            [
+                Chart(
+                    "全市护理型床位占比",
+                    "big_number_total",
+                    PR,
+                    ["nursing_bed_share"],
+                    latest_only=True,
+                    width=4,
+                    height=25,
+                ),
+                Chart(
+                    "本月公益金（万元）",
+                    "big_number_total",
+                    PR,
+                    ["welfare_fund_wan"],
+                    latest_only=True,
+                    width=4,
+                    height=25,
+                ),
+                Chart(
+                    "福彩销售额同比",
+                    "big_number_total",
+                    PR,
+                    ["sales_yoy_growth"],
+                    latest_only=True,
+                    width=4,
+                    height=25,
+                ),
+            ],
+            [
+                Chart(
+                    "全市低保人数与志愿者趋势",
+                    "echarts_timeseries_line",
+                    PR,
+                    ["dibao_recipients_wan", "registered_volunteers_wan"],
+                    width=6,
+                ),
+                Chart(
+                    "全市福彩销售额与公益金（按月）",
+                    "echarts_timeseries_bar",
+                    PR,
+                    ["sales_amount_yi"],
+                    width=6,
+                ),
+            ],
+            [
+                Chart(
+                    "各县区主要指标（最新月）",
+                    "table",
+                    OV,
+                    [
+                        "dibao_coverage_per_100",
+                        "beds_per_1000_elderly",
+                        "nursing_bed_share",
+                        "registered_volunteers_per_10k",
+                        "sales_per_capita",
+                    ],
+                    groupby=["county_name_zh"],
+                    latest_only=True,
+                    width=12,
+                )
+            ],
+        ],
+    ),
+    "county_comparison": (
+        "县区对比",
+        [
+            [
+                Chart(
+                    "低保覆盖率（每百人）县区排名",
+                    "echarts_timeseries_bar",
+                    OV,
+                    ["dibao_coverage_per_100"],
+                    x_axis="county_name_zh",
+                    extra={"x_axis_sort": "dibao_coverage_per_100", "x_axis_sort_asc": False},
+                ),
+                Chart(
+                    "每千名老年人养老床位县区排名",
+                    "echarts_timeseries_bar",
+                    OV,
+                    ["beds_per_1000_elderly"],
+                    x_axis="county_name_zh",
+                    extra={"x_axis_sort": "beds_per_1000_elderly", "x_axis_sort_asc": False},
+                ),
+            ],
+            [
+                Chart(
+                    "护理型床位占比县区排名",
+                    "echarts_timeseries_bar",
+                    OV,
+                    ["nursing_bed_share"],
+                    x_axis="county_name_zh",
+                    extra={"x_axis_sort": "nursing_bed_share", "x_axis_sort_asc": False},
+                ),
+                Chart(
+                    "每万人注册志愿者县区排名",
+                    "echarts_timeseries_bar",
+                    OV,
+                    ["registered_volunteers_per_10k"],
+                    x_axis="county_name_zh",
+                    extra={"x_axis_sort": "registered_volunteers_per_10k", "x_axis_sort_asc": False},
+                ),
+            ],
+            [
+                Chart(
+                    "县区×指标排名（1=最好）",
+                    "table",
+                    OV,
+                    ["rank_dibao_coverage", "rank_beds", "rank_nursing", "rank_volunteers", "rank_sales"],
+                    groupby=["county_name_zh"],
+                    width=12,
+                    extra={"conditional_formatting": [], "color_pn": False, "show_cell_bars": True},
+                )
+            ],
+        ],
+    ),
+    "assistance": (
+        "社会救助",
+        [
+            [
+                Chart(
+                    "低保人数趋势（城乡）",
+                    "echarts_timeseries_line",
+                    AS,
+                    ["urban_dibao_recipients", "rural_dibao_recipients"],
+                    width=6,
+                ),
+                Chart(
+                    "特困与临时救助趋势",
+                    "echarts_timeseries_line",
+                    AS,
+                    ["tekun_recipients", "temporary_assistance_cases"],
+                    width=6,
+                ),
+            ],
+            [
+                Chart(
+                    "低保覆盖率（每百人）",
+                    "echarts_timeseries_bar",
+                    AS,
+                    ["dibao_coverage_per_100"],
+                    x_axis="county_name_zh",
+                    latest_only=True,
+                ),
+                Chart(
+                    "城乡低保标准比",
+                    "echarts_timeseries_bar",
+                    AS,
+                    ["dibao_standard_ratio"],
+                    x_axis="county_name_zh",
+                    latest_only=True,
+                ),
+            ],
+            [
+                Chart(
+                    "救助支出（万元，按县区）",
+                    "pie",
+                    AS,
+                    ["assistance_spending_wan"],
+                    groupby=["county_name_zh"],
+                    latest_only=True,
+                ),
+                Chart(
+                    "特困集中供养比例",
+                    "echarts_timeseries_bar",
+                    AS,
+                    ["tekun_institutional_share"],
+                    x_axis="county_name_zh",
+                    latest_only=True,
+                ),
+            ],
+        ],
+    ),
+    "eldercare": (
+        "养老床位",
+        [
+            [
+                Chart(
+                    "每千名老年人养老床位（张）",
+                    "echarts_timeseries_bar",
+                    EL,
+                    ["beds_per_1000_elderly"],
+                    x_axis="county_name_zh",
+                    latest_only=True,
+                ),
+                Chart(
+                    "护理型床位占比",
+                    "echarts_timeseries_bar",
+                    EL,
+                    ["nursing_bed_share"],
+                    x_axis="county_name_zh",
+                    latest_only=True,
+                ),
+            ],
+            [
+                Chart(
+                    "养老床位与护理型床位趋势",
+                    "echarts_timeseries_line",
+                    EL,
+                    ["total_beds", "institution_nursing_beds"],
+                    width=6,
+                ),
+                Chart(
+                    "床位使用率",
+                    "echarts_timeseries_bar",
+                    EL,
+                    ["occupancy_rate"],
+                    x_axis="county_name_zh",
+                    latest_only=True,
+                ),
+            ],
+        ],
+    ),
+    "volunteers": (
+        "志愿服务",
+        [
+            [
+                Chart("注册志愿者趋势", "echarts_timeseries_line", VO, ["registered_volunteers"], width=6),
+                Chart("每月新注册与服务时长", "echarts_timeseries_bar", VO, ["new_registrations"], width=6),
+            ],
+            [
+                Chart(
+                    "有服务记录的志愿者占比",
+                    "echarts_timeseries_bar",
+                    VO,
+                    ["volunteers_with_hours_share"],
+                    x_axis="county_name_zh",
+                    latest_only=True,
+                ),
+                Chart(
+                    "人均服务时长（小时）",
+                    "echarts_timeseries_bar",
+                    VO,
+                    ["hours_per_volunteer"],
+                    x_axis="county_name_zh",
+                    latest_only=True,
+                ),
+            ],
+        ],
+    ),
+    "lottery": (
+        "福利彩票",
+        [
+            [
+                Chart(
+                    "福彩销售额与公益金（万元）",
+                    "echarts_timeseries_bar",
+                    LO,
+                    ["sales_amount_wan", "welfare_fund_wan"],
+                    width=12,
+                )
+            ],
+            [
+                Chart(
+                    "人均销售额（元）",
+                    "echarts_timeseries_bar",
+                    LO,
+                    ["sales_per_capita"],
+                    x_axis="county_name_zh",
+                    latest_only=True,
+                ),
+                Chart(
+                    "销售额同比",
+                    "echarts_timeseries_bar",
+                    LO,
+                    ["sales_yoy_growth"],
+                    x_axis="county_name_zh",
+                    latest_only=True,
+                ),
+            ],
+            [
+                Chart(
+                    "网点平均销售额（万元）",
+                    "echarts_timeseries_bar",
+                    LO,
+                    ["sales_per_outlet_wan"],
+                    x_axis="county_name_zh",
+                    latest_only=True,
+                ),
+                Chart(
+                    "公益金（万元，按县区）",
+                    "pie",
+                    LO,
+                    ["welfare_fund_wan"],
+                    groupby=["county_name_zh"],
+                    latest_only=True,
+                ),
+            ],
+        ],
+    ),
+}
+
+
+def database_yaml() -> dict:
+    return {
+        "database_name": DB_NAME,
+        "sqlalchemy_uri": SERVING_URI,
+        "cache_timeout": None,
+        "expose_in_sqllab": True,
+        "allow_run_async": False,
+        "allow_ctas": False,
+        "allow_cvas": False,
+        "allow_dml": False,
+        "allow_file_upload": False,
+        "extra": {
+            "engine_params": {"connect_args": {"read_only": True}},
+            "allows_virtual_table_explore": True,
+            "metadata_params": {},
+            "schemas_allowed_for_file_upload": [],
+        },
+        "uuid": uid("database", DB_NAME),
+        "version": "1.0.0",
+    }
+
+
+def dataset_yaml(d: Dataset) -> dict:
+    return {
+        "table_name": d.table,
+        "main_dttm_col": "month_start",
+        "description": d.label,
+        "default_endpoint": None,
+        "offset": 0,
+        "cache_timeout": None,
+        "schema": SCHEMA,
+        "sql": None,
+        "params": None,
+        "template_params": None,
+        "filter_select_enabled": True,
+        "fetch_values_predicate": None,
+        "extra": None,
+        "normalize_columns": False,
+        "always_filter_main_dttm": False,
+        "uuid": uid("dataset", d.table),
+        "metrics": [
+            {
+                "metric_name": x.name,
+                "verbose_name": x.label,
+                "metric_type": None,
+                "expression": x.expression,
+                "description": None,
+                "d3format": x.d3format,
+                "currency": None,
+                "extra": {},
+                "warning_text": None,
+            }
+            for x in d.metrics
+        ],
+        "columns": [
+            {
+                "column_name": c,
+                "verbose_name": label,
+                "is_dttm": c == "month_start",
+                "is_active": True,
+                "type": "DATE" if c == "month_start" else "VARCHAR",
+                "advanced_data_type": None,
+                "groupby": True,
+                "filterable": True,
+                "expression": None,
+                "description": None,
+                "python_date_format": None,
+                "extra": {},
+            }
+            for c, label in d.columns.items()
+        ],
+        "version": "1.0.0",
+        "database_uuid": uid("database", DB_NAME),
+    }
+
+
+def _native_filters(slug: str, charts: list[Chart]) -> list[dict]:
+    tables = sorted({c.table for c in charts if not c.latest_only and DS[c.table].county_grain})
+    if not tables:
+        return []
+    target = tables[0]
+    return [
+        {
+            "id": f"NATIVE_FILTER-{uid('filter', slug + ':month')[:8]}",
+            "name": "统计月份",
+            "filterType": "filter_select",
+            "targets": [{"datasetUuid": uid("dataset", target), "column": {"name": "month_label_zh"}}],
+            "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
+            "controlValues": {
+                "enableEmptyFilter": False,
+                "defaultToFirstItem": True,
+                "multiSelect": False,
+                "searchAllOptions": False,
+                "inverseSelection": False,
+                "sortAscending": False,
+            },
+            "cascadeParentIds": [],
+            "scope": {"rootPath": ["ROOT_ID"], "excluded": []},
+            "type": "NATIVE_FILTER",
+            "description": "默认显示最近一个月",
+        },
+    ]
+
+
+def dashboard_yaml(slug: str, title: str, rows: list[list[Chart]]) -> dict:
+    position: dict = {
+        "DASHBOARD_VERSION_KEY": "v2",
+        "ROOT_ID": {"type": "ROOT", "id": "ROOT_ID", "children": ["GRID_ID"]},
+        "GRID_ID": {"type": "GRID", "id": "GRID_ID", "children": [], "parents": ["ROOT_ID"]},
+        "HEADER_ID": {"id": "HEADER_ID", "type": "HEADER", "meta": {"text": title}},
+    }
+    for i, row in enumerate(rows):
+        row_id = f"ROW-{slug}-{i}"
+        position["GRID_ID"]["children"].append(row_id)
+        position[row_id] = {
+            "type": "ROW",
+            "id": row_id,
+            "children": [],
+            "parents": ["ROOT_ID", "GRID_ID"],
+            "meta": {"background": "BACKGROUND_TRANSPARENT"},
+        }
+        for c in row:
+            cid = f"CHART-{uid('chart', c.name)[:10]}"
+            position[row_id]["children"].append(cid)
+            position[cid] = {
+                "type": "CHART",
+                "id": cid,
+                "children": [],
+                "parents": ["ROOT_ID", "GRID_ID", row_id],
+                "meta": {
+                    "width": c.width,
+                    "height": c.height,
+                    "chartId": 0,
+                    "uuid": uid("chart", c.name),
+                    "sliceName": c.name,
+                },
+            }
+    charts = [c for r in rows for c in r]
+    return {
+        "dashboard_title": title,
+        "description": None,
+        "css": "",
+        "slug": slug,
+        "certified_by": None,
+        "certification_details": None,
+        "published": True,
+        "uuid": uid("dashboard", slug),
+        "position": position,
+        "metadata": {
+            "color_scheme": "supersetColors",
+            "refresh_frequency": 0,
+            "expanded_slices": {},
+            "label_colors": {},
+            "timed_refresh_immune_slices": [],
+            "cross_filters_enabled": False,
+            "native_filter_configuration": _native_filters(slug, charts),
+            "shared_label_colors": [],
+            "color_scheme_domain": [],
+        },
+        "version": "1.0.0",
+    }
+
+
+def chart_yaml(c: Chart) -> dict:
+    params = chart_params(c)
+    return {
+        "slice_name": c.name,
+        "description": None,
+        "certified_by": None,
+        "certification_details": None,
+        "viz_type": c.viz,
+        "params": params,
+        "query_context": json.dumps(query_context(c, params), ensure_ascii=False),
+        "cache_timeout": None,
+        "uuid": uid("chart", c.name),
+        "version": "1.0.0",
+        "dataset_uuid": uid("dataset", c.table),
+    }
+
+
+def _dump(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def main() -> None:
+    if BUNDLE.exists():
+        shutil.rmtree(BUNDLE)
+    _dump(
+        BUNDLE / "metadata.yaml",
+        {"version": "1.0.0", "type": "assets", "timestamp": "2026-01-01T00:00:00+00:00"},
+    )
+    _dump(BUNDLE / "databases" / "minzheng_warehouse.yaml", database_yaml())
+    for d in DATASETS:
+        _dump(BUNDLE / "datasets" / "minzheng_warehouse" / f"{d.table}.yaml", dataset_yaml(d))
+    for slug, (title, rows) in DASHBOARDS.items():
+        _dump(BUNDLE / "dashboards" / f"{slug}.yaml", dashboard_yaml(slug, title, rows))
+        for c in (c for r in rows for c in r):
+            _dump(BUNDLE / "charts" / f"{uid('chart', c.name)[:8]}_{c.viz}.yaml", chart_yaml(c))
+
+
+if __name__ == "__main__":
+    main()

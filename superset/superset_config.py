@@ -1,0 +1,158 @@
+"""Superset configuration for the civil-affairs (民政) warehouse.
+
+Loaded by Superset through SUPERSET_CONFIG_PATH (superset/scripts/env.sh sets it). Everything Superset
+writes (metadata DB, secret key, logs, PID file) lives under $MINZHENG_DATA_DIR/superset, never in the repo.
+The server makes no calls to the internet: the browser's content-security policy allows this origin
+only (it also blocks the telemetry pixel the Superset frontend ships), no map tiles, no web fonts.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from superset.config import THEME_DEFAULT  # noqa: F401  (re-exported with our font below)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("MINZHENG_DATA_DIR") or REPO_ROOT / "data")
+SUPERSET_HOME = Path(os.environ.get("SUPERSET_HOME_DIR") or DATA_DIR / "superset")
+SUPERSET_HOME.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """SUPERSET_SECRET_KEY from the environment, else a key generated once into the data dir (mode 600)."""
+    env = os.environ.get("SUPERSET_SECRET_KEY")
+    if env:
+        return env
+    key_file = Path(os.environ.get("SUPERSET_SECRET_KEY_FILE") or SUPERSET_HOME / "secret_key")
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker won the race
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+
+# Metadata database: SQLite in the data dir for a single bureau server; PostgreSQL when given.
+SQLALCHEMY_DATABASE_URI = (
+    os.environ.get("SUPERSET_DATABASE_URI") or f"sqlite:///{SUPERSET_HOME / 'superset.db'}"
+)
+if SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+    SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"timeout": 30, "check_same_thread": False}}
+
+# Chinese user interface (every clerk and leader reads Chinese); English stays selectable.
+BABEL_DEFAULT_LOCALE = "zh"
+LANGUAGES = {
+    "zh": {"flag": "cn", "name": "简体中文"},
+    "en": {"flag": "us", "name": "English"},
+}
+APP_NAME = "民政数据看板"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+# Number and time formats: thousands separator, ¥ for the currency format, Chinese month names.
+D3_FORMAT = {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["¥", ""]}
+D3_TIME_FORMAT = {
+    "dateTime": "%Y年%m月%d日 %H:%M:%S",
+    "date": "%Y-%m-%d",
+    "time": "%H:%M:%S",
+    "periods": ["上午", "下午"],
+    "days": ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
+    "shortDays": ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
+    "months": [
+        "一月",
+        "二月",
+        "三月",
+        "四月",
+        "五月",
+        "六月",
+        "七月",
+        "八月",
+        "九月",
+        "十月",
+        "十一月",
+        "十二月",
+    ],
+    "shortMonths": ["1月", "2月", "3月", "4月", "5月", "6月", "7月", "8月", "9月", "10月", "11月", "12月"],
+}
+CURRENCIES = ["CNY"]
+
+# A font stack that renders Chinese with the Debian package fonts-noto-cjk (no web fonts are fetched).
+_CJK_FONTS = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif'
+THEME_DEFAULT = {
+    **THEME_DEFAULT,
+    "token": {
+        **THEME_DEFAULT.get("token", {}),
+        "fontUrls": [],
+        "fontFamily": f"Inter, Helvetica, Arial, {_CJK_FONTS}",
+    },
+}
+
+# Feature flags. Native filters, cross-filters and row-level security are always on in Superset 6.
+FEATURE_FLAGS = {
+    "DASHBOARD_RBAC": True,  # a dashboard can be limited to roles (e.g. leaders only)
+    "ENABLE_TEMPLATE_PROCESSING": True,  # Jinja in virtual datasets
+    "DRILL_TO_DETAIL": True,
+    "DRILL_BY": True,
+    "ALERT_REPORTS": False,  # would need Celery and a browser driver
+    "THUMBNAILS": False,
+    "ENABLE_DASHBOARD_SCREENSHOT_ENDPOINTS": False,
+    "PLAYWRIGHT_REPORTS_AND_THUMBNAILS": False,
+    "SSH_TUNNELING": False,
+    "ENABLE_SUPERSET_META_DB": False,
+    "TAGGING_SYSTEM": False,
+    "DYNAMIC_PLUGINS": False,
+}
+
+# Nothing from the internet: no map tiles or Mapbox, no web fonts, no telemetry pixel.
+MAPBOX_API_KEY = ""
+THEME_FONT_URL_ALLOWED_DOMAINS: list[str] = []
+TALISMAN_ENABLED = True
+_CSP = {
+    "base-uri": ["'self'"],
+    "default-src": ["'self'"],
+    "img-src": ["'self'", "blob:", "data:"],
+    "worker-src": ["'self'", "blob:"],
+    "connect-src": ["'self'"],
+    "object-src": "'none'",
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "font-src": ["'self'", "data:"],
+    "script-src": ["'self'", "'strict-dynamic'"],
+}
+TALISMAN_CONFIG = {
+    "content_security_policy": _CSP,
+    "content_security_policy_nonce_in": ["script-src"],
+    "force_https": False,
+    "session_cookie_secure": False,
+}
+TALISMAN_DEV_CONFIG = TALISMAN_CONFIG
+CONTENT_SECURITY_POLICY_WARNING = False
+
+# Caches: in-process (one bureau server, no Redis). Chart results are kept for an hour; the serving file
+# only changes when the pipeline publishes, and "force refresh" is one click away.
+CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_KEY_PREFIX": "minzheng_"}
+DATA_CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_KEY_PREFIX": "data_"}
+RESULTS_BACKEND = None
+
+# SQL Lab runs synchronously in the web process; the warehouse connection itself is read-only.
+SQLLAB_TIMEOUT = 120
+SUPERSET_WEBSERVER_TIMEOUT = 120
+SQLLAB_ASYNC_TIME_LIMIT_SEC = int(timedelta(minutes=10).total_seconds())
+ROW_LIMIT = 50000
+
+# Session/CSRF on plain HTTP on localhost.
+SESSION_COOKIE_SECURE = False
+SESSION_COOKIE_SAMESITE = "Lax"
+WTF_CSRF_ENABLED = True
+WTF_CSRF_TIME_LIMIT = None
+PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+# The login form is rate limited by Superset; scripted logins of tests stay well below that.
+RATELIMIT_ENABLED = False
+
+LOG_LEVEL = os.environ.get("SUPERSET_LOG_LEVEL", "INFO")

@@ -1,0 +1,131 @@
+"""A real Superset server for the dashboard tests: the project's own scripts start it against a temporary
+data folder whose serving DuckDB file holds marts built by the real pipeline (simulator → ingestion →
+dbt → publish), and import the bundle from dashboards/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+import requests
+
+from dagster_project.ingestion.pipeline import load_partition
+from dagster_project.ingestion.pseudonymise import Pseudonymiser
+from dagster_project.ingestion.region import region_lookup
+from dagster_project.ingestion.spec import SOURCES
+from dagster_project.serving.publish import publish
+from dagster_project.settings import DBT_PROJECT_DIR, REPO_ROOT
+from dagster_project.simulator import SimulationConfig, simulate
+
+PORT = int(os.environ.get("SUPERSET_TEST_PORT", "8097"))
+PASSWORD = "superset-test-password"
+MONTHS = ["2024-06", "2025-05", "2025-06"]
+SUPERSET_VENV = REPO_ROOT / ".superset-venv"
+
+pytestmark = pytest.mark.superset
+
+
+@dataclass
+class Server:
+    url: str
+    data_dir: Path
+    env: dict[str, str]
+
+    def session(self, username: str = "admin", password: str = PASSWORD) -> requests.Session:
+        s = requests.Session()
+        r = s.post(
+            f"{self.url}/api/v1/security/login",
+            json={"username": username, "password": password, "provider": "db", "refresh": False},
+            timeout=60,
+        )
+        r.raise_for_status()
+        s.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+        csrf = s.get(f"{self.url}/api/v1/security/csrf_token/", timeout=60).json()["result"]
+        s.headers.update({"X-CSRFToken": csrf, "Referer": self.url})
+        return s
+
+    def run(self, *cmd: str) -> subprocess.CompletedProcess:
+        return subprocess.run(cmd, env=self.env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+
+
+def _build_serving(data: Path) -> Path:
+    landing = data / "landing"
+    simulate(SimulationConfig(out=landing, months=MONTHS, scale=0.01, dirty_rate=0.002, seed=11, workers=1))
+    warehouse = data / "warehouse" / "minzheng.duckdb"
+    warehouse.parent.mkdir(parents=True)
+    hasher = Pseudonymiser(b"superset-tests-key-0123456789")
+    with duckdb.connect(str(warehouse)) as con:
+        for m in MONTHS:
+            for spec in SOURCES.values():
+                load_partition(
+                    con,
+                    spec,
+                    dt.date.fromisoformat(m + "-01"),
+                    landing,
+                    region_lookup(),
+                    hasher,
+                    raise_on_failure=False,
+                )
+    env = {**os.environ, "MINZHENG_WAREHOUSE_PATH": str(warehouse)}
+    dbt = REPO_ROOT / ".venv" / "bin" / "dbt"
+    proc = subprocess.run(
+        [
+            str(dbt),
+            "build",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(data / "dbt_target"),
+            "--log-path",
+            str(data / "dbt_logs"),
+            "--exclude",
+            "resource_type:test",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    serving = data / "serving" / "minzheng.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        publish(con, serving)
+    return serving
+
+
+@pytest.fixture(scope="session")
+def superset_server(tmp_path_factory) -> Iterator[Server]:
+    if not (SUPERSET_VENV / "bin" / "superset").exists():
+        pytest.fail(
+            "Superset's virtual environment is missing: run superset/scripts/setup_venv.sh (make test does)"
+        )
+    data = tmp_path_factory.mktemp("superset_data")
+    serving = _build_serving(data)
+    env = {
+        **os.environ,
+        "MINZHENG_DATA_DIR": str(data),
+        "MINZHENG_SERVING_PATH": str(serving),
+        "SUPERSET_PORT": str(PORT),
+        "SUPERSET_ADMIN_PASSWORD": PASSWORD,
+        "SUPERSET_DEMO_PASSWORD": PASSWORD,
+    }
+    server = Server(f"http://127.0.0.1:{PORT}", data, env)
+    started = server.run(str(REPO_ROOT / "superset" / "scripts" / "start.sh"))
+    assert started.returncode == 0, started.stdout[-3000:] + started.stderr[-3000:]
+    try:
+        yield server
+    finally:
+        server.run(str(REPO_ROOT / "superset" / "scripts" / "stop.sh"))
+
+
+@pytest.fixture(scope="session")
+def admin(superset_server: Server) -> requests.Session:
+    return superset_server.session()

@@ -1,0 +1,64 @@
+"""Headless Chromium (Debian's) logs in, opens every dashboard, waits for every chart to render without
+an error, and saves a screenshot under test-output/screenshots/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dagster_project.settings import REPO_ROOT
+
+from .conftest import PASSWORD, Server
+
+pytestmark = [pytest.mark.superset, pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = REPO_ROOT / "test-output" / "screenshots"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def test_every_dashboard_renders_in_chromium(superset_server: Server, admin) -> None:
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian chromium missing: scripts/system_packages.sh installs it"
+    dashboards = admin.get(
+        f"{superset_server.url}/api/v1/dashboard/", params={"q": "(page_size:100)"}
+    ).json()["result"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1600, "height": 1200}, locale="zh-CN")
+        page.goto(f"{superset_server.url}/login/")
+        page.fill("input[name=username], #username", "leader")
+        page.fill("input[name=password], #password", PASSWORD)
+        page.keyboard.press("Enter")
+        page.wait_for_url(lambda u: "/login" not in u, timeout=60_000)
+        for d in dashboards:
+            page.goto(f"{superset_server.url}/superset/dashboard/{d['slug'] or d['id']}/", timeout=120_000)
+            page.wait_for_selector(".dashboard-component-chart-holder", timeout=120_000)
+            holders = page.locator(".dashboard-component-chart-holder")
+            n = holders.count()
+            assert n >= 2, d["dashboard_title"]
+            # every chart: its loading spinner gone and something drawn (canvas/svg/table/big number)
+            page.wait_for_function(
+                """() => [...document.querySelectorAll('.dashboard-component-chart-holder')].every(h =>
+                       !h.querySelector('.loading') &&
+                       h.querySelector('canvas, svg, table, .superset-legacy-chart-big-number, .header-line, [data-test="alert"]'))""",
+                timeout=180_000,
+            )
+            errors = page.locator(
+                ".dashboard-component-chart-holder [role=alert], .dashboard-component-chart-holder .alert-danger"
+            )
+            assert errors.count() == 0, (d["dashboard_title"], errors.first.inner_text())
+            page.screenshot(path=str(SHOTS / f"{d['slug'] or d['id']}.png"), full_page=True)
+        browser.close()
