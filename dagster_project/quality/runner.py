@@ -69,6 +69,7 @@ def runtime_parameters(suite: Suite, period: dt.date | None, region: RegionRef) 
     params: dict[str, Any] = {
         **suite.parameters,
         "region_counties": region.county_codes,
+        "region_county_count": len(region.county_codes),
         "known_townships": sorted(region.townships),
         "source": suite.source or "",
     }
