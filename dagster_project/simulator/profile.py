@@ -26,7 +26,7 @@ FORMAT_WEIGHTS = (0.45, 0.15, 0.25, 0.15)
 # Files expected to be longer than this are exported as CSV whatever the county's habit (Excel
 # exports of long rosters are slow for the clerk and for this simulator: xlsxwriter writes ~80k
 # cells/s). xls is in any case limited to 65,536 rows.
-EXCEL_MAX_ROWS = 8_000
+EXCEL_MAX_ROWS = 5_000
 
 
 @dataclass(frozen=True)

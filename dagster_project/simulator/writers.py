@@ -82,11 +82,15 @@ def write_xlsx(path: Path, frame: pl.DataFrame, contract: SourceContract, layout
         r += 1
     ws.write_row(r, 0, contract.headers)
     r += 1
-    write = ws.write
+    # the typed writers directly: skips write()'s type dispatch (values are already str or float)
+    write_string, write_number = ws.write_string, ws.write_number
     for row in zip(*_typed_columns(frame, contract), strict=True):
         for c, v in enumerate(row):
-            if v is not None and v != "":
-                write(r, c, v)
+            if v.__class__ is str:
+                if v:
+                    write_string(r, c, v)
+            elif v is not None:
+                write_number(r, c, v)
         r += 1
     for c, v in enumerate(totals_row(frame, contract)):
         if v:
