@@ -4,7 +4,7 @@ START ?= 2024-01
 END ?= 2025-12
 SCALE ?= 1.0
 
-.PHONY: demo test install prepare key simulate pipeline ui ui-stop superset superset-stop stop lint docs bench
+.PHONY: demo test install prepare key simulate pipeline ui ui-stop superset superset-stop superset-export stop lint docs bench
 
 demo:            ## install, simulate 延安市 exports, run the pipeline, start Dagster UI and Superset
 	scripts/demo.sh
@@ -35,6 +35,9 @@ superset:        ## create Superset's own venv, start it and import the dashboar
 
 superset-stop:
 	superset/scripts/stop.sh
+
+superset-export: ## write dashboards edited in the UI back into dashboards/bundle/
+	source superset/scripts/env.sh && "$$SUPERSET_VENV/bin/python" dashboards/import_bundle.py export
 
 stop: ui-stop superset-stop
 
