@@ -9,6 +9,7 @@ import fastexcel
 import polars as pl
 
 from dagster_project.ingestion.spec import SOURCES as INGESTION_SPECS
+from dagster_project.reference import region
 from dagster_project.simulator import SimulationResult
 from dagster_project.simulator.contract import CONTRACTS
 from dagster_project.simulator.identity import is_valid_id
@@ -82,11 +83,8 @@ def test_file_names_and_folders(dirty_run: SimulationResult) -> None:
         m = NAME.match(name)
         assert m, name
         if f.name_variant:
-            assert (
-                m.group(3) == f.name_variant
-                and f.county_name in name
-                or f.name_variant.startswith(f.county_name[:2])
-            )
+            assert m.group(3) == f.name_variant
+            assert region.resolve_county(f.name_variant) == f.county_code
         else:
             assert (m.group(1), m.group(2)) == (f.county_code, f.county_name)
         assert int(m.group(4) or 0) == f.correction
