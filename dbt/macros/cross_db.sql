@@ -97,3 +97,8 @@
 {% macro default__type_double() -%}
     double
 {%- endmacro %}
+
+{# A Jinja string as a SQL string literal (quotes doubled, newlines folded), typed as string. #}
+{% macro text_literal(value) -%}
+    cast('{{ (value | string) | replace("'", "''") | replace("\n", " ") | trim }}' as {{ dbt.type_string() }})
+{%- endmacro %}

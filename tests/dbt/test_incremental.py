@@ -1,0 +1,131 @@
+"""Monthly incremental facts: reloading one month rebuilds that month only; a partition window rebuilds
+exactly the window; and the dbt tests catch a fact that is out of step with raw."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from .conftest import COUNTIES, Warehouse, assert_ok, month, write_landing
+
+FACTS = ("fct_assistance_payment", "fct_volunteer_service", "fct_lottery_sales")
+RELOADED = "2024-05"
+COUNTY = COUNTIES[1]
+
+
+def _snapshot(wh: Warehouse) -> dict[str, dict[dt.date, tuple[int, int, str]]]:
+    """fact -> month -> (rows, checksum of the rows without the dbt run id, the dbt run id(s))."""
+    out: dict[str, dict[dt.date, tuple[int, int, str]]] = {}
+    for fact in FACTS:
+        columns = [
+            c
+            for (c,) in wh.rows(
+                """SELECT column_name FROM information_schema.columns
+                   WHERE table_schema = 'marts' AND table_name = ? AND column_name != '_dbt_invocation_id'""",
+                [fact],
+            )
+        ]
+        rows = wh.rows(
+            f"""SELECT month_start, count(*), bit_xor(hash({", ".join(columns)})),
+                       string_agg(DISTINCT _dbt_invocation_id, ',')
+                FROM marts.{fact} GROUP BY month_start"""
+        )
+        out[fact] = {m: (n, checksum, runs) for m, n, checksum, runs in rows}
+    return out
+
+
+@pytest.fixture(scope="module")
+def copy(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    return warehouse.copy(tmp_path_factory.mktemp("dbt_incremental"))
+
+
+def _correct_one_county_month(wh: Warehouse, root: Path) -> None:
+    """A corrected re-export (_更正9) of COUNTY for RELOADED, with different content (another seed)."""
+    other = root / "other_landing"
+    write_landing(other, seed=99, months=[RELOADED], counties=[COUNTY], corrections=0)
+    for source_dir in (p for p in other.iterdir() if p.is_dir() and not p.name.startswith("_")):
+        for f in (source_dir / RELOADED).iterdir():
+            target = wh.landing / source_dir.name / RELOADED / f"{f.stem}_更正9{f.suffix}"
+            shutil.copy2(f, target)
+    wh.ingest([RELOADED], counties={COUNTY})
+
+
+def test_reloading_one_month_leaves_the_other_months_unchanged(copy: Warehouse, tmp_path: Path) -> None:
+    before = _snapshot(copy)
+    raw_before = copy.rows(
+        "SELECT sum(amount) FROM raw.assistance_roster WHERE county_code = ? AND period = ?",
+        [COUNTY, month(RELOADED)],
+    )[0][0]
+    _correct_one_county_month(copy, tmp_path)
+    raw_after = copy.rows(
+        "SELECT sum(amount) FROM raw.assistance_roster WHERE county_code = ? AND period = ?",
+        [COUNTY, month(RELOADED)],
+    )[0][0]
+    assert raw_after != raw_before, "the correction must change the county-month"
+
+    run = copy.dbt("build")  # no vars: dbt finds the month whose loads changed
+    assert_ok(run)
+    after = _snapshot(copy)
+    reloaded = month(RELOADED)
+    for fact in FACTS:
+        assert after[fact].keys() == before[fact].keys()
+        for m in before[fact]:
+            if m == reloaded:
+                assert after[fact][m][:2] != before[fact][m][:2], f"{fact} {m} not rebuilt"
+                assert after[fact][m][2] != before[fact][m][2], f"{fact} {m} kept its old run id"
+            else:  # same rows, same checksum, and not even rewritten (same dbt run id)
+                assert after[fact][m] == before[fact][m], f"{fact} {m} changed"
+    mart = copy.rows(
+        """SELECT assistance_spending FROM marts.mart_assistance_county_month
+           WHERE county_code = ? AND month_start = ?""",
+        [COUNTY, reloaded],
+    )[0][0]
+    assert float(mart) == pytest.approx(float(raw_after), abs=0.005)
+    statuses = run.statuses()
+    assert statuses["assert_incremental_facts_match_raw_loads"] == "pass"
+    assert statuses["assert_assistance_mart_reconciles_with_raw"] == "pass"
+
+
+def test_a_partition_window_rebuilds_exactly_its_months(copy: Warehouse) -> None:
+    before = _snapshot(copy)
+    window = "2023-06"
+    assert_ok(copy.dbt("run", "--select", *FACTS, vars={"min_period": window, "max_period": window}))
+    after = _snapshot(copy)
+    for fact in FACTS:
+        for m in before[fact]:
+            if m == month(window):
+                assert after[fact][m][:2] == before[fact][m][:2], f"{fact} {m}: same raw, same rows"
+                assert after[fact][m][2] != before[fact][m][2], f"{fact} {m} not rebuilt"
+            else:
+                assert after[fact][m] == before[fact][m], f"{fact} {m} touched outside the window"
+
+
+def test_dbt_tests_catch_a_fact_out_of_step_with_raw(copy: Warehouse) -> None:
+    """Raw changes behind dbt's back (no rebuild): the reconciliation and load tests must fail. The
+    edit is undone afterwards, so the module's copy stays consistent."""
+    key = [COUNTY, month("2024-06")]
+    (load_id,) = copy.rows(
+        "SELECT DISTINCT _load_id FROM raw.assistance_roster WHERE county_code = ? AND period = ?", key
+    )[0]
+    edit = "UPDATE raw.assistance_roster SET amount = amount + ?, _load_id = ? WHERE county_code = ? AND period = ?"
+    with duckdb.connect(str(copy.db)) as con:
+        con.execute(edit, [1, "manual-edit", *key])
+    try:
+        run = copy.dbt(
+            "test",
+            "--select",
+            "assert_incremental_facts_match_raw_loads",
+            "assert_assistance_mart_reconciles_with_raw",
+        )
+    finally:
+        with duckdb.connect(str(copy.db)) as con:
+            con.execute(edit, [-1, load_id, *key])
+    assert run.returncode != 0
+    assert run.statuses() == {
+        "assert_incremental_facts_match_raw_loads": "fail",
+        "assert_assistance_mart_reconciles_with_raw": "fail",
+    }
