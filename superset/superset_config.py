@@ -97,6 +97,8 @@ THEME_DEFAULT = {
 # Feature flags. Native filters, cross-filters and row-level security are always on in Superset 6.
 FEATURE_FLAGS = {
     "DASHBOARD_RBAC": True,  # a dashboard can be limited to roles (e.g. leaders only)
+    # charts default to the latest month with `month_start = (SELECT max(month_start) ...)`
+    "ALLOW_ADHOC_SUBQUERY": True,
     "ENABLE_TEMPLATE_PROCESSING": True,  # Jinja in virtual datasets
     "DRILL_TO_DETAIL": True,
     "DRILL_BY": True,

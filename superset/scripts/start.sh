@@ -20,6 +20,5 @@ for _ in $(seq 1 120); do
 done
 curl -fsS "http://127.0.0.1:$SUPERSET_PORT/health" >/dev/null || { echo "Superset did not start; see $MINZHENG_DATA_DIR/logs/superset.log"; exit 1; }
 
-"$SUPERSET_VENV/bin/python" "$REPO_ROOT/dashboards/import_bundle.py" import
-"$SUPERSET_VENV/bin/python" "$REPO_ROOT/dashboards/import_bundle.py" users
+"$(dirname "$0")/import.sh"
 echo "Superset: http://127.0.0.1:$SUPERSET_PORT  (login: $SUPERSET_ADMIN_USER / $SUPERSET_ADMIN_PASSWORD)"

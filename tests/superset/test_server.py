@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from .conftest import PASSWORD, REPO_ROOT, SUPERSET_VENV, Server
+from .conftest import PASSWORD, REPO_ROOT, Server
 
 pytestmark = pytest.mark.superset
 
