@@ -39,9 +39,7 @@ def test_reimport_overwrites_without_duplicating(superset_server: Server, admin)
         len(_all(admin, superset_server.url, "dashboard")),
         len(_all(admin, superset_server.url, "dataset")),
     )
-    proc = superset_server.run(
-        str(SUPERSET_VENV / "bin" / "python"), str(REPO_ROOT / "dashboards" / "import_bundle.py"), "import"
-    )
+    proc = superset_server.run(str(REPO_ROOT / "superset" / "scripts" / "import.sh"))
     assert proc.returncode == 0, proc.stderr[-3000:]
     after = (
         len(_all(admin, superset_server.url, "chart")),
