@@ -45,6 +45,7 @@ class Dataset:
     columns: dict[str, str]  # column -> Chinese label
     metrics: list[Metric]
     county_grain: bool = True  # has county_code: row-level security applies
+    dttm: str = "month_start"
 
 
 def m(name: str, label: str, expr: str, fmt: str | None = None) -> Metric:
@@ -170,8 +171,70 @@ DATASETS = [
         ],
     ),
 ]
+PLAN_COLUMNS = {
+    "region_code": "区划代码",
+    "region_name_zh": "地区",
+    "region_level": "层级",
+    "prefecture_name_zh": "市",
+    "indicator_code": "指标代码",
+    "indicator_name_zh": "指标",
+    "domain_zh": "领域",
+    "unit": "单位",
+    "attribute_zh": "属性",
+    "status_zh": "进度状态",
+    "operator": "目标比较",
+    "target_text": "目标（文字）",
+    "period": "月份",
+    "period_label_zh": "统计月份",
+    "is_latest_period": "是否最新月",
+    "is_binding": "约束性",
+}
+DATASETS += [
+    Dataset(
+        "mart_plan_progress",
+        "规划目标进度（地区×指标×月）",
+        PLAN_COLUMNS,
+        [
+            m("actual_value", "实际值", "MAX(actual_value)", ",.2f"),
+            m("target_value", "2025年目标", "MAX(target_value)", ",.2f"),
+            m("baseline_value", "2020年基期值", "MAX(baseline_value)", ",.2f"),
+            m("completion_ratio", "目标完成程度", "MAX(completion_ratio)", PCT),
+            m("expected_pace", "应达进度（时间进度）", "MAX(expected_pace)", PCT),
+            m("status_order", "状态序号（1=滞后）", "MAX(status_order)", "d"),
+            m(
+                "binding_behind",
+                "滞后的约束性指标数",
+                "SUM(CASE WHEN is_binding_behind THEN 1 ELSE 0 END)",
+                "d",
+            ),
+            m("behind", "滞后指标数", "SUM(CASE WHEN status_code = 'behind' THEN 1 ELSE 0 END)", "d"),
+        ],
+        county_grain=False,
+        dttm="period",
+    ),
+    Dataset(
+        "mart_plan_scorecard",
+        "规划目标计分板（地区×月）",
+        {
+            "region_code": "区划代码",
+            "region_name_zh": "地区",
+            "region_level": "层级",
+            "period": "月份",
+            "period_label_zh": "统计月份",
+        },
+        [
+            m("indicators_met", "已完成", "SUM(indicators_met)", "d"),
+            m("indicators_on_track", "进度超前或符合进度", "SUM(indicators_ahead + indicators_on_pace)", "d"),
+            m("indicators_behind", "进度滞后", "SUM(indicators_behind)", "d"),
+            m("indicators_no_data", "无数据", "SUM(indicators_no_data)", "d"),
+            m("binding_indicators_behind", "滞后的约束性指标", "SUM(binding_indicators_behind)", "d"),
+        ],
+        county_grain=False,
+        dttm="period",
+    ),
+]
 DS = {d.table: d for d in DATASETS}
-LATEST = "month_start = (SELECT max(month_start) FROM marts.{table})"
+LATEST = "{dttm} = (SELECT max({dttm}) FROM marts.{table})"
 
 
 @dataclass
@@ -184,6 +247,7 @@ class Chart:
     x_axis: str | None = None
     latest_only: bool = False
     extra: dict = field(default_factory=dict)
+    where: str | None = None
     width: int = 6
     height: int = 50
 
@@ -201,12 +265,25 @@ def chart_params(c: Chart) -> dict:
             {
                 "clause": "WHERE",
                 "expressionType": "SQL",
-                "sqlExpression": LATEST.format(table=c.table),
+                "sqlExpression": LATEST.format(table=c.table, dttm=DS[c.table].dttm),
                 "subject": None,
                 "operator": None,
                 "comparator": None,
                 "isExtra": False,
                 "filterOptionName": f"latest_{c.table}",
+            }
+        )
+    if c.where:
+        filters.append(
+            {
+                "clause": "WHERE",
+                "expressionType": "SQL",
+                "sqlExpression": c.where,
+                "subject": None,
+                "operator": None,
+                "comparator": None,
+                "isExtra": False,
+                "filterOptionName": "where",
             }
         )
     p: dict = {
@@ -220,10 +297,10 @@ def chart_params(c: Chart) -> dict:
         p |= {"metric": metrics[0], "header_font_size": 0.4, "subheader_font_size": 0.15}
     elif c.viz in ("echarts_timeseries_line", "echarts_timeseries_bar"):
         p |= {
-            "x_axis": c.x_axis or "month_start",
+            "x_axis": c.x_axis or DS[c.table].dttm,
             "metrics": metrics,
             "groupby": c.groupby,
-            "time_grain_sqla": "P1M" if (c.x_axis or "month_start") == "month_start" else None,
+            "time_grain_sqla": "P1M" if (c.x_axis or DS[c.table].dttm) == DS[c.table].dttm else None,
             "order_desc": True,
             "show_legend": True,
             "rich_tooltip": True,
@@ -272,7 +349,7 @@ def query_context(c: Chart, params: dict) -> dict:
                 "sqlExpression": x,
                 "label": x,
                 "expressionType": "SQL",
-                **({"timeGrain": "P1M"} if x == "month_start" else {}),
+                **({"timeGrain": "P1M"} if x == DS[c.table].dttm else {}),
             }
         )
         cols += params["groupby"]
@@ -313,14 +390,21 @@ def query_context(c: Chart, params: dict) -> dict:
 
 
 # ---------------------------------------------------------------- dashboards
-OV, AS, EL, VO, LO, PR = (
+OV, AS, EL, VO, LO, PR, PP, SC = (
     "mart_overview_county_month",
     "mart_assistance_county_month",
     "mart_eldercare_county_month",
     "mart_volunteer_county_month",
     "mart_lottery_county_month",
     "mart_overview_prefecture_month",
+    "mart_plan_progress",
+    "mart_plan_scorecard",
 )
+# Plan marts also hold other plans' reported values (泰安): show the prefectures this warehouse loads.
+OURS = "prefecture_code IN (SELECT prefecture_code FROM marts.mart_overview_prefecture_month)"
+PREF_LATEST = f"region_level = 'prefecture' AND is_latest_period AND {OURS}"
+COUNTY_LATEST = f"region_level = 'county' AND is_latest_period AND {OURS}"
+SC_PREF = "region_level = 'prefecture' AND region_code IN (SELECT prefecture_code FROM marts.mart_overview_prefecture_month)"
 
 DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
     "overview": (
@@ -411,6 +495,48 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
             ],
             [
                 Chart(
+                    "规划指标：已完成",
+                    "big_number_total",
+                    SC,
+                    ["indicators_met"],
+                    latest_only=True,
+                    where=SC_PREF,
+                    width=3,
+                    height=25,
+                ),
+                Chart(
+                    "规划指标：进度超前或符合进度",
+                    "big_number_total",
+                    SC,
+                    ["indicators_on_track"],
+                    latest_only=True,
+                    where=SC_PREF,
+                    width=3,
+                    height=25,
+                ),
+                Chart(
+                    "规划指标：进度滞后",
+                    "big_number_total",
+                    SC,
+                    ["indicators_behind"],
+                    latest_only=True,
+                    where=SC_PREF,
+                    width=3,
+                    height=25,
+                ),
+                Chart(
+                    "滞后的约束性指标",
+                    "big_number_total",
+                    SC,
+                    ["binding_indicators_behind"],
+                    latest_only=True,
+                    where=SC_PREF,
+                    width=3,
+                    height=25,
+                ),
+            ],
+            [
+                Chart(
                     "各县区主要指标（最新月）",
                     "table",
                     OV,
@@ -477,6 +603,54 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     width=12,
                     extra={"conditional_formatting": [], "color_pn": False, "show_cell_bars": True},
                 )
+            ],
+        ],
+    ),
+    "plan_targets": (
+        "规划目标",
+        [
+            [
+                Chart(
+                    "全市规划指标进度（最新）",
+                    "table",
+                    PP,
+                    ["actual_value", "target_value", "completion_ratio", "expected_pace"],
+                    groupby=["indicator_name_zh", "attribute_zh", "operator", "status_zh"],
+                    where=PREF_LATEST,
+                    width=12,
+                    height=60,
+                )
+            ],
+            [
+                Chart(
+                    "县区×指标进度状态（1=滞后，5=已完成）",
+                    "heatmap_v2",
+                    PP,
+                    ["status_order"],
+                    x_axis="indicator_name_zh",
+                    groupby=["region_name_zh"],
+                    where=COUNTY_LATEST,
+                    width=12,
+                    height=70,
+                )
+            ],
+            [
+                Chart(
+                    "各县区护理型床位占比：实际与目标",
+                    "echarts_timeseries_bar",
+                    PP,
+                    ["actual_value", "target_value"],
+                    x_axis="region_name_zh",
+                    where=COUNTY_LATEST + " AND indicator_code = 'nursing_bed_share'",
+                ),
+                Chart(
+                    "滞后指标与滞后的约束性指标（按县区）",
+                    "echarts_timeseries_bar",
+                    PP,
+                    ["behind", "binding_behind"],
+                    x_axis="region_name_zh",
+                    where=COUNTY_LATEST,
+                ),
             ],
         ],
     ),
@@ -682,7 +856,7 @@ def database_yaml() -> dict:
 def dataset_yaml(d: Dataset) -> dict:
     return {
         "table_name": d.table,
-        "main_dttm_col": "month_start",
+        "main_dttm_col": d.dttm,
         "description": d.label,
         "default_endpoint": None,
         "offset": 0,
@@ -715,9 +889,9 @@ def dataset_yaml(d: Dataset) -> dict:
             {
                 "column_name": c,
                 "verbose_name": label,
-                "is_dttm": c == "month_start",
+                "is_dttm": c == d.dttm,
                 "is_active": True,
-                "type": "DATE" if c == "month_start" else "VARCHAR",
+                "type": "DATE" if c == d.dttm else "VARCHAR",
                 "advanced_data_type": None,
                 "groupby": True,
                 "filterable": True,
