@@ -95,15 +95,24 @@ def test_failed_run_reaches_the_failure_notifier(tmp_path: Path, resources: dict
     landing.mkdir(parents=True)
     (landing / "610603_安塞区.csv").write_bytes("只有标题，没有表头\n".encode("gbk"))
     with DagsterInstance.ephemeral() as instance:
-        result = materialize([ASSISTANCE], instance=instance, resources=resources,
-                             partition_key="610603|2024-06-01", raise_on_error=False)
+        result = materialize(
+            [ASSISTANCE],
+            instance=instance,
+            resources=resources,
+            partition_key="610603|2024-06-01",
+            raise_on_error=False,
+        )
         assert not result.success
         failure_event = next(e for e in result.all_events if e.event_type == DagsterEventType.RUN_FAILURE)
         ctx = build_run_status_sensor_context(
-            sensor_name="run_failure_notifier", dagster_event=failure_event, dagster_instance=instance,
+            sensor_name="run_failure_notifier",
+            dagster_event=failure_event,
+            dagster_instance=instance,
             dagster_run=result.dagster_run,
         ).for_run_failure()
         run_failure_notifier(ctx)
-    logged = [json.loads(x) for x in (tmp_path / "data" / "logs" / "run_failures.jsonl").read_text().splitlines()]
+    logged = [
+        json.loads(x) for x in (tmp_path / "data" / "logs" / "run_failures.jsonl").read_text().splitlines()
+    ]
     assert logged[0]["run_id"] == result.run_id
     assert logged[0]["partition"] == "610603|2024-06-01"
