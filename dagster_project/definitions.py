@@ -3,6 +3,7 @@
 from dagster import Definitions
 from dagster_dbt import DbtCliResource
 
+from .assets.checks import quality_checks
 from .assets.dbt import dbt_models, dbt_project
 from .assets.raw import raw_assets
 from .assets.serving import serving_database
@@ -14,6 +15,7 @@ from .resources import dbt_executable, default_resources
 
 defs = Definitions(
     assets=[*raw_assets, dbt_models, serving_database],
+    asset_checks=quality_checks,
     jobs=[raw_monthly_job, warehouse_job],
     schedules=[monthly_exports_schedule, lottery_daily_schedule],
     sensors=[landing_sensor, run_failure_notifier],
