@@ -44,5 +44,8 @@ stop: ui-stop superset-stop
 lint:
 	uv run ruff check . && uv run ruff format --check .
 
+bench:           ## benchmark ingest/dbt/queries against a naive baseline and the raw-read limit (not a test)
+	uv run python -m benchmarks $(BENCH_ARGS)
+
 docs:            ## dbt data dictionary (open dbt/target/index.html)
 	source scripts/env.sh && uv run dbt docs generate --project-dir dbt --profiles-dir dbt
