@@ -18,6 +18,9 @@ from .automation.requests import month_range_tags
 from .definitions import defs
 from .jobs import raw_monthly_job, warehouse_job
 
+# The full event log is in the Dagster UI; the terminal gets warnings and errors only.
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
 
 def month_keys(start: str, end: str) -> list[str]:
     y, m = map(int, start.split("-"))
@@ -36,7 +39,7 @@ def run(start: str, end: str, build_warehouse: bool = True) -> int:
     for key in month_keys(start, end):
         month = dt.date.fromisoformat(key)
         result = raw_job.execute_in_process(
-            tags=month_range_tags(month, month), instance=instance, raise_on_error=False
+            tags=month_range_tags(month, month), instance=instance, raise_on_error=False, run_config=QUIET
         )
         status = "ok" if result.success else "FAILED (see the run in the Dagster UI)"
         print(f"  raw load {key[:7]}: {status}", flush=True)
@@ -44,7 +47,7 @@ def run(start: str, end: str, build_warehouse: bool = True) -> int:
             failed.append(key[:7])
     if build_warehouse:
         result = defs.resolve_job_def(warehouse_job.name).execute_in_process(
-            instance=instance, raise_on_error=False
+            instance=instance, raise_on_error=False, run_config=QUIET
         )
         print(f"  warehouse build (dbt + publish): {'ok' if result.success else 'FAILED'}", flush=True)
         if not result.success:
