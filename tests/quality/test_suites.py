@@ -80,3 +80,25 @@ def test_bad_suite_files_are_rejected(tmp_path) -> None:
     bad.write_text(good.replace("severity: ERROR", "severity: FATAL", 1), encoding="utf-8")
     with pytest.raises(SuiteError, match="FATAL"):
         load_suite(bad, {})
+
+
+def test_partition_keys_to_months() -> None:
+    from dagster_project.assets.checks import months_of
+
+    keys = ["610602|2024-06-01", "610603|2024-06-01", "610602|2024-05-01"]
+    assert months_of(keys) == {dt.date(2024, 5, 1): {"610602"}, dt.date(2024, 6, 1): {"610602", "610603"}}
+    assert months_of(["2024-06-01"]) == {dt.date(2024, 6, 1): set()}
+    assert months_of([]) is None
+
+
+def test_mart_suites_target_dbt_models() -> None:
+    from dagster_dbt import get_asset_key_for_model
+
+    from dagster_project.assets.checks import mart_quality_checks, mart_suites
+    from dagster_project.assets.dbt import dbt_models
+
+    suites = load_suites(layer="mart")
+    assert [s.name for s in mart_suites()] == [s.name for s in suites]  # none skipped
+    for suite in suites:
+        assert get_asset_key_for_model([dbt_models], suite.dbt_model).path == list(suite.asset_key)
+    assert {k.asset_key.path[1] for k in mart_quality_checks.check_keys} == {s.dbt_model for s in suites}
