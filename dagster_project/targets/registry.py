@@ -109,21 +109,17 @@ def replace_files(contents: Mapping[Path, str]) -> None:
     If a rename fails part-way, the files already replaced get their previous content back.
     """
     staged: list[tuple[Path, Path]] = []
+    previous: dict[Path, bytes | None] = {}
+    done: list[Path] = []
     try:
         for path, text in contents.items():
+            previous[path] = path.read_bytes() if path.is_file() else None
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            staged.append((Path(tmp), path))
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
                 fh.flush()
                 os.fsync(fh.fileno())
-            staged.append((Path(tmp), path))
-    except BaseException:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-        raise
-    previous = {path: (path.read_bytes() if path.exists() else None) for _, path in staged}
-    done: list[Path] = []
-    try:
         for tmp, path in staged:
             os.replace(tmp, path)
             done.append(path)

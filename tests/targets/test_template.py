@@ -1,0 +1,194 @@
+"""The staff template: written with Chinese headers and the registry's rows, read back unchanged, and every
+kind of bad row rejected with its file, row and column, leaving the seeds untouched (all or nothing)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import fastexcel
+import pytest
+
+from dagster_project.settings import DBT_PROJECT_DIR
+from dagster_project.targets import TemplateValidationError, load_target_template, write_target_template
+from dagster_project.targets.registry import read_rows, replace_files
+
+SEEDS = DBT_PROJECT_DIR / "seeds"
+HEADER = "区划代码,区划名称,指标代码,指标名称,基期年份,基期值,目标年份,比较符,目标值,目标原文,指标属性,来源文件,来源条款\n"
+YANAN_PLAN = "延安市“十四五”民政事业发展规划"
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Path:
+    dest = tmp_path / "seeds"
+    dest.mkdir()
+    for path in SEEDS.glob("*.csv"):
+        if path.name.startswith(("plan_", "ref_region")):
+            shutil.copy2(path, dest / path.name)
+    return dest
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.csv"))}
+
+
+def write_csv(path: Path, body: str, encoding: str = "utf-8-sig") -> Path:
+    path.write_bytes((HEADER + body).encode(encoding))
+    return path
+
+
+def test_template_round_trip_leaves_the_registry_unchanged(seeds, tmp_path):
+    before = digest(seeds)
+    template = write_target_template(tmp_path / "规划目标填报模板.xlsx", seeds_dir=seeds)
+    reader = fastexcel.read_excel(str(template))
+    assert reader.sheet_names == ["填写说明", "目标值", "完成值", "指标字典", "区划代码", "来源文件"]
+    header = reader.load_sheet("目标值", header_row=None, n_rows=1, dtypes="string").to_polars().row(0)
+    assert header[:4] == ("区划代码*", "区划名称", "指标代码", "指标名称") and "比较符*" in header
+    targets = reader.load_sheet("目标值", dtypes="string").to_polars()
+    assert targets.height == len(read_rows(seeds / "plan_target.csv")[1]) + len(read_rows(seeds / "plan_target_breakdown.csv")[1])
+    result = load_target_template(template, seeds_dir=seeds)
+    assert result.targets_updated == targets.height - result.breakdown_updated and result.targets_added == 0
+    assert result.reported_updated == len(read_rows(seeds / "plan_reported_value.csv")[1])
+    assert digest(seeds) == before
+
+
+def test_template_of_one_city_holds_only_its_regions(seeds, tmp_path):
+    template = write_target_template(tmp_path / "t.xlsx", seeds_dir=seeds, prefecture_code="370900")
+    reader = fastexcel.read_excel(str(template))
+    targets = reader.load_sheet("目标值", dtypes="string").to_polars()
+    assert set(targets["区划代码*"]) == {"370900"} and targets.height == 27
+    regions = reader.load_sheet("区划代码", dtypes="string").to_polars()
+    assert set(regions["区划代码"]) == {"370900", "370902", "370911", "370921", "370923", "370982", "370983"}
+
+
+def test_new_and_changed_targets_are_merged(seeds, tmp_path):
+    before = {r["indicator_code"]: r for r in read_rows(seeds / "plan_target.csv")[1] if r["region_code"] == "610600"}
+    path = write_csv(tmp_path / "t.csv", (
+        f"610600,延安市,nursing_bed_share,,2020,48,2025,≥,58%,,约束性,{YANAN_PLAN},第三章(二)\n"
+        "610602,延安市宝塔区,,社会工作专业人才,2020,0,2025,不少于,600,,,宝塔区民政事业发展规划,第四章\n"
+    ))
+    result = load_target_template(path, seeds_dir=seeds)
+    assert (result.targets_updated, result.targets_added, result.breakdown_added, result.documents_added) == (1, 0, 1, 1)
+    after = {r["indicator_code"]: r for r in read_rows(seeds / "plan_target.csv")[1] if r["region_code"] == "610600"}
+    assert after["nursing_bed_share"]["target_value"] == "58" and after["nursing_bed_share"]["baseline_value"] == "48"
+    assert after["nursing_bed_share"]["source_document"] == "yanan_14th_civil_affairs_plan"
+    assert {k: v for k, v in after.items() if k != "nursing_bed_share"} == \
+        {k: v for k, v in before.items() if k != "nursing_bed_share"}
+    county = [r for r in read_rows(seeds / "plan_target_breakdown.csv")[1] if r["region_code"] == "610602"
+              and r["indicator_code"] == "social_work_professionals"]
+    assert county and county[0]["operator"] == ">=" and county[0]["target_value"] == "600"
+    docs = {d["title_zh"]: d["document_code"] for d in read_rows(seeds / "plan_document.csv")[1]}
+    assert county[0]["source_document"] == docs["宝塔区民政事业发展规划"]
+
+
+def test_gbk_csv_with_ratio_and_qualitative_targets(seeds, tmp_path):
+    path = write_csv(tmp_path / "gbk.csv", (
+        f"610600,,,城乡低保标准之比,2020,1.4:1,2025,≤,1.3:1,,预期性,{YANAN_PLAN},第二章(三)\n"
+        f"610600,延安,plan_target_adjustment_mechanism,,2020,,2025,定性,动态调整机制已建立,,,{YANAN_PLAN},第七章(六)\n"
+    ), encoding="gb18030")
+    load_target_template(path, seeds_dir=seeds)
+    rows = {r["indicator_code"]: r for r in read_rows(seeds / "plan_target.csv")[1] if r["region_code"] == "610600"}
+    ratio = rows["dibao_standard_ratio_urban_rural"]
+    assert (ratio["operator"], ratio["target_value"], ratio["baseline_value"]) == ("ratio<=", "1.3", "1.4")
+    qualitative = rows["plan_target_adjustment_mechanism"]
+    assert qualitative["operator"] == "qualitative" and qualitative["target_text"] == "动态调整机制已建立"
+    assert qualitative["target_value"] == ""
+
+
+BAD_ROWS = [
+    # (row body, column of the problem, words the Chinese message contains)
+    (f"610600,,no_such_indicator,,2020,,2025,>=,55,,,{YANAN_PLAN},x", "指标代码", "未知的指标代码"),
+    (f"610600,,,护理床位比例,2020,,2025,>=,55,,,{YANAN_PLAN},x", "指标名称", "未知的指标名称"),
+    (f"610600,,nursing_bed_share,城乡低保标准之比,2020,,2025,>=,55,,,{YANAN_PLAN},x", "指标名称", "不符"),
+    (f"610600,,nursing_bed_share,,2020,,2025,≈,55,,,{YANAN_PLAN},x", "比较符", "无效的比较符"),
+    (f"610600,,dibao_standard_ratio_urban_rural,,2020,,2025,>=,1.3:1,,,{YANAN_PLAN},x", "比较符", "越低越好"),
+    (f"610600,,plan_target_adjustment_mechanism,,2020,,2025,>=,1,,,{YANAN_PLAN},x", "比较符", "定性指标"),
+    (f"610600,,plan_target_adjustment_mechanism,,2020,,2025,qualitative,,,,{YANAN_PLAN},x", "目标原文", "定性目标"),
+    (f"999999,,nursing_bed_share,,2020,,2025,>=,55,,,{YANAN_PLAN},x", "区划代码", "未知的区划代码"),
+    (f"610602001,,nursing_bed_share,,2020,,2025,>=,55,,,{YANAN_PLAN},x", "区划代码", "未知的区划代码"),
+    (f"610602,黄龙县,nursing_bed_share,,2020,,2025,>=,55,,,{YANAN_PLAN},x", "区划名称", "不符"),
+    (f"610600,,nursing_bed_share,,二〇二〇,,2025,>=,55,,,{YANAN_PLAN},x", "基期年份", "基期年份"),
+    (f"610600,,nursing_bed_share,,2020,,1925,>=,55,,,{YANAN_PLAN},x", "目标年份", "目标年份"),
+    (f"610600,,nursing_bed_share,,2025,,2020,>=,55,,,{YANAN_PLAN},x", "目标年份", "应晚于"),
+    (f"610600,,nursing_bed_share,,2020,,2025,>=,五成五,,,{YANAN_PLAN},x", "目标值", "不是数值"),
+    (f"610600,,nursing_bed_share,,2020,约48,2025,>=,55,,,{YANAN_PLAN},x", "基期值", "不是数值"),
+    (f"610600,,nursing_bed_share,,2020,,2025,>=,55,,重要,{YANAN_PLAN},x", "指标属性", "约束性或预期性"),
+    ("610600,,nursing_bed_share,,2020,,2025,>=,55,,,,x", "来源文件", "来源文件为空"),
+    (f"610600,,nursing_bed_share,,2020,,2025,>=,55,,,{YANAN_PLAN},", "来源条款", "来源条款为空"),
+]
+
+
+@pytest.mark.parametrize(("body", "column", "words"), BAD_ROWS, ids=[c + ":" + w for _, c, w in BAD_ROWS])
+def test_bad_row_is_reported_and_nothing_is_written(seeds, tmp_path, body, column, words):
+    before = digest(seeds)
+    good = f"610600,,smart_communities,,2020,14,2025,>=,90,,,{YANAN_PLAN},专栏3-1\n"
+    path = write_csv(tmp_path / "bad.csv", good + body + "\n")
+    with pytest.raises(TemplateValidationError) as info:
+        load_target_template(path, seeds_dir=seeds)
+    problems = info.value.problems
+    assert any(p.row == 3 and p.column == column and words in p.message_zh for p in problems), str(info.value)
+    assert all(p.row == 3 for p in problems), str(info.value)  # the good row 2 has no problem
+    message = str(info.value)
+    assert "bad.csv" in message and "第3行" in message and "row 3" in message and "nothing was written" in message
+    assert digest(seeds) == before
+
+
+def test_every_problem_of_a_file_is_listed_at_once(seeds, tmp_path):
+    before = digest(seeds)
+    path = write_csv(tmp_path / "many.csv", "\n".join(body for body, _, _ in BAD_ROWS) + "\n" + BAD_ROWS[0][0] + "\n")
+    with pytest.raises(TemplateValidationError) as info:
+        load_target_template(path, seeds_dir=seeds)
+    rows_with_problems = {p.row for p in info.value.problems}
+    assert rows_with_problems >= set(range(2, 2 + len(BAD_ROWS)))
+    assert digest(seeds) == before
+
+
+def test_duplicate_rows_and_bad_reported_values(seeds, tmp_path):
+    before = digest(seeds)
+    row = f"610600,,smart_communities,,2020,14,2025,>=,90,,,{YANAN_PLAN},专栏3-1"
+    with pytest.raises(TemplateValidationError, match="与第2行重复"):
+        load_target_template(write_csv(tmp_path / "dup.csv", f"{row}\n{row}\n"), seeds_dir=seeds)
+    values = tmp_path / "values.csv"
+    values.write_text(
+        "区划代码,指标名称,截至日期,完成值,是否完成,来源文件\n"
+        f"610600,智慧社区数量,2024年6月31日,30,,{YANAN_PLAN}\n"
+        f"610600,智慧社区数量,2024-06-30,三十,,{YANAN_PLAN}\n"
+        f"610600,规划目标动态调整机制,2024-06-30,,也许,{YANAN_PLAN}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(TemplateValidationError) as info:
+        load_target_template(values, seeds_dir=seeds)
+    assert [(p.row, p.column) for p in info.value.problems] == [(2, "截至日期"), (3, "完成值"), (4, "是否完成")]
+    assert digest(seeds) == before
+
+
+def test_a_file_without_the_headers_is_rejected(seeds, tmp_path):
+    path = tmp_path / "other.csv"
+    path.write_text("姓名,身份证号\n张三,1\n", encoding="utf-8")
+    with pytest.raises(TemplateValidationError, match="找不到"):
+        load_target_template(path, seeds_dir=seeds)
+    missing = tmp_path / "missing.csv"
+    missing.write_text("区划代码,指标代码,比较符,目标值\n610600,smart_communities,>=,90\n", encoding="utf-8")
+    with pytest.raises(TemplateValidationError, match="表头缺少必需列"):
+        load_target_template(missing, seeds_dir=seeds)
+
+
+def test_replacing_several_files_is_all_or_nothing(tmp_path):
+    first = tmp_path / "a.csv"
+    first.write_text("old\n")
+    blocker = tmp_path / "b.csv"  # a non-empty folder: renaming a file onto it fails
+    blocker.mkdir()
+    (blocker / "keep").write_text("x")
+    with pytest.raises(OSError):
+        replace_files({first: "new\n", blocker: "new\n"})
+    assert first.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.csv"]  # no temporary files left
+
+
+def test_dry_run_validates_without_writing(seeds, tmp_path):
+    before = digest(seeds)
+    path = write_csv(tmp_path / "t.csv", f"610600,,smart_communities,,2020,14,2025,>=,90,,,{YANAN_PLAN},专栏3-1\n")
+    result = load_target_template(path, seeds_dir=seeds, dry_run=True)
+    assert result.targets_updated == 1 and result.written == ()
+    assert digest(seeds) == before
