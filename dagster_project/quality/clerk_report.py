@@ -292,6 +292,8 @@ def write_report(
     for j, (c, w) in enumerate(zip(cols, widths, strict=True)):
         ws.write(0, j, c, head)
         ws.set_column(j, j, w)
+    if not checks:
+        ws.write(1, 0, "本月尚未运行数据质量检查（构建数据仓库时自动运行）", warn)
     for i, o in enumerate(checks, start=1):
         check = suite.check(o.check) if o.check in order else None
         fmt = cell if o.passed else (bad if o.severity == "ERROR" else warn)
@@ -326,6 +328,21 @@ def write_report(
     wb.close()
     os.replace(tmp, target)
     return target
+
+
+def write_load_report(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    period: dt.date,
+    paths: QualityPaths | None = None,
+    region: RegionRef | None = None,
+) -> Path:
+    """The report of one source × month right after a load (checks as last stored, if any)."""
+    from .region import default_region
+    from .suites import load_suites
+
+    suite = next(s for s in load_suites(layer="raw") if s.source == source)
+    return write_report(con, suite, period, region or default_region(), paths or QualityPaths.from_env())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -110,7 +110,8 @@ def _message(check: CheckDef, passed: bool, count: int, total: int | None, error
         return f"检查无法执行：{error}"
     if passed:
         return f"通过（检查 {total} 行）" if total is not None else "通过"
-    unit = "行" if check.kind == "gx" else "项"
+    row_level = check.kind == "gx" and "distinct_values" not in (check.expectation or {}).get("type", "")
+    unit = "行" if row_level else "项"
     return f"{count} {unit}不符合：{check.title_zh}"
 
 

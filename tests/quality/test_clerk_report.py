@@ -101,3 +101,15 @@ def test_missing_county_is_named(reports) -> None:
 def test_row_ranges() -> None:
     assert row_ranges([9, 3, 4, 5, 12, 13, 4]) == "3-5, 9, 12-13"
     assert row_ranges([]) == ""
+
+
+def test_report_right_after_a_load_before_any_check(tmp_path) -> None:
+    from dagster_project.quality.clerk_report import write_load_report
+    from dagster_project.quality.paths import QualityPaths
+
+    con, paths = build_warehouse(tmp_path, {"many_invalid_ids"})
+    path = write_load_report(con, "volunteer_roster", JUNE, QualityPaths(tmp_path), REGION)
+    con.close()
+    assert path == paths.clerk_report("volunteer_roster", JUNE)
+    assert _sheet(path, "质量检查")[1][0] == "本月尚未运行数据质量检查（构建数据仓库时自动运行）"
+    assert any(r[9] == "3-7" for r in _sheet(path, "文件汇总") if len(r) > 9)
