@@ -43,28 +43,17 @@ def import_bundle() -> None:
     """ImportAssetsCommand overwrites databases, datasets, charts and dashboards by UUID (the dashboard
     importers keep existing charts and datasets), so a re-import applies every change and never duplicates."""
     from flask import g
-    from superset.app import create_app
+    from superset.commands.importers.v1.assets import ImportAssetsCommand
 
-    app = create_app()
-    with app.app_context():
-        from superset.commands.importers.v1.assets import ImportAssetsCommand
+    from superset import security_manager as sm
 
-        from superset import security_manager as sm
-
-        g.user = sm.find_user(username=os.environ.get("SUPERSET_ADMIN_USER", "admin"))
-        ImportAssetsCommand(bundle_contents()).run()
-        _setup_security()
+    g.user = sm.find_user(username=os.environ.get("SUPERSET_ADMIN_USER", "admin"))
+    ImportAssetsCommand(bundle_contents()).run()
+    setup_security()
     print(f"imported {len(list((BUNDLE / 'dashboards').glob('*.yaml')))} dashboards from {BUNDLE}")
 
 
 def setup_security() -> None:
-    from superset.app import create_app
-
-    with create_app().app_context():
-        _setup_security()
-
-
-def _setup_security() -> None:
     """Roles and RLS, idempotent (inside the Superset app context)."""
     from superset.connectors.sqla.models import RowLevelSecurityFilter, SqlaTable
     from superset.utils.core import RowLevelSecurityFilterType
@@ -103,26 +92,30 @@ def _setup_security() -> None:
 
 def create_demo_users() -> None:
     """Demo logins: `leader` (all counties) and `c<code>` per county (only its own), same demo password."""
-    from superset.app import create_app
+    from superset import security_manager as sm
 
     password = os.environ.get(
         "SUPERSET_DEMO_PASSWORD", os.environ.get("SUPERSET_ADMIN_PASSWORD", "minzheng-demo")
     )
-    with create_app().app_context():
-        from superset import security_manager as sm
-
-        gamma, sql_lab = sm.find_role("Gamma"), sm.find_role("sql_lab")
-        wanted = {"leader": ("领导", "leaders")} | {
-            f"c{code}": (name, f"county_{code}") for code, name in _counties().items()
-        }
-        for username, (name, role_name) in wanted.items():
-            roles = [sm.find_role(role_name), gamma] + ([sql_lab] if username == "leader" else [])
-            user = sm.find_user(username=username)
-            if user is None:
-                sm.add_user(username, name, "用户", f"{username}@minzheng.local", roles, password=password)
-            else:
-                user.roles = roles
-                sm.update_user(user)
+    gamma, sql_lab = sm.find_role("Gamma"), sm.find_role("sql_lab")
+    wanted = {"leader": ("领导", "leaders")} | {
+        f"c{code}": (name, f"county_{code}") for code, name in _counties().items()
+    }
+    for username, (name, role_name) in wanted.items():
+        roles = [sm.find_role(role_name), gamma] + ([sql_lab] if username == "leader" else [])
+        if None in roles:
+            raise RuntimeError(f"role missing for {username}: run `import` first (it creates the roles)")
+        user = sm.find_user(username=username)
+        if user is None:
+            if not sm.add_user(
+                username, name, "用户", f"{username}@minzheng.local", roles, password=password
+            ):
+                raise RuntimeError(f"could not create demo user {username}")
+        else:
+            user.roles = roles
+            sm.update_user(user)
+            sm.reset_password(user.id, password)
+    print(f"demo users: leader, {', '.join(u for u in wanted if u != 'leader')}")
 
 
 def _counties() -> dict[str, str]:
@@ -173,10 +166,15 @@ def export_bundle() -> None:
     print(f"exported {len(listing['result'])} dashboards into {BUNDLE}")
 
 
+IN_APP = {"import": import_bundle, "security": setup_security, "users": create_demo_users}
+
 if __name__ == "__main__":
-    {
-        "import": import_bundle,
-        "export": export_bundle,
-        "security": setup_security,
-        "users": create_demo_users,
-    }[sys.argv[1] if len(sys.argv) > 1 else "import"]()
+    commands = sys.argv[1:] or ["import"]
+    if commands == ["export"]:
+        export_bundle()
+    else:
+        from superset.app import create_app
+
+        with create_app().app_context():  # one app for every command of this call
+            for command in commands:
+                IN_APP[command]()
