@@ -22,7 +22,9 @@
 {%- set dbl = type_double() %}
 {%- set str = dbt.type_string() %}
 {%- set measures = [] %}
-{%- if execute %}
+{#- Compiling before the seeds or marts exist (e.g. `dbt compile` on an empty file) yields no measures and
+    skips the column checks; `dbt build` creates them first, in DAG order. #}
+{%- if execute and load_relation(ref('plan_indicator')) is not none %}
     {%- set dictionary = run_query(
         "select indicator_code, measure_model, measure_column, measure_scale, numerator_column, denominator_column "
         ~ "from " ~ ref('plan_indicator') ~ " where measure_model is not null order by indicator_code") %}
@@ -32,9 +34,10 @@
             {{ exceptions.raise_compiler_error("plan_indicator." ~ code ~ ": measure_model '" ~ model ~ "' is not one of " ~ allowed_models | join(', ')) }}
         {%- endif %}
         {%- set relation = ref(model) %}
+        {%- set built = load_relation(relation) is not none %}
         {%- set available = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list %}
         {%- for needed in [column, numerator, denominator] %}
-            {%- if needed and needed | lower not in available %}
+            {%- if built and needed and needed | lower not in available %}
                 {{ exceptions.raise_compiler_error("plan_indicator." ~ code ~ ": column '" ~ needed ~ "' is not in " ~ model) }}
             {%- endif %}
         {%- endfor %}
