@@ -240,7 +240,7 @@ def _read_sheets(path: Path) -> tuple[list[Sheet], list[str]]:
         for index, name in enumerate(reader.sheet_names):
             frame = reader.load_sheet(index, header_row=None, dtypes="string").to_polars()
             rows = [[_clean(c) for c in r] for r in frame.rows()]
-            first_row = _first_used_row(path, index) if raw[:4] == b"PK\x03\x04" else 0
+            first_row = _first_used_row(path, index, is_xls=raw[:4] != b"PK\x03\x04")
             sheet = _detect(name, rows, first_row)
             if sheet:
                 sheets.append(sheet)
@@ -255,8 +255,14 @@ def _read_sheets(path: Path) -> tuple[list[Sheet], list[str]]:
     return ([sheet] if sheet else []), [path.name]
 
 
-def _first_used_row(path: Path, sheet_index: int) -> int:
-    """0-based row where the used range starts (calamine drops leading empty rows)."""
+def _first_used_row(path: Path, sheet_index: int, *, is_xls: bool) -> int:
+    """0-based row where the used range starts (calamine drops leading empty rows), so that row numbers
+    in messages are the ones Excel shows."""
+    if is_xls:
+        import python_calamine
+
+        sheet = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(sheet_index)
+        return sheet.start[0] if sheet.start else 0
     import zipfile
 
     try:

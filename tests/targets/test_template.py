@@ -192,3 +192,35 @@ def test_dry_run_validates_without_writing(seeds, tmp_path):
     result = load_target_template(path, seeds_dir=seeds, dry_run=True)
     assert result.targets_updated == 1 and result.written == ()
     assert digest(seeds) == before
+
+
+def test_a_template_edited_in_excel_is_read_with_excel_row_numbers(seeds, tmp_path):
+    import openpyxl
+
+    template = write_target_template(tmp_path / "t.xlsx", seeds_dir=seeds, prefecture_code="610600")
+    wb = openpyxl.load_workbook(template)
+    ws = wb["目标值"]
+    header = [c.value for c in ws[1]]
+    col = {h.rstrip("*"): i + 1 for i, h in enumerate(header)}
+    row_of = {ws.cell(r, col["指标代码"]).value: r for r in range(2, ws.max_row + 1)
+              if ws.cell(r, col["区划代码"]).value == "610600"}
+    ws.cell(row_of["nursing_bed_share"], col["目标值"]).value = 60  # a number cell, as Excel stores it
+    ws.insert_rows(1)  # a title row above the header
+    ws.cell(1, 1).value = "延安市“十四五”民政事业发展规划目标调整表"
+    new_row = ws.max_row + 1
+    for name, value in [("区划代码", "610603"), ("指标名称", "社会工作专业人才"), ("基期年份", 2020),
+                        ("目标年份", 2025), ("比较符", ">="), ("目标值", "三百"), ("来源文件", YANAN_PLAN),
+                        ("来源条款", "第四章(四)")]:
+        ws.cell(new_row, col[name]).value = value
+    wb.save(template)
+    before = digest(seeds)
+    with pytest.raises(TemplateValidationError) as info:
+        load_target_template(template, seeds_dir=seeds)
+    assert [(p.sheet, p.row, p.column) for p in info.value.problems] == [("目标值", new_row, "目标值*")]
+    assert digest(seeds) == before
+    ws.cell(new_row, col["目标值"]).value = 300
+    wb.save(template)
+    result = load_target_template(template, seeds_dir=seeds)
+    assert result.breakdown_added == 1
+    city = {r["indicator_code"]: r for r in read_rows(seeds / "plan_target.csv")[1] if r["region_code"] == "610600"}
+    assert city["nursing_bed_share"]["target_value"] == "60"
