@@ -421,7 +421,7 @@ def _resolve_document(ctx: _Context, sheet: Sheet, row: int, text: str, file_nam
     ctx.new_documents[code] = {
         "document_code": code,
         "title_zh": text,
-        "note": f"Added by the target template {file_name} on {dt.date.today().isoformat()}.",
+        "note": f"由目标模板{file_name}于{dt.date.today().isoformat()}登记。",
     }
     return code
 
