@@ -9,4 +9,6 @@ if ! command -v uv >/dev/null 2>&1 || [ "$(uv --version | cut -d' ' -f2)" != "$U
 fi
 uv sync --frozen --all-groups
 # dbt parse at import time slows every Dagster process: parse once here, load the manifest at import.
-uv run dbt parse --project-dir dbt --profiles-dir dbt --quiet
+# An absolute project dir: seed paths in the (partial) parse are resolved against it, whatever the cwd
+# of the process that later runs dbt (dagster-dbt runs it inside dbt/).
+uv run dbt parse --project-dir "$REPO_ROOT/dbt" --profiles-dir "$REPO_ROOT/dbt" --quiet
