@@ -98,7 +98,7 @@
     double
 {%- endmacro %}
 
-{# A Jinja string as a SQL string literal (quotes doubled, newlines folded), typed as string. #}
-{% macro text_literal(value) -%}
-    cast('{{ (value | string) | replace("'", "''") | replace("\n", " ") | trim }}' as {{ dbt.type_string() }})
+{# A Jinja string as a SQL string literal: quotes doubled, newlines folded into spaces. #}
+{% macro sql_string(value) -%}
+    '{{ (value | string) | replace("'", "''") | replace("\n", " ") | trim }}'
 {%- endmacro %}

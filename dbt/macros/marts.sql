@@ -85,3 +85,11 @@
     {{ growth_rate('comparable_sales_amount', 'sales_amount_last_year') }} as sales_yoy_growth,
     {{ growth_rate('comparable_welfare_fund_amount', 'welfare_fund_amount_last_year') }} as welfare_fund_yoy_growth
 {%- endmacro %}
+
+{# The key of a volunteer team (dim_volunteer_team): county and team name; the unknown member without a name. #}
+{% macro volunteer_team_key(county_code, team_name) -%}
+    case
+        when {{ team_name }} is null then {{ unknown_key() }}
+        else {{ surrogate_key([county_code, team_name]) }}
+    end
+{%- endmacro %}

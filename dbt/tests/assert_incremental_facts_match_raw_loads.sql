@@ -1,10 +1,11 @@
--- The incremental facts hold exactly the loads present in raw: every (county, month, _load_id) of a
+-- The monthly incremental models hold exactly the loads present in raw: every (county, month, _load_id) of a
 -- raw table is in its fact and the fact has no load that raw no longer has. A stale month (a
 -- correction not yet rebuilt, or rows left behind by a reload) fails here.
 {%- set pairs = [
     ('assistance_roster', 'fct_assistance_payment'),
     ('volunteer_service', 'fct_volunteer_service'),
     ('lottery_sales', 'fct_lottery_sales'),
+    ('volunteer_roster', 'int_volunteer__roster_months'),
 ] %}
 {%- set window = in_period_window('month_start') %}
 

@@ -12,7 +12,13 @@ import pytest
 
 from .conftest import COUNTIES, Warehouse, assert_ok, month, write_landing
 
-FACTS = ("fct_assistance_payment", "fct_volunteer_service", "fct_lottery_sales")
+# The monthly incremental models: the three big facts and the volunteer roster snapshots.
+FACTS = (
+    "marts.fct_assistance_payment",
+    "marts.fct_volunteer_service",
+    "marts.fct_lottery_sales",
+    "intermediate.int_volunteer__roster_months",
+)
 RELOADED = "2024-05"
 COUNTY = COUNTIES[1]
 
@@ -25,14 +31,14 @@ def _snapshot(wh: Warehouse) -> dict[str, dict[dt.date, tuple[int, int, str]]]:
             c
             for (c,) in wh.rows(
                 """SELECT column_name FROM information_schema.columns
-                   WHERE table_schema = 'marts' AND table_name = ? AND column_name != '_dbt_invocation_id'""",
-                [fact],
+                   WHERE table_schema = ? AND table_name = ? AND column_name != '_dbt_invocation_id'""",
+                fact.split("."),
             )
         ]
         rows = wh.rows(
             f"""SELECT month_start, count(*), bit_xor(hash({", ".join(columns)})),
                        string_agg(DISTINCT _dbt_invocation_id, ',')
-                FROM marts.{fact} GROUP BY month_start"""
+                FROM {fact} GROUP BY month_start"""
         )
         out[fact] = {m: (n, checksum, runs) for m, n, checksum, runs in rows}
     return out
@@ -120,7 +126,14 @@ def test_dbt_tests_catch_a_fact_out_of_step_with_raw(copy: Warehouse) -> None:
 def test_a_partition_window_rebuilds_exactly_its_months(copy: Warehouse) -> None:
     before = _snapshot(copy)
     window = "2023-06"
-    assert_ok(copy.dbt("run", "--select", *FACTS, vars={"min_period": window, "max_period": window}))
+    assert_ok(
+        copy.dbt(
+            "run",
+            "--select",
+            *(f.split(".")[1] for f in FACTS),
+            vars={"min_period": window, "max_period": window},
+        )
+    )
     after = _snapshot(copy)
     for fact in FACTS:
         for m in before[fact]:

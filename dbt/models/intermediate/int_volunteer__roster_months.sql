@@ -1,28 +1,28 @@
--- One row per county × month × volunteer in the month-end roster snapshot (a volunteer listed twice in
--- the same county-month counts once; the first line wins), with the team key resolved.
-with lines as (
-    select
-        roster.*,
-        row_number() over (
-            partition by roster.county_code, roster.month_start, roster.volunteer_id
-            order by roster._source_row
-        ) as line_rank
-    from {{ ref('stg_jinmin__volunteer_roster') }} as roster
-)
-
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=monthly_incremental_strategy(),
+        unique_key='month_start',
+        partition_by=monthly_partition_by(),
+        on_schema_change='append_new_columns',
+    )
+}}
+-- One row per county × month × volunteer in the month-end roster snapshot. A volunteer listed twice in
+-- the same county-month counts once (the lines normally agree; otherwise the smallest value of each
+-- attribute is kept). The team is resolved to dim_volunteer_team's key downstream, from team_name.
+-- Incremental by month like the big facts (macros/incremental.sql): the rosters are the largest table.
+{%- set roster = ref('stg_jinmin__volunteer_roster') %}
 select
     county_code,
     month_start,
     volunteer_id,
-    person_key,
-    birth_year,
-    registered_on,
-    nullif(trim(team_name), '') as team_name,
-    case
-        when nullif(trim(team_name), '') is null then {{ unknown_key() }}
-        else {{ surrogate_key(['county_code', 'trim(team_name)']) }}
-    end as team_key,
-    substring(township_code, 1, 9) as township_code,
-    _load_id
-from lines
-where line_rank = 1
+    min(person_key) as person_key,
+    min(birth_year) as birth_year,
+    min(registered_on) as registered_on,
+    min(nullif(trim(team_name), '')) as team_name,
+    min(substring(township_code, 1, 9)) as township_code,
+    min(_load_id) as _load_id,
+    '{{ invocation_id }}' as _dbt_invocation_id
+from {{ roster }}
+where {{ monthly_rebuild_filter(roster) }}
+group by county_code, month_start, volunteer_id

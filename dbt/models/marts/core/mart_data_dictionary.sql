@@ -23,18 +23,26 @@
 
 
 {%- if rows %}
-{%- for row in rows %}
 select
-    {{ text_literal(row.schema) }} as schema_name,
-    {{ text_literal(row.model) }} as model_name,
-    {{ text_literal(row.model_zh) }} as model_display_name_zh,
-    {{ text_literal(row.model_description) }} as model_description,
-    {{ row.position }} as column_position,
-    {{ text_literal(row.column) }} as column_name,
-    {{ text_literal(row.column_zh) }} as display_name_zh,
-    {{ text_literal(row.column_description) }} as column_description
-{% if not loop.last %}union all{% endif %}
-{%- endfor %}
+    cast(schema_name as {{ dbt.type_string() }}) as schema_name,
+    cast(model_name as {{ dbt.type_string() }}) as model_name,
+    cast(model_display_name_zh as {{ dbt.type_string() }}) as model_display_name_zh,
+    cast(model_description as {{ dbt.type_string() }}) as model_description,
+    cast(column_position as integer) as column_position,
+    cast(column_name as {{ dbt.type_string() }}) as column_name,
+    cast(display_name_zh as {{ dbt.type_string() }}) as display_name_zh,
+    cast(column_description as {{ dbt.type_string() }}) as column_description
+from (
+    values
+    {%- for row in rows %}
+    ({{ sql_string(row.schema) }}, {{ sql_string(row.model) }}, {{ sql_string(row.model_zh) }},
+     {{ sql_string(row.model_description) }}, {{ row.position }}, {{ sql_string(row.column) }},
+     {{ sql_string(row.column_zh) }}, {{ sql_string(row.column_description) }}){{ ',' if not loop.last }}
+    {%- endfor %}
+) as dictionary (
+    schema_name, model_name, model_display_name_zh, model_description,
+    column_position, column_name, display_name_zh, column_description
+)
 {%- else %}
 select
     cast(null as {{ dbt.type_string() }}) as schema_name,

@@ -15,7 +15,7 @@ roster_totals as (
         month_start,
         count(*) as registered_volunteers,
         {{ sum_count("case when " ~ month_start('registered_on') ~ " = month_start then 1 else 0 end") }} as new_registrations,
-        count(distinct case when team_name is not null then team_key end) as volunteer_teams,
+        count(distinct team_name) as volunteer_teams,
         {{ sum_count('case when team_name is null then 1 else 0 end') }} as volunteers_without_team
     from roster
     group by county_code, month_start

@@ -8,24 +8,18 @@
     )
 }}
 -- One row per volunteer service record (志愿服务记录) loaded: hours served by a volunteer in an activity
--- on a day. Identical records in one county-month are told apart by record_occurrence.
+-- on a day. The record is identified by its line in the county-month's file (one file per county-month).
 -- Incremental by month (macros/incremental.sql).
 {%- set service = ref('stg_jinmin__volunteer_service') %}
 
 with records as (
-    select
-        service.*,
-        row_number() over (
-            partition by county_code, month_start, activity_id, volunteer_id, service_date, service_category_zh
-            order by _source_row
-        ) as record_occurrence
-    from {{ service }} as service
+    select *
+    from {{ service }}
     where {{ monthly_rebuild_filter(service) }}
 )
 
 select
-    {{ surrogate_key(['county_code', 'month_start', 'activity_id', 'volunteer_id', 'service_date',
-                      'service_category_zh', 'record_occurrence']) }} as service_record_key,
+    {{ surrogate_key(['county_code', 'month_start', '_source_row']) }} as service_record_key,
     county_code,
     month_start,
     activity_id,
@@ -33,7 +27,6 @@ select
     service_date,
     service_hours,
     service_category_zh,
-    record_occurrence,
     _source_file,
     _source_row,
     _load_id,
