@@ -24,8 +24,9 @@ _GROUPS = {
 
 class MinzhengTranslator(DagsterDbtTranslator):
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:
-        # Models refresh when their raw inputs change (the daemon evaluates this), not on a clock.
-        return AutomationCondition.eager()
+        # Models refresh when their raw inputs change (the daemon evaluates this), not on a clock, and only
+        # once the blocking (ERROR) quality checks of their inputs have passed.
+        return AutomationCondition.eager() & AutomationCondition.all_deps_blocking_checks_passed()
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])

@@ -14,7 +14,7 @@ from .raw import WAREHOUSE_POOL
     deps=[dbt_models],
     pool=WAREHOUSE_POOL,
     kinds={"duckdb"},
-    automation_condition=AutomationCondition.eager(),
+    automation_condition=AutomationCondition.eager() & AutomationCondition.all_deps_blocking_checks_passed(),
     description="发布给 Superset 的只读数据库文件（仅含 marts，原子替换，看板始终读取最近一次合格的数据）。",
 )
 def serving_database(
