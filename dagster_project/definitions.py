@@ -5,6 +5,7 @@ from dagster_dbt import DbtCliResource
 
 from .assets.checks import quality_checks
 from .assets.dbt import dbt_models, dbt_project
+from .assets.plan_targets import plan_target_templates
 from .assets.raw import raw_assets
 from .assets.serving import serving_database
 from .automation.landing_sensor import landing_sensor
@@ -14,7 +15,7 @@ from .jobs import raw_monthly_job, warehouse_job
 from .resources import dbt_executable, default_resources
 
 defs = Definitions(
-    assets=[*raw_assets, dbt_models, serving_database],
+    assets=[*raw_assets, dbt_models, serving_database, plan_target_templates],
     asset_checks=quality_checks,
     jobs=[raw_monthly_job, warehouse_job],
     schedules=[monthly_exports_schedule, lottery_daily_schedule],

@@ -17,6 +17,9 @@ warehouse_job = define_asset_job(
     name="build_warehouse",
     # Everything downstream of raw, plus the raw assets' quality checks: an ERROR check blocks dbt and the
     # publish step, so the serving file keeps the last good data.
-    selection=AssetSelection.all() - RAW.without_checks(),
+    # Plan-target templates are loaded on their own (plan/target_templates), then this job rebuilds.
+    selection=AssetSelection.all()
+    - RAW.without_checks()
+    - AssetSelection.assets(["plan", "target_templates"]),
     description="重建数据仓库（dbt 模型、检查与发布）",
 )
