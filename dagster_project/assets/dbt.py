@@ -33,8 +33,9 @@ class MinzhengTranslator(DagsterDbtTranslator):
         for part in fqn[1:-1]:
             if part in _GROUPS:
                 return _GROUPS[part]
-        for key, group in _GROUPS.items():  # staging models are named after their source table
-            if key in dbt_resource_props.get("name", ""):
+        name = dbt_resource_props.get("name", "")
+        for key, group in _GROUPS.items():  # staging/intermediate models are named after their source
+            if key.rstrip("s") in name:
                 return group
         return "warehouse_core"
 

@@ -27,5 +27,6 @@ def serving_database(
         metadata={
             "path": MetadataValue.path(str(result.path)),
             "tables": MetadataValue.json(result.tables),
+            "withheld_person_key_tables": MetadataValue.json(list(result.withheld)),
         }
     )

@@ -14,12 +14,15 @@ from pathlib import Path
 import duckdb
 
 PUBLISHED_SCHEMAS = ("marts",)
+# Pseudonymous keys of persons stay in the warehouse: a table carrying any of them is not published.
+PERSON_KEY_COLUMNS = ("person_key", "household_key", "name_key")
 
 
 @dataclass(frozen=True)
 class PublishResult:
     path: Path
     tables: dict[str, int]  # schema.table -> rows
+    withheld: tuple[str, ...] = ()  # tables with person keys, kept out of the serving file
 
 
 def publish(warehouse: duckdb.DuckDBPyConnection, serving_path: Path) -> PublishResult:
@@ -30,11 +33,15 @@ def publish(warehouse: duckdb.DuckDBPyConnection, serving_path: Path) -> Publish
     tables: dict[str, int] = {}
     warehouse.execute(f"ATTACH '{tmp}' AS serving")
     try:
+        schemas = ", ".join(repr(s) for s in PUBLISHED_SCHEMAS)
+        keys = ", ".join(repr(c) for c in PERSON_KEY_COLUMNS)
         rows = warehouse.execute(
-            "SELECT table_schema, table_name FROM information_schema.tables "
-            "WHERE table_catalog = current_database() AND table_schema IN "
-            f"({', '.join(repr(s) for s in PUBLISHED_SCHEMAS)}) ORDER BY 1, 2"
+            "SELECT table_schema, table_name, bool_or(column_name IN (" + keys + ")) AS has_person_key "
+            "FROM information_schema.columns WHERE table_catalog = current_database() "
+            f"AND table_schema IN ({schemas}) GROUP BY 1, 2 ORDER BY 1, 2"
         ).fetchall()
+        withheld = tuple(f"{s}.{t}" for s, t, personal in rows if personal)
+        rows = [(s, t) for s, t, personal in rows if not personal]
         for schema in PUBLISHED_SCHEMAS:
             warehouse.execute(f"CREATE SCHEMA IF NOT EXISTS serving.{schema}")
         for schema, table in rows:
@@ -45,4 +52,4 @@ def publish(warehouse: duckdb.DuckDBPyConnection, serving_path: Path) -> Publish
     finally:
         warehouse.execute("DETACH serving")
     os.replace(tmp, serving_path)
-    return PublishResult(serving_path, tables)
+    return PublishResult(serving_path, tables, withheld)
