@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
 import polars as pl
 
 _FULL_WIDTH = [chr(c) for c in range(0xFF01, 0xFF5F)] + ["\u3000"]
@@ -47,8 +50,7 @@ def _ymd(year: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:
     return pl.when(ok).then(text.str.to_date("%Y-%-m-%-d", strict=False))
 
 
-def parse_date(expr: pl.Expr) -> pl.Expr:
-    """Dates as 2024-06-03, 2024/6/3, 2024年6月3日, 20240603, 2024.6.3, '2024-06-03 00:00:00', Excel serial."""
+def _parse_date_any(expr: pl.Expr) -> pl.Expr:
     sep = expr.str.extract_groups(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
     compact = expr.str.extract_groups(r"^(\d{4})(\d{2})(\d{2})$")
     return pl.coalesce(
@@ -58,11 +60,10 @@ def parse_date(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def parse_month(expr: pl.Expr) -> pl.Expr:
-    """A month as 2024-06, 2024年6月, 202406, 2024/06, 2024.6, a full date, or an Excel serial → first day."""
+def _parse_month_any(expr: pl.Expr) -> pl.Expr:
     ym = expr.str.extract_groups(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
     compact = expr.str.extract_groups(r"^(\d{4})(\d{2})$")
-    full = parse_date(expr)
+    full = _parse_date_any(expr)
     return pl.coalesce(
         _ymd(ym.struct.field("1"), ym.struct.field("2"), pl.lit("1")),
         _ymd(compact.struct.field("1"), compact.struct.field("2"), pl.lit("1")),
@@ -70,20 +71,81 @@ def parse_month(expr: pl.Expr) -> pl.Expr:
     )
 
 
+# The form Jinmin writes (2024-06-03, 2024-06), years 1900-2100 as _ymd accepts: parsed directly; only
+# the other cells (dirt, a few per thousand) go through the general parsers above.
+_CANONICAL_DATE = r"^(?:19[0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"
+_CANONICAL_MONTH = r"^(?:19[0-9]{2}|20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])$"
+
+
+def _canonical_first(
+    fast: Callable[[pl.Expr], pl.Expr], general: Callable[[pl.Expr], pl.Expr]
+) -> Callable[[pl.Series], pl.Series]:
+    def parse(s: pl.Series) -> pl.Series:
+        v = pl.col("v")
+        out = s.to_frame("v").select(fast(v).alias("v")).to_series()
+        rest = out.is_null() & s.is_not_null()
+        if rest.any():
+            # rechunk: polars 2.1 panics on string columns with empty chunks in extract_groups + format
+            parsed = s.filter(rest).rechunk().to_frame("v").select(general(v).alias("v")).to_series()
+            out = out.scatter(rest.arg_true(), parsed)
+        return out.alias(s.name)
+
+    return parse
+
+
+_parse_date_series = _canonical_first(
+    lambda v: pl.when(v.str.contains(_CANONICAL_DATE)).then(v.str.to_date("%Y-%m-%d", strict=False)),
+    _parse_date_any,
+)
+_parse_month_series = _canonical_first(
+    lambda v: pl.when(v.str.contains(_CANONICAL_MONTH)).then(
+        (v + "-01").str.to_date("%Y-%m-%d", strict=False)
+    ),
+    _parse_month_any,
+)
+
+
+def parse_date(expr: pl.Expr) -> pl.Expr:
+    """Dates as 2024-06-03, 2024/6/3, 2024年6月3日, 20240603, 2024.6.3, '2024-06-03 00:00:00', Excel serial."""
+    return expr.map_batches(_parse_date_series, return_dtype=pl.Date, is_elementwise=True)
+
+
+def parse_month(expr: pl.Expr) -> pl.Expr:
+    """A month as 2024-06, 2024年6月, 202406, 2024/06, 2024.6, a full date, or an Excel serial → first day."""
+    return expr.map_batches(_parse_month_series, return_dtype=pl.Date, is_elementwise=True)
+
+
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
+_ID_CHECK_BYTES = np.frombuffer(_ID_CHECK.encode("ascii"), dtype=np.uint8)
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _id_valid_series(s: pl.Series) -> pl.Series:
+    """GB 11643 check on a whole column at once: the well-formed IDs as an (n, 18) byte matrix."""
+    upper = s.str.to_uppercase()
+    # ASCII digits only: Rust's \d also matches other Unicode digits, which the byte matrix cannot hold.
+    shape = upper.str.contains(r"^[0-9]{17}[0-9X]$").fill_null(False)
+    ok = np.zeros(len(s), dtype=bool)
+    n = int(shape.sum())
+    if n:
+        ids = np.frombuffer("".join(upper.filter(shape).to_list()).encode("ascii"), dtype=np.uint8)
+        ids = ids.reshape(n, 18)
+        digits = ids[:, :17].astype(np.int64) - 48
+        check_ok = _ID_CHECK_BYTES[(digits @ np.array(_ID_WEIGHTS)) % 11] == ids[:, 17]
+        year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
+        month = digits[:, 10] * 10 + digits[:, 11]
+        day = digits[:, 12] * 10 + digits[:, 13]
+        leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+        month_ok = (month >= 1) & (month <= 12)
+        days = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + ((month == 2) & leap)
+        ok[shape.to_numpy()] = check_ok & month_ok & (day >= 1) & (day <= days)
+    return pl.Series(s.name, ok)
 
 
 def id_number_valid(expr: pl.Expr) -> pl.Expr:
     """GB 11643-1999: 17 digits + check character, plausible birth date."""
-    upper = expr.str.to_uppercase()
-    shape = upper.str.contains(r"^\d{17}[0-9X]$").fill_null(False)
-    total = pl.sum_horizontal(
-        [upper.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(_ID_WEIGHTS)]
-    )
-    expected = pl.lit(_ID_CHECK).str.slice(total % 11, 1)
-    birth = upper.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-    return shape & (upper.str.slice(17, 1) == expected).fill_null(False) & birth.is_not_null()
+    return expr.map_batches(_id_valid_series, return_dtype=pl.Boolean, is_elementwise=True)
 
 
 def gb11643_check_char(first17: str) -> str:

@@ -70,12 +70,20 @@ class Pseudonymiser:
         outer.update(inner.digest())
         return outer.hexdigest()
 
-    def hash_series(self, series: pl.Series) -> pl.Series:
-        """Hash each distinct non-null value once; nulls stay null."""
-        uniques = series.drop_nulls().unique()
+    def hash_columns(self, columns: list[pl.Series]) -> list[pl.Series]:
+        """Hash each distinct non-null value of all `columns` once (one mapping); nulls stay null."""
+        if not columns:
+            return []
+        uniques = pl.concat([s.drop_nulls() for s in columns]).unique()
         mapping = pl.DataFrame(
             {"_v": uniques, "_h": [self.digest(v) for v in uniques.to_list()]},
             schema={"_v": pl.String, "_h": pl.String},
         )
-        joined = series.to_frame("_v").join(mapping, on="_v", how="left", maintain_order="left")
-        return joined["_h"].alias(series.name)
+        return [
+            s.to_frame("_v").join(mapping, on="_v", how="left", maintain_order="left")["_h"].alias(s.name)
+            for s in columns
+        ]
+
+    def hash_series(self, series: pl.Series) -> pl.Series:
+        """Hash each distinct non-null value once; nulls stay null."""
+        return self.hash_columns([series])[0]
