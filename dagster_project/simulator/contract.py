@@ -10,28 +10,9 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 
-PROGRAMS = ("城市低保", "农村低保", "特困集中供养", "特困分散供养", "临时救助")
-INSTITUTION_TYPES = (
-    "敬老院/特困供养服务设施",
-    "公办养老院",
-    "民办养老机构",
-    "社区日间照料中心",
-    "农村互助幸福院",
-)
-GAMES = ("双色球", "福彩3D", "七乐彩", "快乐8", "即开票")
-SERVICE_CATEGORIES = (
-    "助老",
-    "扶残",
-    "济困",
-    "环保",
-    "社区服务",
-    "应急救援",
-    "文明实践",
-    "助学",
-    "文化体育",
-    "其他",
-)
-DISABILITY_GRADES = ("一级", "二级", "三级", "四级")
+# The allowed categories are declared once, in the ingestion contract the simulator writes for.
+from ..ingestion.spec import GAMES as GAMES
+from ..ingestion.spec import SERVICE_CATEGORIES as SERVICE_CATEGORIES
 
 
 @dataclass(frozen=True)
