@@ -1,0 +1,67 @@
+"""The physical limit: read the same files into memory as a table, with no cleaning at all.
+
+CSV UTF-8: DuckDB's read_csv into an in-memory table (every cell VARCHAR, no sniffing, all lines).
+CSV GBK: DuckDB reads only UTF-8, so the file is first decoded (gb18030) and re-encoded to UTF-8 in a
+RAM-backed temp file; the decode is timed separately and is part of this format's limit.
+xlsx / xls: calamine (fastexcel) loads the sheet as strings into an Arrow-backed frame.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import fastexcel
+
+RAM_DIR = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+
+
+@dataclass
+class LimitTiming:
+    seconds: float  # total, decode included
+    decode: float  # GBK -> UTF-8 (0 for other formats)
+    lines: int  # every line/row read, title, header and 合计 included
+
+
+def _width(first_line: str) -> int:
+    return first_line.count(",") + 1  # exports pad every line to the header width
+
+
+def duckdb_csv(con: duckdb.DuckDBPyConnection, path: Path, width: int) -> int:
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _limit AS SELECT * FROM read_csv(?, columns = {columns},
+            header = false, delim = ',', quote = '"', escape = '"', auto_detect = false,
+            null_padding = true, strict_mode = false)""",
+        [str(path)],
+    )
+    row = con.execute("SELECT count(*) FROM _limit").fetchone()
+    return int(row[0]) if row else 0
+
+
+def read_limit(path: Path, fmt: str, con: duckdb.DuckDBPyConnection) -> LimitTiming:
+    if fmt in ("xlsx", "xls"):
+        t = time.perf_counter()
+        frame = fastexcel.read_excel(str(path)).load_sheet(0, header_row=None, dtypes="string").to_arrow()
+        return LimitTiming(time.perf_counter() - t, 0.0, frame.num_rows)
+    if fmt == "csv-gbk":
+        t = time.perf_counter()
+        text = path.read_bytes().decode("gb18030")
+        fd, tmp_name = tempfile.mkstemp(suffix=".csv", dir=RAM_DIR)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+        decode = time.perf_counter() - t
+        try:
+            lines = duckdb_csv(con, Path(tmp_name), _width(text[: text.find("\n")]))
+        finally:
+            os.unlink(tmp_name)
+        return LimitTiming(time.perf_counter() - t, decode, lines)
+    t = time.perf_counter()
+    with open(path, encoding="utf-8-sig") as fh:
+        first = fh.readline()
+    lines = duckdb_csv(con, path, _width(first))
+    return LimitTiming(time.perf_counter() - t, 0.0, lines)

@@ -1,0 +1,466 @@
+"""The benchmark stages. Each runs in its own process (benchmarks.measure.run_stage -> benchmarks.stage),
+takes JSON-able keyword arguments and returns a JSON-able dict with at least `seconds` (its own timing of
+the work, imports excluded).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from .corpus import ExportInfo, effective_exports, month
+
+
+def _warm_up() -> None:
+    """Pay the one-off lazy imports (pyarrow, calamine) before the clock starts: they are start-up
+    cost of a process, not cost per file, and would otherwise be charged to the first file timed."""
+    import fastexcel  # noqa: F401
+    import pyarrow  # noqa: F401
+
+    pl.DataFrame({"a": ["x"]}).to_arrow()
+    con = duckdb.connect()
+    con.register("_w", pl.DataFrame({"a": [1]}).to_arrow())
+    con.execute("SELECT * FROM _w").fetchall()
+    con.close()
+
+
+# --- simulate ---------------------------------------------------------------------------------------------
+
+
+def simulate(
+    out: str, months: list[str], scale: float, sources: list[str], dirty_rate: float, seed: int, workers: int
+) -> dict[str, Any]:
+    from dagster_project.simulator import SimulationConfig, simulate
+
+    t = time.perf_counter()
+    result = simulate(
+        SimulationConfig(
+            out=Path(out),
+            months=months,
+            scale=scale,
+            sources=tuple(sources),
+            dirty_rate=dirty_rate,
+            seed=seed,
+            workers=workers,
+        )
+    )
+    seconds = time.perf_counter() - t
+    written = sum((Path(out) / f.path).stat().st_size for f in result.files)
+    rows = sum(f.data_rows for f in result.files)
+    return {
+        "seconds": seconds,
+        "files": len(result.files),
+        "rows": rows,
+        "bytes": written,
+        "rows_by_source": result.rows_by_source(),
+        "formats": {
+            fmt: sum(1 for f in result.files if f.format == fmt) for fmt in {f.format for f in result.files}
+        },
+    }
+
+
+# --- ingest through the real code path --------------------------------------------------------------------
+
+
+def ingest(
+    landing: str, warehouse: str, sources: list[str], months: list[str], key: str, force: bool = False
+) -> dict[str, Any]:
+    """load_partition (dagster_project.ingestion.pipeline) per month × source × county, into `warehouse`.
+    One call per county (a Dagster partition is month × county), so each file gets its own timing."""
+    from dagster_project.ingestion.pipeline import load_partition
+    from dagster_project.ingestion.pseudonymise import Pseudonymiser
+    from dagster_project.ingestion.region import region_lookup
+    from dagster_project.ingestion.spec import SOURCES
+
+    _warm_up()
+    exports = {e.relative: e for e in effective_exports(Path(landing), sources, months)}
+    region = region_lookup()
+    hasher = Pseudonymiser(key.encode())
+    files: list[dict[str, Any]] = []
+    failures: list[str] = []
+    started = time.perf_counter()
+    con = duckdb.connect(warehouse)
+    for m in months:
+        for source in sources:
+            counties = sorted(
+                {e.county_code for e in exports.values() if e.source == source and e.period == m[:7]}
+            )
+            for county in counties:
+                t = time.perf_counter()
+                report = load_partition(
+                    con,
+                    SOURCES[source],
+                    month(m),
+                    Path(landing),
+                    region,
+                    hasher,
+                    counties={county},
+                    force=force,
+                    raise_on_failure=False,
+                )
+                seconds = time.perf_counter() - t
+                failures += [str(e) for e in report.failures]
+                for f in report.files:
+                    if f.status != "loaded":
+                        continue
+                    e = exports[f.source_file]
+                    files.append(
+                        {
+                            "source": source,
+                            "period": m[:7],
+                            "county": county,
+                            "format": e.format,
+                            "bytes": e.bytes,
+                            "rows": f.rows_read,
+                            "loaded": f.rows_loaded,
+                            "quarantined": f.rows_quarantined,
+                            "seconds": seconds,
+                        }
+                    )
+    t = time.perf_counter()
+    con.close()  # the WAL is checkpointed into the file here: part of the load
+    close_seconds = time.perf_counter() - t
+    return {
+        "seconds": time.perf_counter() - started,
+        "close_seconds": close_seconds,
+        "files": files,
+        "rows": sum(f["rows"] for f in files),
+        "bytes": sum(f["bytes"] for f in files),
+        "failures": failures,
+    }
+
+
+def ours_files(
+    landings: dict[str, str], warehouse: str, source: str, period: str, key: str, repeats: int
+) -> dict[str, Any]:
+    """The matrix: load each format's single file `repeats` times (force), best and median time."""
+    from dagster_project.ingestion.pipeline import load_partition
+    from dagster_project.ingestion.pseudonymise import Pseudonymiser
+    from dagster_project.ingestion.region import region_lookup
+    from dagster_project.ingestion.spec import SOURCES
+
+    _warm_up()
+    region = region_lookup()
+    hasher = Pseudonymiser(key.encode())
+    con = duckdb.connect(warehouse)
+    out: dict[str, Any] = {"formats": {}}
+    started = time.perf_counter()
+    for fmt, landing in landings.items():
+        times, rows = [], 0
+        for _ in range(repeats):
+            t = time.perf_counter()
+            report = load_partition(
+                con,
+                SOURCES[source],
+                month(period),
+                Path(landing),
+                region,
+                hasher,
+                force=True,
+                raise_on_failure=True,
+            )
+            times.append(time.perf_counter() - t)
+            rows = report.total("rows_read")
+        out["formats"][fmt] = {
+            "best": min(times),
+            "median": statistics.median(times),
+            "rows": rows,
+            "runs": times,
+        }
+    con.close()
+    out["seconds"] = time.perf_counter() - started
+    return out
+
+
+# --- the naive baseline and the raw-read limit ------------------------------------------------------------
+
+
+def naive(files: list[dict[str, Any]], warehouse: str, key: str, inserts: list[str]) -> dict[str, Any]:
+    import io
+
+    import openpyxl  # noqa: F401  (the import is start-up cost, as _warm_up does for ours)
+    import pandas as pd
+
+    from dagster_project.ingestion.region import region_lookup
+    from dagster_project.ingestion.spec import SOURCES
+
+    from . import naive as baseline
+
+    pd.read_csv(io.StringIO("a\n1"))
+    region = region_lookup()
+    con = baseline.open_warehouse(Path(warehouse))
+    started = time.perf_counter()
+    out = []
+    for f in files:
+        e = ExportInfo(**f)
+        timing = baseline.load_file(
+            con,
+            Path(e.path),
+            SOURCES[e.source],
+            e.county_code,
+            month(e.period),
+            region.township_prefixes(e.county_code),
+            key.encode(),
+            tuple(inserts),
+        )
+        out.append({**f, **timing.__dict__})
+    con.close()
+    return {"seconds": time.perf_counter() - started, "files": out}
+
+
+def limit(files: list[dict[str, Any]], repeats: int) -> dict[str, Any]:
+    from .limit import read_limit
+
+    _warm_up()
+    con = duckdb.connect()
+    started = time.perf_counter()
+    out = []
+    for f in files:
+        e = ExportInfo(**f)
+        runs = [read_limit(Path(e.path), e.format, con) for _ in range(repeats)]
+        best = min(runs, key=lambda r: r.seconds)
+        out.append({**f, "seconds": best.seconds, "decode": best.decode, "lines": best.lines})
+    con.close()
+    return {"seconds": time.perf_counter() - started, "files": out}
+
+
+def matrix(landing: str, out: str, source: str, period: str, max_rows: int) -> dict[str, Any]:
+    """Build the format matrix from the largest CSV export of `source` in `period`."""
+    from .matrix import build_matrix
+
+    t = time.perf_counter()
+    exports = [
+        e
+        for e in effective_exports(Path(landing), [source], [period])
+        if e.format.startswith("csv") and e.data_rows
+    ]
+    if not exports:
+        raise ValueError(f"no CSV export of {source} {period} in {landing}")
+    export = max(exports, key=lambda e: e.bytes)
+    shutil.rmtree(out, ignore_errors=True)
+    landings = build_matrix(export, Path(out), max_rows)
+    files = {
+        fmt: [e.to_json() for e in effective_exports(Path(p), [source], [period])]
+        for fmt, p in landings.items()
+    }
+    return {
+        "seconds": time.perf_counter() - t,
+        "from": export.relative,
+        "landings": {k: str(v) for k, v in landings.items()},
+        "files": files,
+    }
+
+
+# --- quality checks ---------------------------------------------------------------------------------------
+
+
+def quality(warehouse: str, data_dir: str, months: list[str] | None, layer: str) -> dict[str, Any]:
+    """The expectation suites as the Dagster checks run them (assets.checks.evaluate): GX on the month's rows,
+    SQL checks, results recorded, clerk reports written. Raw suites per month; mart suites whole-table."""
+    from dagster_project.assets.checks import evaluate
+    from dagster_project.quality.paths import QualityPaths
+    from dagster_project.quality.region import default_region
+    from dagster_project.quality.results import ensure_results_schema
+    from dagster_project.quality.suites import load_suites
+
+    suites = load_suites(layer=layer)
+    region = default_region()
+    paths = QualityPaths(Path(data_dir))
+    scope = {month(m): set() for m in months} if months else None
+    con = duckdb.connect(warehouse)
+    ensure_results_schema(con)
+    started = time.perf_counter()
+    per_suite = {}
+    failed = []
+    for suite in suites:
+        t = time.perf_counter()
+        ev = evaluate(con, suite, scope, region, paths, "benchmark")
+        per_suite[suite.name] = time.perf_counter() - t
+        failed += [
+            f"{suite.name}.{c}" for c, outs in ev.outcomes.items() if any(o.blocking_failure for o in outs)
+        ]
+    con.close()
+    return {"seconds": time.perf_counter() - started, "per_suite": per_suite, "blocking_failures": failed}
+
+
+# --- dbt --------------------------------------------------------------------------------------------------
+
+
+def dbt(warehouse: str, args: list[str], vars: dict[str, str] | None, target: str) -> dict[str, Any]:
+    from dagster_project.settings import DBT_PROJECT_DIR
+
+    exe = Path(sys.executable).with_name("dbt")
+    cli = [
+        str(exe),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(Path(target) / "target"),
+        "--log-path",
+        str(Path(target) / "logs"),
+    ]
+    if vars:
+        cli += ["--vars", json.dumps(vars)]
+    env = {**os.environ, "MINZHENG_WAREHOUSE_PATH": warehouse, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    t = time.perf_counter()
+    proc = subprocess.run(cli, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - t
+    results_path = Path(target) / "target" / "run_results.json"
+    nodes: list[dict[str, Any]] = []
+    statuses: dict[str, int] = {}
+    elapsed = None
+    if results_path.exists():
+        results = json.loads(results_path.read_text())
+        elapsed = results.get("elapsed_time")
+        for r in results["results"]:
+            statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+            nodes.append(
+                {"node": r["unique_id"], "seconds": r.get("execution_time") or 0.0, "status": r["status"]}
+            )
+    nodes.sort(key=lambda n: -n["seconds"])
+    return {
+        "seconds": seconds,
+        "ok": proc.returncode == 0,
+        "dbt_elapsed": elapsed,
+        "statuses": statuses,
+        "slowest": nodes[:12],
+        "output_tail": (proc.stdout + proc.stderr)[-3000:] if proc.returncode else "",
+    }
+
+
+# --- publish and the dashboard queries --------------------------------------------------------------------
+
+
+def _percentile(values: list[float], q: float) -> float:
+    s = sorted(values)
+    if not s:
+        return float("nan")
+    k = (len(s) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def dashboards(warehouse: str, serving: str, repeats: int) -> dict[str, Any]:
+    """Publish the marts (serving.publish), then run every chart's SQL `repeats` times on the serving file,
+    read-only: each time on a new connection (Superset's NullPool does that) and on one open connection."""
+    from dagster_project.serving.publish import publish
+
+    from .dashboard_sql import chart_queries
+
+    con = duckdb.connect(warehouse)
+    t = time.perf_counter()
+    published = publish(con, Path(serving))
+    publish_seconds = time.perf_counter() - t
+    con.close()
+    charts = []
+    all_new, all_open = [], []
+    errors = []
+    for q in chart_queries():
+        new_conn, open_conn, rows = [], [], 0
+        try:
+            for _ in range(repeats):
+                t = time.perf_counter()
+                c = duckdb.connect(serving, read_only=True)
+                rows = len(c.execute(q.sql).fetchall())
+                c.close()
+                new_conn.append(time.perf_counter() - t)
+            c = duckdb.connect(serving, read_only=True)
+            c.execute(q.sql).fetchall()  # first run on this connection warms its catalog
+            for _ in range(repeats):
+                t = time.perf_counter()
+                c.execute(q.sql).fetchall()
+                open_conn.append(time.perf_counter() - t)
+            c.close()
+        except duckdb.Error as exc:
+            errors.append(f"{q.chart}: {str(exc).splitlines()[0]}")
+            continue
+        all_new += new_conn
+        all_open += open_conn
+        charts.append(
+            {
+                "chart": q.chart,
+                "table": q.table,
+                "rows": rows,
+                "p50_ms": _percentile(new_conn, 0.5) * 1000,
+                "p95_ms": _percentile(new_conn, 0.95) * 1000,
+                "open_p50_ms": _percentile(open_conn, 0.5) * 1000,
+                "open_p95_ms": _percentile(open_conn, 0.95) * 1000,
+            }
+        )
+    mart_rows = {k: v for k, v in published.tables.items() if ".mart_" in k}
+    return {
+        "seconds": publish_seconds,
+        "publish_seconds": publish_seconds,
+        "published_tables": len(published.tables),
+        "serving_mb": Path(serving).stat().st_size / 2**20,
+        "mart_rows": mart_rows,
+        "queries": len(charts),
+        "repeats": repeats,
+        "p50_ms": _percentile(all_new, 0.5) * 1000,
+        "p95_ms": _percentile(all_new, 0.95) * 1000,
+        "open_p50_ms": _percentile(all_open, 0.5) * 1000,
+        "open_p95_ms": _percentile(all_open, 0.95) * 1000,
+        "charts": charts,
+        "errors": errors,
+    }
+
+
+# --- one month through Dagster ----------------------------------------------------------------------------
+
+
+def dagster_month(period: str, warehouse: str) -> dict[str, Any]:
+    """The raw job (all sources, all counties of one month) as the demo runs it: execute_in_process on a
+    persistent instance ($DAGSTER_HOME). Settings come from the environment the harness sets."""
+    t0 = time.perf_counter()
+    from dagster import DagsterInstance
+
+    from dagster_project.automation.requests import month_range_tags
+    from dagster_project.definitions import defs
+    from dagster_project.jobs import raw_monthly_job
+
+    import_seconds = time.perf_counter() - t0
+    instance = DagsterInstance.get()
+    job = defs.resolve_job_def(raw_monthly_job.name)
+    m = month(period)
+    t = time.perf_counter()
+    result = job.execute_in_process(tags=month_range_tags(m, m), instance=instance, raise_on_error=False)
+    seconds = time.perf_counter() - t
+    with duckdb.connect(warehouse, read_only=True) as con:
+        row = con.execute(
+            "SELECT coalesce(sum(rows_read), 0) FROM raw.load_audit WHERE status = 'loaded' AND period = ?",
+            [m],
+        ).fetchone()
+    return {
+        "seconds": seconds,
+        "import_seconds": import_seconds,
+        "success": result.success,
+        "rows": int(row[0]) if row else 0,
+    }
+
+
+STAGES: dict[str, Callable[..., dict[str, Any]]] = {
+    "simulate": simulate,
+    "ingest": ingest,
+    "ours_files": ours_files,
+    "naive": naive,
+    "limit": limit,
+    "matrix": matrix,
+    "quality": quality,
+    "dbt": dbt,
+    "dashboards": dashboards,
+    "dagster_month": dagster_month,
+}
