@@ -32,7 +32,7 @@ def main() -> None:
     print(f"Dagster UI: http://127.0.0.1:{port}")
     print(
         f"Superset:   http://127.0.0.1:{sport}  (login: {os.environ.get('SUPERSET_ADMIN_USER', 'admin')} / "
-        f"{os.environ.get('SUPERSET_ADMIN_PASSWORD', 'see superset/README.md')})"
+        f"{os.environ.get('SUPERSET_ADMIN_PASSWORD', 'minzheng-demo')})"
     )
 
 
