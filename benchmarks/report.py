@@ -298,7 +298,7 @@ def targets(results: list[ScenarioResult]) -> list[str]:
                 ]
             )
     for res, c in comps:
-        if c["format"].startswith("csv"):
+        if c["format"].startswith("csv") and not c.get("by_source"):
             r = c["limit"] / c["ours"]
             where = "matrix" if c.get("naive") else "landing"
             body.append(

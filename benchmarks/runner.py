@@ -312,18 +312,36 @@ class ScenarioRunner:
         run = self.stage("limit", "limit (landing)", files=exports, repeats=3)
         ours = {(f["source"], f["county"]): f for f in ingest_files if f["period"] == period}
         by_format: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        by_source: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))  # CSV GBK only
         for f in run.result["files"]:
             o = ours.get((f["source"], f["county_code"]))
             if o is None:
                 continue
-            agg = by_format[f["format"]]
-            agg["files"] += 1
-            agg["rows"] += o["rows"]
-            agg["bytes"] += f["bytes"]
-            agg["limit"] += f["seconds"]
-            agg["decode"] += f["decode"]
-            agg["ours"] += o["seconds"]
+            for agg in (
+                by_format[f["format"]],
+                *([by_source[f["source"]]] if f["format"] == "csv-gbk" else []),
+            ):
+                agg["files"] += 1
+                agg["rows"] += o["rows"]
+                agg["bytes"] += f["bytes"]
+                agg["limit"] += f["seconds"]
+                agg["decode"] += f["decode"]
+                agg["ours"] += o["seconds"]
         comparisons = self.result.details.setdefault("comparisons", [])
+        for source, agg in sorted(by_source.items()):
+            comparisons.append(
+                {
+                    "corpus": f"landing {period}, {source} (its CSV GBK files)",
+                    "format": "csv-gbk",
+                    "files": int(agg["files"]),
+                    "rows": int(agg["rows"]),
+                    "mb": agg["bytes"] / 2**20,
+                    "ours": agg["ours"],
+                    "limit": agg["limit"],
+                    "decode": agg["decode"],
+                    "by_source": True,
+                }
+            )
         for fmt, agg in sorted(by_format.items()):
             self.add(
                 run,
