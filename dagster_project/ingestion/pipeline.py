@@ -16,7 +16,7 @@ from .pseudonymise import Pseudonymiser
 from .readers import read_export
 from .spec import SourceSpec
 from .transform import FileContext, transform
-from .warehouse import FileLoad, ensure_schema, loaded_sha, record_audit, replace_county_month
+from .warehouse import FileLoad, ensure_schema, loaded_sha, one_checkpoint, record_audit, replace_county_month
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,23 @@ def load_partition(
     """Load every county file of `spec.source` for `period`. Unreadable files fail the partition at the
     end (PartitionLoadError naming each file), after all readable files have been loaded."""
     ensure_schema(con)
+    with one_checkpoint(con):
+        report = _load_files(con, spec, period, landing_dir, region, hasher, counties, force)
+    if report.failures and raise_on_failure:
+        raise PartitionLoadError(report.failures, sum(r.status == "loaded" for r in report.files))
+    return report
+
+
+def _load_files(
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    period: dt.date,
+    landing_dir: Path,
+    region: RegionLookup,
+    hasher: Pseudonymiser,
+    counties: set[str] | None,
+    force: bool,
+) -> PartitionReport:
     report = PartitionReport(spec.source, period, new_load_id(spec.source, period))
     files = discover(landing_dir, spec.source, period, region.resolve_county)
     chosen, superseded = effective_files(files)
@@ -165,8 +182,6 @@ def load_partition(
             )
         except UnreadableFileError as err:
             _fail(con, report, f, county, err)
-    if report.failures and raise_on_failure:
-        raise PartitionLoadError(report.failures, sum(r.status == "loaded" for r in report.files))
     return report
 
 
