@@ -40,6 +40,21 @@
         and population.year = calendar.year
 {%- endmacro %}
 
+{#
+  The headline indicators of mart_overview_county_month, by domain mart: the columns the overview takes
+  (with their ranks) from each domain mart, and the columns mart_county_indicator_month can unpivot.
+#}
+{% macro overview_indicators() -%}
+    {{ return({
+        'assistance': ['dibao_coverage_per_100', 'urban_dibao_coverage_per_100', 'rural_dibao_coverage_per_100',
+                       'dibao_standard_ratio_urban_rural', 'tekun_institutional_share',
+                       'temporary_assistance_cases', 'assistance_spending'],
+        'eldercare': ['beds_per_1000_elderly', 'nursing_bed_share', 'occupancy_rate'],
+        'volunteers': ['registered_volunteers_per_10k', 'volunteers_with_hours_share', 'hours_per_volunteer'],
+        'lottery': ['sales_per_capita', 'welfare_fund_amount', 'sales_per_outlet', 'sales_yoy_growth'],
+    }) }}
+{%- endmacro %}
+
 {# The rank_<indicator> columns of a mart, one per indicator (1 = highest in the prefecture and month). #}
 {% macro rank_columns(indicators, ascending=[]) -%}
     {%- for indicator in indicators %}

@@ -106,6 +106,42 @@ def test_ranks_match_an_independent_ranking(warehouse: Warehouse, mart: str) -> 
         assert actual.notna().sum() > 0, f"{mart}.{rank} ranks nothing"
 
 
+def test_county_indicator_mart_unpivots_the_overview_and_ranks_in_each_direction(
+    warehouse: Warehouse,
+) -> None:
+    """mart_county_indicator_month: one row per overview county-month and seed indicator, the value is the
+    overview's column × display_scale, and the rank follows the indicator's direction (1 = best)."""
+    seed = pd.read_csv(SEEDS / "seed_county_indicator.csv")
+    wide = warehouse.df("SELECT * FROM marts.mart_overview_county_month")
+    long = warehouse.df("SELECT * FROM marts.mart_county_indicator_month")
+    assert len(long) == len(wide) * len(seed)
+    assert set(long.domain_zh) == {"社会救助", "养老服务", "志愿服务", "福利彩票"}
+    assert seed.direction.eq("lower").any() and seed.direction.eq("higher").any()
+    for ind in seed.itertuples():
+        rows = long[long.indicator_code == ind.indicator_code].merge(
+            wide[["county_code", "month_start", "prefecture_code", ind.source_column]],
+            on=["county_code", "month_start", "prefecture_code"],
+        )
+        assert len(rows) == len(wide), ind.indicator_code
+        assert (rows.indicator_name_zh == ind.indicator_name_zh).all()
+        assert (rows.unit == ind.unit).all() and (rows.direction == ind.direction).all()
+        expected_value = rows[ind.source_column].astype("float") * ind.display_scale
+        assert (
+            (expected_value.isna() & rows.value.isna()) | (expected_value - rows.value).abs().lt(1e-9)
+        ).all()
+        expected = rows.groupby(["prefecture_code", "month_start"])["value"].rank(
+            method="min", ascending=ind.direction == "lower"
+        )
+        actual = rows.county_rank.astype("float")
+        assert ((expected.isna() & actual.isna()) | (expected == actual)).all(), ind.indicator_code
+        assert actual.notna().sum() > 0, ind.indicator_code
+        ranked = rows.groupby(["prefecture_code", "month_start"])["value"].transform("count")
+        assert (rows.counties_ranked == ranked).all(), ind.indicator_code
+    # counties that sent nothing keep their rows, without value or rank
+    silent = long[~long.county_code.isin(COUNTIES)]
+    assert len(silent) and silent.value.isna().all() and silent.county_rank.isna().all()
+
+
 @pytest.mark.parametrize("mart", DOMAIN_MARTS)
 def test_counties_without_files_are_null_not_zero(warehouse: Warehouse, mart: str) -> None:
     frame = warehouse.df(f"SELECT * FROM marts.{mart}")

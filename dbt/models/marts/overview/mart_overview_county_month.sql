@@ -1,12 +1,11 @@
 -- One row per county × month in which the county reported in at least one domain (for the counties of
 -- each reporting prefecture): the headline indicators of all four domains side by side, with the
 -- ranks computed in the domain marts (rank among the prefecture's counties in the month).
-{%- set assistance = ['dibao_coverage_per_100', 'urban_dibao_coverage_per_100', 'rural_dibao_coverage_per_100',
-                      'dibao_standard_ratio_urban_rural', 'tekun_institutional_share',
-                      'temporary_assistance_cases', 'assistance_spending'] %}
-{%- set eldercare = ['beds_per_1000_elderly', 'nursing_bed_share', 'occupancy_rate'] %}
-{%- set volunteers = ['registered_volunteers_per_10k', 'volunteers_with_hours_share', 'hours_per_volunteer'] %}
-{%- set lottery = ['sales_per_capita', 'welfare_fund_amount', 'sales_per_outlet', 'sales_yoy_growth'] %}
+{%- set headline = overview_indicators() %}
+{%- set assistance = headline['assistance'] %}
+{%- set eldercare = headline['eldercare'] %}
+{%- set volunteers = headline['volunteers'] %}
+{%- set lottery = headline['lottery'] %}
 
 with assistance as (
     select * from {{ ref('mart_assistance_county_month') }}
