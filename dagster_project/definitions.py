@@ -11,13 +11,13 @@ from .assets.serving import serving_database
 from .automation.landing_sensor import landing_sensor
 from .automation.notify import run_failure_notifier
 from .automation.schedules import lottery_daily_schedule, monthly_exports_schedule
-from .jobs import raw_monthly_job, warehouse_job
+from .jobs import lottery_job, raw_monthly_job, warehouse_job
 from .resources import dbt_executable, default_resources
 
 defs = Definitions(
     assets=[*raw_assets, dbt_models, serving_database, plan_target_templates],
     asset_checks=quality_checks,
-    jobs=[raw_monthly_job, warehouse_job],
+    jobs=[raw_monthly_job, lottery_job, warehouse_job],
     schedules=[monthly_exports_schedule, lottery_daily_schedule],
     sensors=[landing_sensor, run_failure_notifier],
     resources={

@@ -1,17 +1,43 @@
-"""Jobs the statistics staff launch from the UI (and the schedules, sensor and demo runner use)."""
+"""Jobs the statistics staff launch from the UI (and the schedules, sensor and demo runner use).
+
+A Dagster job holds assets of one partitions definition, so the raw loads are two jobs: the four
+monthly sources (month × county) and the lottery sales (day × county, see partitions.py).
+"""
 
 from __future__ import annotations
 
 from dagster import AssetSelection, define_asset_job
 
+from .ingestion.spec import SOURCES
+
 RAW = AssetSelection.key_prefixes(["raw"])
+MONTHLY_SOURCES = ("assistance", "eldercare", "volunteer_roster", "volunteer_service")
+LOTTERY_SOURCE = "lottery"
+MONTHLY_RAW = AssetSelection.assets(*[["raw", SOURCES[s].table] for s in MONTHLY_SOURCES])
+LOTTERY_RAW = AssetSelection.assets(["raw", SOURCES[LOTTERY_SOURCE].table])
 
 raw_monthly_job = define_asset_job(
     name="load_jinmin_exports",
     # The raw quality checks run at the start of the warehouse build (below), on the months loaded.
-    selection=RAW.without_checks(),
-    description="导入金民工程导出文件（按月 × 县区分区；可选择一个县区、一个月或一段时间）",
+    selection=MONTHLY_RAW.without_checks(),
+    description="导入金民工程月度导出文件：救助、养老、志愿者（按月 × 县区分区；可选择一个县区、一个月或一段时间）",
 )
+
+lottery_job = define_asset_job(
+    name="load_lottery_sales",
+    selection=LOTTERY_RAW.without_checks(),
+    description=(
+        "导入福利彩票销售日报（按日 × 县区分区；导入某日即导入该县区当月最新的累计文件，"
+        "文件中有销售记录的日期都显示为已导入）"
+    ),
+)
+
+raw_jobs = [raw_monthly_job, lottery_job]
+
+
+def raw_job_for(source: str):
+    return lottery_job if source == LOTTERY_SOURCE else raw_monthly_job
+
 
 warehouse_job = define_asset_job(
     name="build_warehouse",

@@ -6,8 +6,10 @@ downstream dbt models and the publish step in that run (the serving file keeps t
 WARN checks only show in the UI. All raw suites run in one op (one GX import per process) that reads
 the warehouse, so it takes the `warehouse` pool like every other step that opens the DuckDB file.
 
-Scope: in a partitioned run the suites check the months of the run's partitions (a month is checked
-across all its counties, since duplicates and coverage are month-wide), store the results in
+Scope: in a partitioned run the suites check the months of the run's partitions (month × county keys of
+the monthly sources, day × county keys of the lottery, both "<county>|<date>": a day counts as its
+month, since the lottery loads and is checked by county-month; a month is checked across all its
+counties, since duplicates and coverage are month-wide), store the results in
 quality.check_results and write the clerk reports. In a run without partitions (e.g. a warehouse build
 that selects these checks) every loaded month is checked; results stored for data that has not changed
 since are reused, so the check then reports the state of the whole table.
@@ -90,7 +92,8 @@ def run_scope(context: AssetCheckExecutionContext) -> dict[dt.date, set[str]] | 
 
 
 def months_of(keys: Sequence[str]) -> dict[dt.date, set[str]] | None:
-    """'610602|2024-06-01' or '2024-06-01' partition keys -> {month: counties}."""
+    """'610602|2024-06-01' (month × county), '610602|2024-06-15' (lottery day × county) or '2024-06-01'
+    partition keys -> {month: counties}."""
     scope: dict[dt.date, set[str]] = {}
     for key in keys:
         parts = str(key).split("|")

@@ -1,5 +1,17 @@
-"""Raw ingestion assets: one asset per Jinmin source table, partitioned by month × county."""
+"""Raw ingestion assets: one asset per Jinmin source table.
 
+The four monthly sources are partitioned by month × county: one partition is one export file. Lottery
+sales are partitioned by day × county (see partitions.py): a run groups its day partitions by month,
+loads the latest month-to-date export of each requested county-month (the same unit of replacement as
+the monthly sources: one DuckDB transaction per county-month, one audit row, quarantine reconciled per
+file), and then reports a materialization for exactly the day partitions whose sales are in the
+warehouse for that county-month, whether or not they were requested: the load rewrote all of them.
+Requested days without sales in the file are named in a warning, not materialized; days of the file
+that have not closed yet (today's partial sales in a same-day export) are loaded but only reported by
+the first load after the day has ended (e.g. the next morning's schedule).
+"""
+
+import datetime as dt
 from collections.abc import Iterator
 
 from dagster import (
@@ -18,7 +30,16 @@ from ..ingestion.errors import PartitionLoadError, UnreadableFileError
 from ..ingestion.pipeline import FileResult, load_partition
 from ..ingestion.region import region_lookup
 from ..ingestion.spec import SOURCES, SourceSpec
-from ..partitions import group_by_month, month_county, month_county_key
+from ..jobs import LOTTERY_SOURCE
+from ..partitions import (
+    day_county,
+    day_county_key,
+    days_by_month,
+    group_by_month,
+    last_closed_day,
+    month_county,
+    month_county_key,
+)
 from ..resources import LandingResource, PseudonymiserResource, WarehouseResource
 
 WAREHOUSE_POOL = "warehouse"
@@ -38,18 +59,160 @@ def _file_metadata(f: FileResult) -> dict[str, MetadataValue]:
     }
 
 
+def _days_present(
+    con, spec: SourceSpec, period: dt.date, counties: set[str]
+) -> dict[str, dict[dt.date, tuple[int, float]]]:
+    """{county: {sale_date: (rows, sales)}} in the warehouse for the county-months just loaded: after
+    load_partition each of them holds exactly the rows of its effective export file."""
+    if not counties:
+        return {}
+    rows = con.execute(
+        f"SELECT county_code, sale_date, count(*), sum(sales_amount)::DOUBLE FROM raw.{spec.table} "
+        "WHERE period = ? AND list_contains(?, county_code) GROUP BY ALL ORDER BY ALL",
+        [period, sorted(counties)],
+    ).fetchall()
+    out: dict[str, dict[dt.date, tuple[int, float]]] = {}
+    for county_code, day, n, amount in rows:
+        out.setdefault(county_code, {})[day] = (n, amount or 0.0)
+    return out
+
+
+def _load_months(
+    context: AssetExecutionContext,
+    spec: SourceSpec,
+    warehouse: WarehouseResource,
+    landing: LandingResource,
+    pseudonymiser: PseudonymiserResource,
+) -> Iterator[AssetMaterialization]:
+    """A monthly source: one materialization per county-month file loaded (or already loaded)."""
+    hasher = pseudonymiser.hasher()
+    region = region_lookup()
+    failures: list[UnreadableFileError] = []
+    loaded = 0
+    for period, counties in group_by_month(context.partition_keys).items():
+        with warehouse.connect() as con:
+            report = load_partition(
+                con, spec, period, landing.dir, region, hasher, counties=counties, raise_on_failure=False
+            )
+        failures += report.failures
+        seen = set()
+        for f in report.files:
+            if f.status in ("loaded", "unchanged") and f.county_code:
+                seen.add(f.county_code)
+                loaded += f.status == "loaded"
+                yield AssetMaterialization(
+                    asset_key=context.asset_key,
+                    partition=month_county_key(period, f.county_code),
+                    metadata=_file_metadata(f),
+                )
+        for missing in sorted(
+            counties - seen - {f.county_code for f in report.files if f.status == "failed"}
+        ):
+            context.log.warning(f"{spec.source} {period:%Y-%m} {missing}：着陆文件夹中没有该县区的文件")
+    if failures:
+        raise Failure(description=str(PartitionLoadError(failures, loaded)), allow_retries=False)
+
+
+def _load_days(
+    context: AssetExecutionContext,
+    spec: SourceSpec,
+    warehouse: WarehouseResource,
+    landing: LandingResource,
+    pseudonymiser: PseudonymiserResource,
+) -> Iterator[AssetMaterialization]:
+    """Lottery: load the month-to-date file of each requested county-month, then materialize the day
+    partitions whose sales it holds (see the module docstring)."""
+    hasher = pseudonymiser.hasher()
+    region = region_lookup()
+    newest = last_closed_day()
+    failures: list[UnreadableFileError] = []
+    loaded = 0
+    materialized_before: set[str] | None = None
+    for period, requested in days_by_month(context.partition_keys).items():
+        counties = set(requested)
+        with warehouse.connect() as con:
+            report = load_partition(
+                con, spec, period, landing.dir, region, hasher, counties=counties, raise_on_failure=False
+            )
+            ok = {
+                f.county_code: f
+                for f in report.files
+                if f.status in ("loaded", "unchanged") and f.county_code
+            }
+            present = _days_present(con, spec, period, set(ok))
+        failures += report.failures
+        for county_code, f in sorted(ok.items()):
+            loaded += f.status == "loaded"
+            days = present.get(county_code, {})
+            for day, (n, amount) in sorted(days.items()):
+                if day > newest:
+                    context.log.info(f"{spec.source} {day} {county_code}：该日尚未结束，次日导入时再登记")
+                    continue
+                yield AssetMaterialization(
+                    asset_key=context.asset_key,
+                    partition=day_county_key(day, county_code),
+                    metadata={
+                        **_file_metadata(f),
+                        "sale_date": MetadataValue.text(day.isoformat()),
+                        "rows_on_day": MetadataValue.int(n),
+                        "sales_amount_on_day": MetadataValue.float(float(amount)),
+                    },
+                )
+            absent = sorted(requested[county_code] - set(days))
+            if absent:
+                context.log.warning(
+                    f"{spec.source} {county_code} {f.source_file}：文件中没有以下日期的销售记录："
+                    + "、".join(f"{d:%m-%d}" for d in absent)
+                )
+            if f.status == "loaded":  # a re-export that dropped a day: say so, Dagster keeps the old event
+                if materialized_before is None:
+                    materialized_before = set(context.instance.get_materialized_partitions(context.asset_key))
+                gone = sorted(
+                    d
+                    for d in (
+                        dt.date.fromisoformat(str(k).split("|")[1])
+                        for k in materialized_before
+                        if str(k).startswith(f"{county_code}|{period:%Y-%m}-")
+                    )
+                    if d not in days
+                )
+                if gone:
+                    context.log.warning(
+                        f"{spec.source} {county_code}：新导入的文件 {f.source_file} 不再包含以下日期（此前已导入，"
+                        "现已从数据仓库中替换掉）：" + "、".join(f"{d:%m-%d}" for d in gone)
+                    )
+        for missing in sorted(
+            counties - set(ok) - {f.county_code for f in report.files if f.status == "failed"}
+        ):
+            context.log.warning(f"{spec.source} {period:%Y-%m} {missing}：着陆文件夹中没有该县区的文件")
+    if failures:
+        raise Failure(description=str(PartitionLoadError(failures, loaded)), allow_retries=False)
+
+
 def build_raw_asset(spec: SourceSpec) -> AssetsDefinition:
+    daily = spec.source == LOTTERY_SOURCE
+    load = _load_days if daily else _load_months
+
     @asset(
         name=spec.table,
         key_prefix=["raw"],
         group_name=spec.group,
-        partitions_def=month_county,
+        partitions_def=day_county if daily else month_county,
+        # A range of months or days (a UI or CLI backfill) is one run, loaded county-month by county-month.
         backfill_policy=BackfillPolicy.single_run(),
-        output_required=False,  # materializations are reported per loaded county-month below
+        output_required=False,  # materializations are reported per loaded county-month (or day) below
         retry_policy=RAW_RETRY,
         pool=WAREHOUSE_POOL,
         kinds={"polars", "duckdb"},
-        description=f"{spec.title_zh}（金民工程导出，着陆文件夹 {spec.source}/）：按月、按县区导入，身份证号与姓名经HMAC脱敏。",
+        description=(
+            f"{spec.title_zh}（金民工程导出，着陆文件夹 {spec.source}/）："
+            + (
+                "按日、按县区分区；导入某日即导入该县区当月最新的累计文件，文件中有销售记录的日期都登记为已导入。"
+                if daily
+                else "按月、按县区导入。"
+            )
+            + "身份证号与姓名经HMAC脱敏。"
+        ),
         metadata={"landing_subfolder": spec.source},
     )
     def _raw(
@@ -58,32 +221,7 @@ def build_raw_asset(spec: SourceSpec) -> AssetsDefinition:
         landing: LandingResource,
         pseudonymiser: PseudonymiserResource,
     ) -> Iterator[AssetMaterialization]:
-        hasher = pseudonymiser.hasher()
-        region = region_lookup()
-        failures: list[UnreadableFileError] = []
-        loaded = 0
-        for period, counties in group_by_month(context.partition_keys).items():
-            with warehouse.connect() as con:
-                report = load_partition(
-                    con, spec, period, landing.dir, region, hasher, counties=counties, raise_on_failure=False
-                )
-            failures += report.failures
-            seen = set()
-            for f in report.files:
-                if f.status in ("loaded", "unchanged") and f.county_code:
-                    seen.add(f.county_code)
-                    loaded += f.status == "loaded"
-                    yield AssetMaterialization(
-                        asset_key=context.asset_key,
-                        partition=month_county_key(period, f.county_code),
-                        metadata=_file_metadata(f),
-                    )
-            for missing in sorted(
-                counties - seen - {f.county_code for f in report.files if f.status == "failed"}
-            ):
-                context.log.warning(f"{spec.source} {period:%Y-%m} {missing}：着陆文件夹中没有该县区的文件")
-        if failures:
-            raise Failure(description=str(PartitionLoadError(failures, loaded)), allow_retries=False)
+        yield from load(context, spec, warehouse, landing, pseudonymiser)
 
     return _raw
 

@@ -3,6 +3,14 @@
 A file is only considered once it is stable: its size and mtime unchanged since the previous tick and
 older than STABLE_SECONDS (a half-copied file is still growing). Temp and lock names are ignored.
 The cursor maps each file to its last seen (size, mtime) and the sha256 already requested.
+
+Monthly sources: the run is the file's month × county partition (load_jinmin_exports).
+Lottery (day × county, load_lottery_sales): a changed month-to-date 销售日报 requests every closed day of
+its month for its county (the whole month for a past month, the 1st to yesterday for the current
+one), not only the days the sensor could find in the file: the sensor hashes files but never parses
+them (parsing, quarantine and audit are the load's job, and a 更正 re-export may change any day), and
+the run's materializations then name exactly the days present in the file. A file whose month has no
+closed day yet (a July file on 1 July) is left to the next morning's lottery schedule.
 """
 
 import datetime as dt
@@ -16,10 +24,10 @@ from dagster import AssetKey, RunRequest, SensorEvaluationContext, SkipReason, s
 from ..ingestion.landing import file_sha256, is_candidate, parse_name
 from ..ingestion.region import region_lookup
 from ..ingestion.spec import SOURCES
-from ..jobs import raw_monthly_job
+from ..jobs import LOTTERY_SOURCE, lottery_job, raw_job_for, raw_monthly_job
 from ..partitions import month_county_key
 from ..resources import LandingResource
-from .requests import month_range_tags
+from .requests import lottery_month_tags, month_range_tags
 
 STABLE_SECONDS = 10.0
 
@@ -77,9 +85,9 @@ def scan(landing_dir: Path, cursor: dict, now: float) -> tuple[list[LandedFile],
     return changed, new_cursor
 
 
-def run_requests(changed: list[LandedFile]) -> list[RunRequest]:
-    """One run per source: the single partition of one changed file, or the month × county rectangle
-    covering several (a first scan of a full folder); reloading an unchanged partition is a no-op."""
+def run_requests(changed: list[LandedFile], now: dt.datetime | None = None) -> list[RunRequest]:
+    """One run per source: the partition(s) of one changed file, or the rectangle covering several (a
+    first scan of a full folder); reloading an unchanged county-month is a no-op ('unchanged')."""
     by_source: dict[str, list[LandedFile]] = {}
     for f in changed:
         by_source.setdefault(f.source, []).append(f)
@@ -88,30 +96,37 @@ def run_requests(changed: list[LandedFile]) -> list[RunRequest]:
         key = [AssetKey(["raw", SOURCES[source].table])]
         run_key = f"{source}:" + ",".join(sorted(f"{f.relative}@{f.sha256[:12]}" for f in files))
         tags = {"minzheng/trigger": "landing_sensor", "minzheng/files": str(len(files))}
-        if len(files) == 1:
+        job_name = raw_job_for(source).name
+        first, last = min(f.period for f in files), max(f.period for f in files)
+        counties = sorted({f.county_code for f in files})
+        if source == LOTTERY_SOURCE:
+            days = lottery_month_tags(first, last, counties, now)
+            if days is None:
+                continue  # no closed day in those months yet: the 07:00 schedule loads them
+            requests.append(
+                RunRequest(run_key=run_key, job_name=job_name, asset_selection=key, tags=tags | days)
+            )
+        elif len(files) == 1:
             f = files[0]
             requests.append(
                 RunRequest(
                     run_key=run_key,
+                    job_name=job_name,
                     asset_selection=key,
                     tags=tags,
                     partition_key=month_county_key(f.period, f.county_code),
                 )
             )
         else:
-            tags |= month_range_tags(
-                min(f.period for f in files),
-                max(f.period for f in files),
-                sorted({f.county_code for f in files}),
-            )
-            requests.append(RunRequest(run_key=run_key, asset_selection=key, tags=tags))
+            tags |= month_range_tags(first, last, counties)
+            requests.append(RunRequest(run_key=run_key, job_name=job_name, asset_selection=key, tags=tags))
     return requests
 
 
 @sensor(
-    job=raw_monthly_job,
+    jobs=[raw_monthly_job, lottery_job],
     minimum_interval_seconds=30,
-    description="着陆文件夹有新的或更改过的导出文件时，导入对应的月份×县区分区",
+    description="着陆文件夹有新的或更改过的导出文件时，导入对应的分区（月份×县区；福彩为该文件所在月份已结束的各日×县区）",
 )
 def landing_sensor(context: SensorEvaluationContext, landing: LandingResource):
     cursor = json.loads(context.cursor) if context.cursor else {}

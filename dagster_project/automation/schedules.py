@@ -1,16 +1,29 @@
 """Clock-driven loads. Downstream dbt models, checks and publishing follow by declarative automation
-(AutomationCondition.eager on the dbt and serving assets), not by a fixed clock."""
+(automation/conditions.py on the dbt and serving assets, the checks' own condition), not by a clock.
+
+- monthly_exports_schedule: on the 10th at 06:00 (Asia/Shanghai), the previous month of the four monthly
+  sources for all counties, one run (load_jinmin_exports).
+- lottery_daily_schedule: every day at 07:00, yesterday's day partition for all counties, one run
+  (load_lottery_sales). Loading it loads each county's latest month-to-date 销售日报 of yesterday's
+  month and materializes every day that file holds (see assets/raw.py); on the 1st that is the
+  previous month's final export.
+"""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from dagster import AssetKey, RunRequest, ScheduleEvaluationContext, schedule
 
 from ..ingestion.spec import SOURCES
-from ..jobs import raw_monthly_job
-from .requests import month_range_tags
+from ..jobs import LOTTERY_SOURCE, MONTHLY_SOURCES, lottery_job, raw_monthly_job
+from ..partitions import TIMEZONE
+from .requests import day_range_tags, month_range_tags
 
-TIMEZONE = "Asia/Shanghai"
-MONTHLY_SOURCES = ("assistance", "eldercare", "volunteer_roster", "volunteer_service")
+
+def _run_day(context: ScheduleEvaluationContext) -> dt.date:
+    """The tick's calendar day in Asia/Shanghai (a naive time is taken as already local)."""
+    t = context.scheduled_execution_time
+    return (t.astimezone(ZoneInfo(TIMEZONE)) if t.tzinfo else t).date()
 
 
 def previous_month(day: dt.date) -> dt.date:
@@ -28,12 +41,12 @@ def monthly_request(run_day: dt.date) -> RunRequest:
 
 
 def lottery_request(run_day: dt.date) -> RunRequest:
-    """Each morning: the month-to-date of yesterday's month (the daily 销售日报 re-export)."""
-    month = (run_day - dt.timedelta(days=1)).replace(day=1)
+    """Each morning: yesterday × all counties (the daily 销售日报 re-export of yesterday's month)."""
+    yesterday = run_day - dt.timedelta(days=1)
     return RunRequest(
-        run_key=f"lottery-{run_day:%Y-%m-%d}",
-        asset_selection=[AssetKey(["raw", SOURCES["lottery"].table])],
-        tags={**month_range_tags(month, month), "minzheng/trigger": "lottery_daily_schedule"},
+        run_key=f"lottery-{yesterday:%Y-%m-%d}",
+        asset_selection=[AssetKey(["raw", SOURCES[LOTTERY_SOURCE].table])],
+        tags={**day_range_tags(yesterday, yesterday), "minzheng/trigger": "lottery_daily_schedule"},
     )
 
 
@@ -44,14 +57,14 @@ def lottery_request(run_day: dt.date) -> RunRequest:
     description="每月10日6时：导入上月的救助、养老、志愿者导出文件（全部县区）",
 )
 def monthly_exports_schedule(context: ScheduleEvaluationContext) -> RunRequest:
-    return monthly_request(context.scheduled_execution_time.date())
+    return monthly_request(_run_day(context))
 
 
 @schedule(
-    job=raw_monthly_job,
+    job=lottery_job,
     cron_schedule="0 7 * * *",
     execution_timezone=TIMEZONE,
-    description="每天7时：导入福利彩票销售日报（当月累计文件）",
+    description="每天7时：导入昨天的福利彩票销售日报（全部县区；读取当月累计文件，文件中的日期都登记为已导入）",
 )
 def lottery_daily_schedule(context: ScheduleEvaluationContext) -> RunRequest:
-    return lottery_request(context.scheduled_execution_time.date())
+    return lottery_request(_run_day(context))

@@ -40,7 +40,8 @@ def test_monthly_schedule_requests_previous_month_for_all_counties() -> None:
     }
 
 
-def test_lottery_schedule_loads_month_to_date_each_morning() -> None:
+def test_lottery_schedule_loads_yesterday_each_morning() -> None:
+    """Day partitions: yesterday × all counties (more in test_lottery_days.py)."""
     with DagsterInstance.ephemeral() as instance:
         first = lottery_daily_schedule(
             build_schedule_context(instance=instance, scheduled_execution_time=dt.datetime(2025, 7, 1, 7))
@@ -48,8 +49,9 @@ def test_lottery_schedule_loads_month_to_date_each_morning() -> None:
         mid = lottery_daily_schedule(
             build_schedule_context(instance=instance, scheduled_execution_time=dt.datetime(2025, 7, 15, 7))
         )
-    assert first.tags["dagster/asset_partition_range_start"].endswith("2025-06-01")  # 1 July: June closes
-    assert mid.tags["dagster/asset_partition_range_start"].endswith("2025-07-01")
+    assert first.tags["dagster/asset_partition_range_start"] == "610602|2025-06-30"  # 1 July: June closes
+    assert mid.tags["dagster/asset_partition_range_start"] == "610602|2025-07-14"
+    assert mid.tags["dagster/asset_partition_range_end"] == "610681|2025-07-14"
     assert [k.path[1] for k in mid.asset_selection] == ["lottery_sales"]
 
 

@@ -1,7 +1,7 @@
 """ERROR checks gate publishing, in real Dagster runs on a real warehouse file.
 
-The flow is the demo's: a raw run loads a month (the lead's raw assets, month x county partitions), then a
-warehouse run builds what is downstream. The warehouse run selects the raw checks too (the selection
+The flow is the demo's: raw runs load a month (the monthly sources' month x county partitions, and the
+lottery's day x county partitions of that month), then a warehouse run builds what is downstream. The warehouse run selects the raw checks too (the selection
 `AssetSelection.all() - RAW.without_checks()`): they evaluate the loaded months (reusing results for
 unchanged data) and, being blocking, stop the models and the publish step when an ERROR check fails,
 so the serving file keeps the last good data. WARN checks show up but do not stop anything.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -20,7 +21,8 @@ from dagster import AssetKey, AssetSelection, DagsterInstance, asset, materializ
 
 from dagster_project.assets.checks import build_quality_checks
 from dagster_project.assets.raw import raw_assets
-from dagster_project.automation.requests import month_range_tags
+from dagster_project.automation.requests import lottery_month_tags, month_range_tags
+from dagster_project.jobs import LOTTERY_RAW, MONTHLY_RAW
 from dagster_project.quality.paths import QualityPaths
 from dagster_project.quality.suites import load_suites
 from dagster_project.resources import (
@@ -57,6 +59,15 @@ def serving_file(warehouse: WarehouseResource, serving: ServingResource) -> None
         publish(con, serving.file)
 
 
+@dataclass
+class Loaded:
+    results: list
+
+    @property
+    def success(self) -> bool:
+        return all(r.success for r in self.results)
+
+
 class Pipeline:
     def __init__(self, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("MINZHENG_HMAC_KEY", "gate-test-key-0123456789")
@@ -79,14 +90,24 @@ class Pipeline:
         self.assets = [*raw_assets, checks, standin_mart, serving_file]
         self.instance = DagsterInstance.ephemeral()
 
-    def load(self, month: dt.date):
-        return materialize(
-            self.assets,
-            selection=RAW,
-            instance=self.instance,
-            resources=self.resources,
-            tags=month_range_tags(month, month, list(COUNTIES)),
-            raise_on_error=False,
+    def load(self, month: dt.date) -> Loaded:
+        """The month's two raw runs, as the demo runner launches them (one job per partitions definition)."""
+        runs = [
+            (MONTHLY_RAW, month_range_tags(month, month, list(COUNTIES))),
+            (LOTTERY_RAW, lottery_month_tags(month, counties=list(COUNTIES))),
+        ]
+        return Loaded(
+            [
+                materialize(
+                    self.assets,
+                    selection=selection,
+                    instance=self.instance,
+                    resources=self.resources,
+                    tags=tags,
+                    raise_on_error=False,
+                )
+                for selection, tags in runs
+            ]
         )
 
     def build(self):

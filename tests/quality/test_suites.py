@@ -88,6 +88,9 @@ def test_partition_keys_to_months() -> None:
     keys = ["610602|2024-06-01", "610603|2024-06-01", "610602|2024-05-01"]
     assert months_of(keys) == {dt.date(2024, 5, 1): {"610602"}, dt.date(2024, 6, 1): {"610602", "610603"}}
     assert months_of(["2024-06-01"]) == {dt.date(2024, 6, 1): set()}
+    # lottery day × county keys: a day is checked as its month
+    days = ["610602|2024-06-15", "610602|2024-06-30", "610603|2024-07-01"]
+    assert months_of(days) == {dt.date(2024, 6, 1): {"610602"}, dt.date(2024, 7, 1): {"610603"}}
     assert months_of([]) is None
 
 
