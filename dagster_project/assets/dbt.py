@@ -7,6 +7,7 @@ from typing import Any
 from dagster import AssetExecutionContext, AutomationCondition
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from ..automation.conditions import after_upstream
 from ..settings import DBT_PROJECT_DIR
 from .raw import WAREHOUSE_POOL
 
@@ -25,8 +26,9 @@ _GROUPS = {
 class MinzhengTranslator(DagsterDbtTranslator):
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:
         # Models refresh when their raw inputs change (the daemon evaluates this), not on a clock, and only
-        # once the blocking (ERROR) quality checks of their inputs have passed.
-        return AutomationCondition.eager() & AutomationCondition.all_deps_blocking_checks_passed()
+        # once the blocking (ERROR) quality checks of their inputs have passed. Not eager(): it never fires
+        # below partitioned raw assets (see automation/conditions.py).
+        return after_upstream()
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])

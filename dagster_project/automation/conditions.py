@@ -1,0 +1,32 @@
+"""Declarative automation of the steps downstream of the raw loads (the dbt models).
+
+dagster's `AutomationCondition.eager()` waits until no dependency is missing. For an unpartitioned dbt
+model over a partitioned raw asset, "missing" is evaluated per upstream partition: with month × county
+and day × county partitions back to 2021 there are always partitions nobody loads (months before the
+region's first export, counties without a file), so eager() would never request a single dbt model
+after a raw load. `after_upstream()` is eager() with that one clause relaxed: every dependency must
+have been loaded at least once (at least one partition materialized, or requested in the same tick),
+which for unpartitioned dependencies (staging → intermediate → marts, seeds) is exactly eager()'s
+rule. The rest is eager(): run when a dependency updated (or the model is newly missing), not while
+a dependency or the model itself is in progress, and only once the dependencies' blocking (ERROR)
+quality checks have passed (or are requested in the same tick, where a failure stops the model in
+the run).
+
+tests/pipeline/test_automation_chain.py evaluates these conditions after real raw materializations.
+"""
+
+from dagster import AutomationCondition
+
+ALL_DEPS_LOADED = AutomationCondition.all_deps_match(
+    ~AutomationCondition.missing() | AutomationCondition.will_be_requested()
+).with_label("all_deps_loaded_at_least_once")
+
+
+def after_upstream() -> AutomationCondition:
+    return (
+        (AutomationCondition.newly_missing() | AutomationCondition.any_deps_updated()).since_last_handled()
+        & ALL_DEPS_LOADED
+        & ~AutomationCondition.any_deps_in_progress()
+        & ~AutomationCondition.in_progress()
+        & AutomationCondition.all_deps_blocking_checks_passed()
+    ).with_label("eager_after_raw_loads")
