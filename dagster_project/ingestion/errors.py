@@ -17,6 +17,9 @@ class UnreadableFileError(Exception):
             message += f"；应为：{expected_zh}"
         super().__init__(message)
 
+    def __reduce__(self):  # picklable with its fields (it crosses from the worker processes)
+        return (type(self), (self.path, self.problem_zh, self.expected_zh))
+
 
 class PartitionLoadError(Exception):
     """Some files of a partition failed; the others were loaded."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,10 +13,9 @@ import duckdb
 
 from .errors import PartitionLoadError, UnreadableFileError
 from .landing import ExportFile, discover, effective_files
+from .prepare import FileJob, Prepared, prepare_all
 from .pseudonymise import Pseudonymiser
-from .readers import read_export
 from .spec import SourceSpec
-from .transform import FileContext, transform
 from .warehouse import FileLoad, ensure_schema, loaded_sha, one_checkpoint, record_audit, replace_county_month
 
 
@@ -36,6 +36,7 @@ class FileResult:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     message: str | None = None
+    seconds: float = 0.0  # busy time for this file: read, clean and hash (maybe in a worker), then write
 
 
 @dataclass
@@ -64,24 +65,17 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _load_file(
+def _write_file(
     con: duckdb.DuckDBPyConnection,
     spec: SourceSpec,
     f: ExportFile,
+    sha: str,
     county: str,
     period: dt.date,
-    region: RegionLookup,
-    hasher: Pseudonymiser,
+    prepared: Prepared,
     load_id: str,
-    force: bool,
+    started: dt.datetime,
 ) -> FileResult:
-    started = _now()
-    sha = f.sha256
-    if not force and loaded_sha(con, spec.source, county, period) == sha:
-        return FileResult(f.relative, county, "unchanged", message="与已导入文件内容相同，未重复导入")
-    sheet = read_export(f.path, spec)
-    ctx = FileContext(county, period, region.township_prefixes(county))
-    result = transform(sheet.frame, spec, ctx, hasher)
     load = FileLoad(
         spec=spec,
         county_code=county,
@@ -90,15 +84,19 @@ def _load_file(
         sha256=sha,
         load_id=load_id,
         loaded_at=started,
-        rows=result.loaded,
-        quarantine=result.quarantine,
-        rows_read=sheet.frame.height,
+        rows=prepared.loaded,
+        quarantine=prepared.quarantine,
+        rows_read=prepared.rows_read,
         started_at=started,
     )
+    t = time.perf_counter()
     replace_county_month(con, load)
-    n_quarantined = result.quarantine["_source_row"].n_unique()
-    assert result.loaded.height + n_quarantined == sheet.frame.height, "rows read != loaded + quarantined"
-    return FileResult(f.relative, county, "loaded", sheet.frame.height, result.loaded.height, n_quarantined)
+    n_quarantined = prepared.quarantine["_source_row"].n_unique()
+    assert prepared.loaded.height + n_quarantined == prepared.rows_read, "rows read != loaded + quarantined"
+    seconds = prepared.seconds + time.perf_counter() - t
+    return FileResult(
+        f.relative, county, "loaded", prepared.rows_read, prepared.loaded.height, n_quarantined, None, seconds
+    )
 
 
 def load_partition(
@@ -164,6 +162,7 @@ def _load_files(
             report.files.append(
                 FileResult(f.relative, f.county_code, "superseded", message="已被更正文件替代")
             )
+    todo: dict[Path, tuple[ExportFile, str]] = {}
     for county, f in sorted(chosen.items()):
         if counties is not None and county not in counties:
             continue
@@ -176,12 +175,29 @@ def _load_files(
                 UnreadableFileError(f.relative, f"区划代码 {county} 不是本地区的县（市、区）"),
             )
             continue
-        try:
+        sha = f.sha256
+        if not force and loaded_sha(con, spec.source, county, period) == sha:
             report.files.append(
-                _load_file(con, spec, f, county, period, region, hasher, report.load_id, force)
+                FileResult(f.relative, county, "unchanged", message="与已导入文件内容相同，未重复导入")
             )
-        except UnreadableFileError as err:
-            _fail(con, report, f, county, err)
+            continue
+        todo[f.path] = (f, sha)
+    jobs = [
+        FileJob(
+            spec.source, f.path, f.county_code or "", period, region.township_prefixes(f.county_code or "")
+        )
+        for f, _ in todo.values()
+    ]
+    started = _now()  # files are prepared ahead (prepare.py); each one's load starts when the previous ends
+    for job, outcome in prepare_all(jobs, hasher):
+        f, sha = todo[job.path]
+        if isinstance(outcome, UnreadableFileError):
+            _fail(con, report, f, job.county_code, outcome)
+        else:
+            report.files.append(
+                _write_file(con, spec, f, sha, job.county_code, period, outcome, report.load_id, started)
+            )
+        started = _now()
     return report
 
 

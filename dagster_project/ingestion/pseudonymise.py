@@ -63,6 +63,13 @@ class Pseudonymiser:
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
 
+    @property
+    def key(self) -> bytes:
+        return self._key
+
+    def __reduce__(self):  # hashlib states do not pickle; rebuild from the key (kept in memory only)
+        return (type(self), (self._key,))
+
     def digest(self, value: str) -> str:
         inner = self._inner.copy()
         inner.update(value.encode("utf-8"))

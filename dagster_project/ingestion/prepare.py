@@ -1,0 +1,149 @@
+"""Read and transform a partition's files, in worker processes when there is enough to share.
+
+Reading, cleaning and keyed hashing of one file do not touch the warehouse, so the files of a partition
+can be prepared side by side while the calling process, the one DuckDB writer, writes them in order. Most
+of the per-row work is single-threaded Python (the HMAC of every personal value) or runs in polars on its
+own; two worker processes keep both cores busy. Workers are started once per process (spawn, so no
+polars or DuckDB threads are forked) and reused for every later partition.
+
+MINZHENG_INGEST_WORKERS sets the number of workers (default: min(2, CPUs)); 0 or 1 prepares in-process.
+Small partitions (less than PARALLEL_MIN_BYTES of files in all) are prepared in-process too: a worker's
+start costs about a second.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import multiprocessing
+import os
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from .errors import UnreadableFileError
+from .pseudonymise import Pseudonymiser
+from .readers import read_export
+from .spec import SOURCES
+from .transform import FileContext, transform
+
+WORKERS_ENV = "MINZHENG_INGEST_WORKERS"
+PARALLEL_MIN_BYTES = 4 << 20
+
+
+@dataclass(frozen=True)
+class FileJob:
+    """One file to prepare (everything a worker process needs, picklable)."""
+
+    source: str
+    path: Path
+    county_code: str
+    period: dt.date
+    township_prefixes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    loaded: pl.DataFrame  # typed rows with keyed hashes, no clear personal values
+    quarantine: pl.DataFrame
+    rows_read: int
+    seconds: float  # reading, cleaning and hashing this file (in whichever process did it)
+
+
+def prepare(job: FileJob, hasher: Pseudonymiser) -> Prepared:
+    started = time.perf_counter()
+    spec = SOURCES[job.source]
+    sheet = read_export(job.path, spec)
+    result = transform(
+        sheet.frame, spec, FileContext(job.county_code, job.period, job.township_prefixes), hasher
+    )
+    return Prepared(result.loaded, result.quarantine, sheet.frame.height, time.perf_counter() - started)
+
+
+def workers() -> int:
+    value = os.environ.get(WORKERS_ENV)
+    return int(value) if value else min(2, os.cpu_count() or 1)
+
+
+# -- worker processes ----------------------------------------------------------------------------------
+_worker_hasher: Pseudonymiser | None = None
+
+
+def _init_worker(key: bytes) -> None:
+    global _worker_hasher
+    _worker_hasher = Pseudonymiser(key)
+
+
+def _prepare_in_worker(job: FileJob) -> Prepared | UnreadableFileError:
+    assert _worker_hasher is not None
+    try:
+        return prepare(job, _worker_hasher)
+    except UnreadableFileError as err:  # returned, not raised: the parent records it for the clerk
+        return err
+
+
+_pool: ProcessPoolExecutor | None = None
+_pool_key: bytes | None = None
+
+
+def _get_pool(key: bytes, n: int) -> ProcessPoolExecutor:
+    global _pool, _pool_key
+    if _pool is None or _pool_key != key:
+        shutdown_pool()
+        ctx = multiprocessing.get_context("spawn")
+        _pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(key,))
+        _pool_key = key
+    return _pool
+
+
+def shutdown_pool() -> None:
+    global _pool, _pool_key
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+    _pool, _pool_key = None, None
+
+
+atexit.register(shutdown_pool)
+
+
+def prepare_all(
+    jobs: list[FileJob], hasher: Pseudonymiser
+) -> Iterator[tuple[FileJob, Prepared | UnreadableFileError]]:
+    """Each job with its outcome, in the order given. At most workers()+1 files are held at once."""
+    n = workers()
+    size = sum(j.path.stat().st_size for j in jobs)
+    if n <= 1 or len(jobs) < 2 or size < PARALLEL_MIN_BYTES:
+        yield from _in_process(jobs, hasher)
+        return
+    pool = _get_pool(hasher.key, n)
+    pending: list[tuple[FileJob, Future]] = []
+    queue = list(jobs)
+    while queue or pending:
+        while queue and len(pending) <= n:
+            job = queue.pop(0)
+            pending.append((job, pool.submit(_prepare_in_worker, job)))
+        job, future = pending[0]
+        try:
+            outcome = future.result()
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): finish this partition in-process, start afresh next time.
+            shutdown_pool()
+            yield from _in_process([j for j, _ in pending] + queue, hasher)
+            return
+        pending.pop(0)
+        yield job, outcome
+
+
+def _in_process(
+    jobs: list[FileJob], hasher: Pseudonymiser
+) -> Iterator[tuple[FileJob, Prepared | UnreadableFileError]]:
+    for job in jobs:
+        try:
+            yield job, prepare(job, hasher)
+        except UnreadableFileError as err:
+            yield job, err

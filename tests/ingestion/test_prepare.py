@@ -1,0 +1,94 @@
+"""Files prepared in worker processes load exactly as when prepared in-process, failures included."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.ingestion import prepare
+from dagster_project.ingestion.pipeline import load_partition
+from dagster_project.ingestion.pseudonymise import Pseudonymiser
+from dagster_project.ingestion.region import region_lookup
+from dagster_project.ingestion.spec import SOURCES
+from dagster_project.simulator import SimulationConfig, simulate
+
+from .conftest import TEST_KEY
+
+MONTH = dt.date(2024, 6, 1)
+
+
+def _load(db: Path, landing: Path) -> tuple[list, list, list, list[str]]:
+    with duckdb.connect(str(db)) as con:
+        report = load_partition(
+            con,
+            SOURCES["assistance"],
+            MONTH,
+            landing,
+            region_lookup(),
+            Pseudonymiser(TEST_KEY),
+            raise_on_failure=False,
+        )
+        rows = con.execute(
+            "SELECT * EXCLUDE (_load_id, _loaded_at) FROM raw.assistance_roster ORDER BY ALL"
+        ).fetchall()
+        quarantine = con.execute("SELECT * EXCLUDE (load_id) FROM raw.quarantine ORDER BY ALL").fetchall()
+        audit = con.execute(
+            """SELECT source_file, county_code, rows_read, rows_loaded, rows_quarantined, status, message
+               FROM raw.load_audit ORDER BY ALL"""
+        ).fetchall()
+    return rows, quarantine, audit, [str(e) for e in report.failures]
+
+
+def test_worker_processes_load_the_same_rows_quarantine_and_audit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    landing = tmp_path / "landing"
+    simulate(
+        SimulationConfig(
+            out=landing,
+            months=["2024-06"],
+            scale=0.05,
+            dirty_rate=0.01,
+            seed=5,
+            workers=1,
+            sources=("assistance",),
+        )
+    )
+    folder = landing / "assistance" / "2024-06"
+    (folder / "610631_黄龙县.xlsx").unlink(missing_ok=True)
+    for old in folder.glob("610631_黄龙县*"):
+        old.unlink()
+    (folder / "610631_黄龙县.xlsx").write_bytes(b"not a spreadsheet at all")  # fails in the worker
+
+    monkeypatch.setenv(prepare.WORKERS_ENV, "1")
+    serial = _load(tmp_path / "serial.duckdb", landing)
+
+    monkeypatch.setenv(prepare.WORKERS_ENV, "2")
+    monkeypatch.setattr(prepare, "PARALLEL_MIN_BYTES", 0)
+    used: list[int] = []
+    real_get_pool = prepare._get_pool
+    monkeypatch.setattr(prepare, "_get_pool", lambda key, n: used.append(n) or real_get_pool(key, n))
+    try:
+        parallel = _load(tmp_path / "parallel.duckdb", landing)
+    finally:
+        prepare.shutdown_pool()
+
+    assert used == [2], "the partition was not prepared in worker processes"
+    rows, quarantine, audit, failures = parallel
+    assert len(rows) > 1_000 and quarantine, "the simulated month should have rows and some dirt"
+    assert parallel == serial
+    assert len(failures) == 1 and "610631_黄龙县.xlsx" in failures[0] and "Excel" in failures[0]
+    assert sum(a[2] for a in audit) == sum(a[3] + a[4] for a in audit)  # rows read = loaded + quarantined
+
+
+def test_unreadable_file_error_survives_pickling() -> None:
+    import pickle
+
+    from dagster_project.ingestion.errors import UnreadableFileError
+
+    err = pickle.loads(pickle.dumps(UnreadableFileError("a/b.xlsx", "缺少必需列：姓名", "表头包含：姓名")))
+    assert (err.path, err.problem_zh, err.expected_zh) == ("a/b.xlsx", "缺少必需列：姓名", "表头包含：姓名")
+    assert str(err) == "文件 a/b.xlsx：缺少必需列：姓名；应为：表头包含：姓名"
