@@ -3,8 +3,8 @@
 Reading, cleaning and keyed hashing of one file do not touch the warehouse, so the files of a partition
 can be prepared side by side while the calling process, the one DuckDB writer, writes them in order. Most
 of the per-row work is single-threaded Python (the HMAC of every personal value) or runs in polars on its
-own; two worker processes keep both cores busy. Workers are started once per process (spawn, so no
-polars or DuckDB threads are forked) and reused for every later partition.
+own; two worker processes keep both cores busy. Workers are started once per process (from a fork server
+that imported only this module, so no polars or DuckDB threads are forked) and reused for later partitions.
 
 MINZHENG_INGEST_WORKERS sets the number of workers (default: min(2, CPUs)); 0 or 1 prepares in-process.
 Small partitions (less than PARALLEL_MIN_BYTES of files in all) are prepared in-process too: a worker's
@@ -14,9 +14,11 @@ start costs about a second.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import datetime as dt
 import multiprocessing
 import os
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -95,10 +97,33 @@ def _get_pool(key: bytes, n: int) -> ProcessPoolExecutor:
     global _pool, _pool_key
     if _pool is None or _pool_key != key:
         shutdown_pool()
-        ctx = multiprocessing.get_context("spawn")
+        # forkserver: a clean server process that imported only this module forks the workers (no
+        # threads forked, and the caller's __main__, a Dagster CLI or the demo runner, is not re-imported).
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload([__name__])
         _pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(key,))
         _pool_key = key
     return _pool
+
+
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """multiprocessing re-imports the caller's __main__ in every new worker (to find what it pickled
+    there); the workers need only this module, and a script without a __main__ guard would start over."""
+    main = sys.modules["__main__"]
+    saved = {k: main.__dict__[k] for k in ("__spec__", "__file__") if k in main.__dict__}
+    main.__dict__["__spec__"] = None
+    main.__dict__.pop("__file__", None)
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
+
+
+def _submit(pool: ProcessPoolExecutor, job: FileJob) -> Future:
+    with _main_module_hidden():  # a worker process is started inside submit() when none is idle
+        return pool.submit(_prepare_in_worker, job)
 
 
 def shutdown_pool() -> None:
@@ -126,7 +151,7 @@ def prepare_all(
     while queue or pending:
         while queue and len(pending) <= n:
             job = queue.pop(0)
-            pending.append((job, pool.submit(_prepare_in_worker, job)))
+            pending.append((job, _submit(pool, job)))
         job, future = pending[0]
         try:
             outcome = future.result()
