@@ -233,7 +233,32 @@ DATASETS += [
         dttm="period",
     ),
 ]
+DATASETS.append(
+    Dataset(
+        "mart_county_indicator_month",
+        "县区指标对比（县区×月×指标）",
+        COMMON
+        | {
+            "domain": "领域代码",
+            "domain_zh": "领域",
+            "indicator_code": "指标代码",
+            "indicator_name_zh": "指标",
+            "indicator_label_zh": "领域·指标",
+            "unit": "单位",
+            "direction_zh": "指标方向",
+        },
+        [
+            m("county_rank", "县区排名（1=最好）", "MAX(county_rank)", "d"),
+            m("value", "指标值", "MAX(value)", DEC),
+            m("counties_ranked", "参与排名县区数", "MAX(counties_ranked)", "d"),
+            m("indicator_order", "指标排序", "MIN(indicator_sort_order)", "d"),
+        ],
+    )
+)
 DS = {d.table: d for d in DATASETS}
+# Every monthly dataset gets this metric: the month filter sorts its options by it (latest first), since
+# labels such as 2025年9月 / 2025年12月 do not sort as text.
+MONTH_SORT = Metric("month_sort", "月份（排序用）", "MAX(month_start)", None)
 LATEST = "{dttm} = (SELECT max({dttm}) FROM marts.{table})"
 
 
@@ -257,7 +282,9 @@ def _metric_ref(table: str, name: str) -> str:
     return name
 
 
-def chart_params(c: Chart) -> dict:
+def chart_params(c: Chart, defaults: list[tuple[str, str]] | None = None) -> dict:
+    """`defaults`: (filter key, SQL) of the dashboard's native filters that apply to the chart, each the
+    rows to show while that filter has no value (see NativeFilter.fallback)."""
     metrics = [_metric_ref(c.table, x) for x in c.metrics]
     filters = []
     if c.latest_only:
@@ -286,6 +313,19 @@ def chart_params(c: Chart) -> dict:
                 "filterOptionName": "where",
             }
         )
+    for key, sql in defaults or []:
+        filters.append(
+            {
+                "clause": "WHERE",
+                "expressionType": "SQL",
+                "sqlExpression": sql,
+                "subject": None,
+                "operator": None,
+                "comparator": None,
+                "isExtra": False,
+                "filterOptionName": f"default_{key}",
+            }
+        )
     p: dict = {
         "viz_type": c.viz,
         "adhoc_filters": filters,
@@ -306,7 +346,8 @@ def chart_params(c: Chart) -> dict:
             "rich_tooltip": True,
             "x_axis_sort_asc": True,
             "truncate_metric": True,
-            "y_axis_format": DS[c.table].metrics[0].d3format or "SMART_NUMBER",
+            "y_axis_format": next(x.d3format for x in DS[c.table].metrics if x.name == metrics[0])
+            or "SMART_NUMBER",
         }
     elif c.viz == "table":
         p |= {
@@ -390,7 +431,7 @@ def query_context(c: Chart, params: dict) -> dict:
 
 
 # ---------------------------------------------------------------- dashboards
-OV, AS, EL, VO, LO, PR, PP, SC = (
+OV, AS, EL, VO, LO, PR, PP, SC, CI = (
     "mart_overview_county_month",
     "mart_assistance_county_month",
     "mart_eldercare_county_month",
@@ -399,6 +440,7 @@ OV, AS, EL, VO, LO, PR, PP, SC = (
     "mart_overview_prefecture_month",
     "mart_plan_progress",
     "mart_plan_scorecard",
+    "mart_county_indicator_month",
 )
 # Plan marts also hold other plans' reported values (泰安): show the prefectures this warehouse loads.
 OURS = "prefecture_code IN (SELECT prefecture_code FROM marts.mart_overview_prefecture_month)"
@@ -592,6 +634,45 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     x_axis="county_name_zh",
                     extra={"x_axis_sort": "registered_volunteers_per_10k", "x_axis_sort_asc": False},
                 ),
+            ],
+            [
+                Chart(
+                    "县区×指标排名热力表（1=最好，按指标方向）",
+                    "heatmap_v2",
+                    CI,
+                    ["county_rank"],
+                    x_axis="county_name_zh",
+                    groupby=["indicator_label_zh"],
+                    width=12,
+                    height=90,
+                    extra={
+                        "linear_color_scheme": "schemeYlOrRd",
+                        "sort_x_axis": "alpha_asc",
+                        "sort_y_axis": "alpha_desc",
+                        "left_margin": 200,
+                        "bottom_margin": 40,
+                        "xscale_interval": 1,
+                        "yscale_interval": 1,
+                        "show_percentage": False,
+                        "legend_type": "continuous",
+                    },
+                )
+            ],
+            [
+                Chart(
+                    "所选指标各县区对比",
+                    "echarts_timeseries_bar",
+                    CI,
+                    ["value"],
+                    x_axis="county_name_zh",
+                    width=12,
+                    extra={
+                        "x_axis_sort": "value",
+                        "x_axis_sort_asc": False,
+                        "y_axis_format": ",.2f",
+                        "show_value": True,
+                    },
+                )
             ],
             [
                 Chart(
@@ -883,7 +964,7 @@ def dataset_yaml(d: Dataset) -> dict:
                 "extra": {},
                 "warning_text": None,
             }
-            for x in d.metrics
+            for x in d.metrics + ([MONTH_SORT] if d.dttm == "month_start" else [])
         ],
         "columns": [
             {
@@ -907,32 +988,137 @@ def dataset_yaml(d: Dataset) -> dict:
     }
 
 
-def _native_filters(slug: str, charts: list[Chart]) -> list[dict]:
-    tables = sorted({c.table for c in charts if not c.latest_only and DS[c.table].county_grain})
-    if not tables:
-        return []
-    target = tables[0]
-    return [
-        {
-            "id": f"NATIVE_FILTER-{uid('filter', slug + ':month')[:8]}",
-            "name": "统计月份",
-            "filterType": "filter_select",
-            "targets": [{"datasetUuid": uid("dataset", target), "column": {"name": "month_label_zh"}}],
-            "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
-            "controlValues": {
-                "enableEmptyFilter": False,
-                "defaultToFirstItem": True,
-                "multiSelect": False,
-                "searchAllOptions": False,
-                "inverseSelection": False,
-                "sortAscending": False,
-            },
-            "cascadeParentIds": [],
-            "scope": {"rootPath": ["ROOT_ID"], "excluded": []},
-            "type": "NATIVE_FILTER",
-            "description": "默认显示最近一个月",
-        },
+@dataclass(frozen=True)
+class NativeFilter:
+    """A select filter of a dashboard. Its options come from `table`.`column`; it applies to the charts of
+    the dashboard whose dataset has `column` (only those named in `charts`, if given). A filter on the month
+    label leaves out the charts pinned to the latest month and the trends over months."""
+
+    key: str
+    name: str
+    table: str
+    column: str
+    description: str = ""
+    multi: bool = False
+    first_item: bool = False  # default to the first option; a value is then required
+    sort_metric: str | None = None
+    sort_asc: bool = True
+    parent: str | None = None  # key of the filter whose value narrows this one's options
+    charts: tuple[str, ...] = ()
+    # Rows a chart shows while the filter has no value ({table}: the chart's table). Superset 6.1 shows a
+    # "first item" default in the filter bar but queries the charts without it until 应用过滤器 is
+    # clicked, so the charts apply the same default themselves (Jinja filter_values, evaluated per query).
+    fallback: str | None = None
+
+    def default_sql(self, c: Chart) -> str:
+        assert self.fallback
+        return (
+            f"{{% if filter_values('{self.column}') %}}1 = 1"
+            f"{{% else %}}({self.fallback.replace('{table}', c.table)}){{% endif %}}"
+        )
+
+
+MONTH_COLUMN = "month_label_zh"
+EXTRA_FILTERS: dict[str, list[NativeFilter]] = {
+    "county_comparison": [
+        NativeFilter(
+            "domain",
+            "领域",
+            CI,
+            "domain_zh",
+            "社会救助、养老服务、志愿服务、福利彩票；不选为全部领域",
+            multi=True,
+            sort_metric="indicator_order",
+        ),
+        NativeFilter(
+            "indicator",
+            "指标",
+            CI,
+            "indicator_name_zh",
+            "“所选指标各县区对比”显示的指标（可选范围随领域变化）",
+            first_item=True,
+            sort_metric="indicator_order",
+            parent="domain",
+            charts=("所选指标各县区对比",),
+            # the first indicator (of the chosen domains), as the filter bar shows it
+            fallback="indicator_sort_order = (SELECT min(indicator_sort_order) FROM marts.{table}"
+            " WHERE {% if filter_values('domain_zh') %}domain_zh IN {{ filter_values('domain_zh') | where_in }}"
+            "{% else %}1 = 1{% endif %})",
+        ),
     ]
+}
+
+
+def filter_id(slug: str, key: str) -> str:
+    return f"NATIVE_FILTER-{uid('filter', f'{slug}:{key}')[:8]}"
+
+
+def _is_trend(c: Chart) -> bool:
+    return c.viz.startswith("echarts_timeseries") and (c.x_axis or DS[c.table].dttm) == DS[c.table].dttm
+
+
+def in_scope(f: NativeFilter, c: Chart) -> bool:
+    if f.column not in DS[c.table].columns or (f.charts and c.name not in f.charts):
+        return False
+    return not (f.column == MONTH_COLUMN and (c.latest_only or _is_trend(c)))
+
+
+def dashboard_filters(slug: str, charts: list[Chart]) -> list[NativeFilter]:
+    """The month filter (on every dashboard with a chart it applies to), then the dashboard's own."""
+    tables = sorted(
+        {c.table for c in charts if DS[c.table].county_grain and not c.latest_only and not _is_trend(c)}
+    )
+    found = []
+    if tables:
+        found.append(
+            NativeFilter(
+                "month",
+                "统计月份",
+                tables[0],
+                MONTH_COLUMN,
+                "默认显示最近一个月",
+                first_item=True,
+                sort_metric=MONTH_SORT.name,
+                sort_asc=False,
+                fallback=LATEST.format(table="{table}", dttm="month_start"),
+            )
+        )
+    found += EXTRA_FILTERS.get(slug, [])
+    return [f for f in found if any(in_scope(f, c) for c in charts)]
+
+
+def _native_filters(slug: str, charts: list[Chart], chart_ids: dict[str, int]) -> list[dict]:
+    """Native filters reference datasets by UUID and leave out (by the position's chart ids, which the
+    importer maps to the new ids) the charts they do not apply to."""
+    out = []
+    for f in dashboard_filters(slug, charts):
+        out.append(
+            {
+                "id": filter_id(slug, f.key),
+                "name": f.name,
+                "filterType": "filter_select",
+                "targets": [{"datasetUuid": uid("dataset", f.table), "column": {"name": f.column}}],
+                "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
+                "controlValues": {
+                    "enableEmptyFilter": f.first_item,
+                    "defaultToFirstItem": f.first_item,
+                    "multiSelect": f.multi,
+                    "searchAllOptions": False,
+                    "inverseSelection": False,
+                    "sortAscending": f.sort_asc,
+                    **({"sortMetric": f.sort_metric} if f.sort_metric else {}),
+                },
+                **({"sortMetric": f.sort_metric} if f.sort_metric else {}),
+                "cascadeParentIds": [filter_id(slug, f.parent)] if f.parent else [],
+                "scope": {
+                    "rootPath": ["ROOT_ID"],
+                    "excluded": [chart_ids[c.name] for c in charts if not in_scope(f, c)],
+                },
+                "type": "NATIVE_FILTER",
+                "description": f.description,
+            }
+        )
+    return out
 
 
 def dashboard_yaml(slug: str, title: str, rows: list[list[Chart]]) -> dict:
@@ -942,6 +1128,8 @@ def dashboard_yaml(slug: str, title: str, rows: list[list[Chart]]) -> dict:
         "GRID_ID": {"type": "GRID", "id": "GRID_ID", "children": [], "parents": ["ROOT_ID"]},
         "HEADER_ID": {"id": "HEADER_ID", "type": "HEADER", "meta": {"text": title}},
     }
+    # Chart ids of this bundle, local to the dashboard: the importer maps them to the server's ids.
+    chart_ids = {c.name: i for i, c in enumerate((c for r in rows for c in r), start=1)}
     for i, row in enumerate(rows):
         row_id = f"ROW-{slug}-{i}"
         position["GRID_ID"]["children"].append(row_id)
@@ -963,7 +1151,7 @@ def dashboard_yaml(slug: str, title: str, rows: list[list[Chart]]) -> dict:
                 "meta": {
                     "width": c.width,
                     "height": c.height,
-                    "chartId": 0,
+                    "chartId": chart_ids[c.name],
                     "uuid": uid("chart", c.name),
                     "sliceName": c.name,
                 },
@@ -986,7 +1174,7 @@ def dashboard_yaml(slug: str, title: str, rows: list[list[Chart]]) -> dict:
             "label_colors": {},
             "timed_refresh_immune_slices": [],
             "cross_filters_enabled": False,
-            "native_filter_configuration": _native_filters(slug, charts),
+            "native_filter_configuration": _native_filters(slug, charts, chart_ids),
             "shared_label_colors": [],
             "color_scheme_domain": [],
         },
@@ -994,8 +1182,8 @@ def dashboard_yaml(slug: str, title: str, rows: list[list[Chart]]) -> dict:
     }
 
 
-def chart_yaml(c: Chart) -> dict:
-    params = chart_params(c)
+def chart_yaml(c: Chart, defaults: list[tuple[str, str]] | None = None) -> dict:
+    params = chart_params(c, defaults)
     return {
         "slice_name": c.name,
         "description": None,
@@ -1028,8 +1216,11 @@ def main() -> None:
         _dump(BUNDLE / "datasets" / "minzheng_warehouse" / f"{d.table}.yaml", dataset_yaml(d))
     for slug, (title, rows) in DASHBOARDS.items():
         _dump(BUNDLE / "dashboards" / f"{slug}.yaml", dashboard_yaml(slug, title, rows))
-        for c in (c for r in rows for c in r):
-            _dump(BUNDLE / "charts" / f"{uid('chart', c.name)[:8]}_{c.viz}.yaml", chart_yaml(c))
+        charts = [c for r in rows for c in r]
+        filters = dashboard_filters(slug, charts)
+        for c in charts:
+            defaults = [(f.key, f.default_sql(c)) for f in filters if f.fallback and in_scope(f, c)]
+            _dump(BUNDLE / "charts" / f"{uid('chart', c.name)[:8]}_{c.viz}.yaml", chart_yaml(c, defaults))
 
 
 if __name__ == "__main__":

@@ -76,12 +76,62 @@ def _county_codes_seen(session, url: str, dataset_id: int) -> set[str]:
     return {row["county_code"] for row in r.json()["result"][0]["data"]}
 
 
-def test_county_role_sees_only_its_county(superset_server: Server, admin) -> None:
+@pytest.mark.parametrize("table", ["mart_overview_county_month", "mart_county_indicator_month"])
+def test_county_role_sees_only_its_county(superset_server: Server, admin, table: str) -> None:
     datasets = {d["table_name"]: d["id"] for d in _all(admin, superset_server.url, "dataset")}
-    ds = datasets["mart_overview_county_month"]
+    ds = datasets[table]
     everyone = _county_codes_seen(superset_server.session("leader", PASSWORD), superset_server.url, ds)
     assert len(everyone) == 13
     baota = _county_codes_seen(superset_server.session("c610602", PASSWORD), superset_server.url, ds)
     assert baota == {"610602"}
     huanglong = _county_codes_seen(superset_server.session("c610631", PASSWORD), superset_server.url, ds)
     assert huanglong == {"610631"}
+
+
+def _chart_data(session, url: str, chart_id: int) -> list[dict]:
+    r = session.get(f"{url}/api/v1/chart/{chart_id}/data/", timeout=120)
+    assert r.status_code == 200, r.text[:500]
+    return r.json()["result"][0]["data"]
+
+
+def test_county_heat_table_ranks_every_county_on_every_indicator(superset_server: Server, admin) -> None:
+    """The heat table (county x indicator, coloured by rank) has a cell per county and indicator with a
+    rank from 1 to 13; a county login gets only its own county's row, with the same ranks (ranked
+    among all counties in the warehouse, not among what the login may see)."""
+    charts = {c["slice_name"]: c["id"] for c in _all(admin, superset_server.url, "chart")}
+    heat = charts["县区×指标排名热力表（1=最好，按指标方向）"]
+    cells = _chart_data(admin, superset_server.url, heat)
+    assert {c["county_name_zh"] for c in cells} and len({c["county_name_zh"] for c in cells}) == 13
+    labels = {c["indicator_label_zh"] for c in cells}
+    assert len(labels) == 14 and any(label.startswith("社会救助·") for label in labels)
+    assert all(c["county_rank"] is None or 1 <= c["county_rank"] <= 13 for c in cells)
+    baota = _chart_data(superset_server.session("c610602", PASSWORD), superset_server.url, heat)
+    assert {c["county_name_zh"] for c in baota} == {"宝塔区"}
+    assert {c["indicator_label_zh"]: c["county_rank"] for c in baota} == {
+        c["indicator_label_zh"]: c["county_rank"] for c in cells if c["county_name_zh"] == "宝塔区"
+    }
+
+
+def test_county_comparison_filters_month_domain_and_indicator(superset_server: Server, admin) -> None:
+    """县区对比 has native filters for month, domain and indicator, each on its dataset by id (the import
+    mapped the UUIDs) and scoped to the charts whose dataset has the filtered column."""
+    dashboards = {d["slug"]: d["id"] for d in _all(admin, superset_server.url, "dashboard")}
+    r = admin.get(f"{superset_server.url}/api/v1/dashboard/{dashboards['county_comparison']}", timeout=60)
+    r.raise_for_status()
+    metadata = json.loads(r.json()["result"]["json_metadata"])
+    filters = {f["name"]: f for f in metadata["native_filter_configuration"]}
+    assert set(filters) == {"统计月份", "领域", "指标"}
+    datasets = {d["id"]: d["table_name"] for d in _all(admin, superset_server.url, "dataset")}
+    assert datasets[filters["领域"]["targets"][0]["datasetId"]] == "mart_county_indicator_month"
+    r = admin.get(f"{superset_server.url}/api/v1/dashboard/county_comparison/charts", timeout=60)
+    r.raise_for_status()
+    charts = {c["id"]: c["slice_name"] for c in r.json()["result"]}
+    excluded = set(filters["领域"]["scope"]["excluded"])
+    assert excluded and excluded < set(charts), "the scope must name the server's chart ids"
+    in_scope = {charts[i] for i in set(charts) - excluded}
+    assert in_scope == {"县区×指标排名热力表（1=最好，按指标方向）", "所选指标各县区对比"}
+    assert set(filters["统计月份"]["scope"]["excluded"]) == set()
+    assert {charts[i] for i in set(charts) - set(filters["指标"]["scope"]["excluded"])} == {
+        "所选指标各县区对比"
+    }
+    assert filters["指标"]["cascadeParentIds"] == [filters["领域"]["id"]]
