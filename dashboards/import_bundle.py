@@ -3,7 +3,9 @@ the UI's version back into dashboards/bundle/. Runs with Superset's own interpre
 
     .superset-venv/bin/python dashboards/import_bundle.py import|export
 
-`import` fills in the serving DuckDB path of this machine and runs Superset's ImportAssetsCommand
+`import` checks the bundle first (validate_bundle.py: links by UUID, columns and metrics against the dbt
+models, no secrets; any error stops the import), fills in the serving DuckDB path of this machine and runs
+Superset's ImportAssetsCommand
 (overwrite everything by UUID: re-import applies changes and never duplicates), then creates the roles: `leaders` (all counties) and
 one `county_<code>` role per county whose row-level-security filter keeps only its own county.
 """
@@ -20,7 +22,8 @@ import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BUNDLE = HERE / "bundle"
+# MINZHENG_BUNDLE_DIR: another bundle folder (the tests export into a temporary one)
+BUNDLE = Path(os.environ.get("MINZHENG_BUNDLE_DIR") or HERE / "bundle")
 PLACEHOLDER = "duckdb:///SERVING_PATH"
 
 
@@ -39,9 +42,25 @@ def bundle_contents() -> dict[str, str]:
     }
 
 
+def check_bundle() -> None:
+    """Stop (exit 1) with the validator's messages if the bundle has a broken link, an unknown column or
+    metric, or a secret in it."""
+    sys.path.insert(0, str(HERE))
+    from validate_bundle import validate
+
+    report = validate(BUNDLE)
+    for message in report.warnings:
+        print(f"WARNING {message}")
+    if not report.ok:
+        for message in report.errors:
+            print(f"ERROR   {message}", file=sys.stderr)
+        raise SystemExit(f"{BUNDLE}: {len(report.errors)} error(s); nothing imported or exported unchecked")
+
+
 def import_bundle() -> None:
     """ImportAssetsCommand overwrites databases, datasets, charts and dashboards by UUID (the dashboard
     importers keep existing charts and datasets), so a re-import applies every change and never duplicates."""
+    check_bundle()
     from flask import g
     from superset.commands.importers.v1.assets import ImportAssetsCommand
 
@@ -164,6 +183,7 @@ def export_bundle() -> None:
             (BUNDLE / rel).parent.mkdir(parents=True, exist_ok=True)
             (BUNDLE / rel).write_text(text, encoding="utf-8")
     print(f"exported {len(listing['result'])} dashboards into {BUNDLE}")
+    check_bundle()  # the UI's version must pass the same checks before it is committed
 
 
 IN_APP = {"import": import_bundle, "security": setup_security, "users": create_demo_users}

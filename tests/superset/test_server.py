@@ -4,6 +4,7 @@ duplicate, and row-level security keeps a county's users to their own county."""
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 
@@ -135,3 +136,24 @@ def test_county_comparison_filters_month_domain_and_indicator(superset_server: S
         "所选指标各县区对比"
     }
     assert filters["指标"]["cascadeParentIds"] == [filters["领域"]["id"]]
+
+
+def test_export_writes_a_bundle_that_passes_the_validator(superset_server: Server, tmp_path) -> None:
+    """`import_bundle.py export` (what `make superset-export` runs) writes the server's dashboards back as
+    a bundle, with the serving path replaced by the placeholder, and checks it with the validator."""
+    target = tmp_path / "exported"
+    env = {**superset_server.env, "SUPERSET_URL": superset_server.url, "MINZHENG_BUNDLE_DIR": str(target)}
+    proc = subprocess.run(
+        [str(REPO_ROOT / ".superset-venv" / "bin" / "python"), "dashboards/import_bundle.py", "export"],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    exported = {p.stem for p in (target / "datasets").rglob("*.yaml")}
+    assert any(name.startswith("mart_county_indicator_month") for name in exported), exported
+    assert str(superset_server.data_dir) not in "".join(
+        p.read_text(encoding="utf-8") for p in target.rglob("*.yaml")
+    )
