@@ -396,7 +396,12 @@ def validate(bundle: Path = BUNDLE, dbt_dir: Path = DBT_DIR) -> Report:
                 )
 
     used_charts: set[str] = set()
+    slugs: dict[str, str] = {}
     for rel, dash in dashboards.values():
+        slug = dash.get("slug")
+        if slug and slug in slugs:
+            report.error(rel, f"slug '{slug}' also used by {slugs[slug]} (dashboard URLs would collide)")
+        slugs.setdefault(slug or "", rel)
         position = dash.get("position") or {}
         items = [v for v in position.values() if isinstance(v, dict) and v.get("type") == "CHART"]
         chart_ids: dict[int, dict] = {}

@@ -172,6 +172,13 @@ def _secret_in_chart(bundle: Path) -> None:
     _write(path, data)
 
 
+def _duplicate_slug(bundle: Path) -> None:
+    path = _county_comparison(bundle)
+    data = _yaml(path)
+    data["slug"] = "overview"
+    _write(path, data)
+
+
 CORRUPTIONS: dict[str, tuple[Callable[[Path], None], str]] = {
     "dashboard chart missing": (_drop_chart, "not in bundle"),
     "chart dataset missing": (_dataset_uuid_of_chart, "dataset_uuid 00000000-0000-0000-0000-000000000000"),
@@ -185,6 +192,7 @@ CORRUPTIONS: dict[str, tuple[Callable[[Path], None], str]] = {
     "metric on unknown column": (_metric_expression, "rank_in_county"),
     "chart metric not in dataset": (_chart_metric, "metric 'rank', not in its dataset"),
     "chart column not in dataset": (_chart_column, "column 'indicator', not in its dataset"),
+    "duplicate dashboard slug": (_duplicate_slug, "slug 'overview' also used by"),
     "masked password": (_password, "password holds a value"),
     "credentials in the URI": (_uri_credentials, "credentials in a URI"),
     "API key in a chart": (_secret_in_chart, "api_key holds a value"),
@@ -209,4 +217,4 @@ def test_the_command_exits_non_zero_with_the_problem(copy: Path) -> None:
     )
     assert proc.returncode == 1
     assert "metric 'rank'" in proc.stderr and "password" in proc.stderr
-    assert "2 error(s)" in proc.stderr or "error(s)" in proc.stderr
+    assert "3 error(s)" in proc.stderr  # the masked password counts twice: a value, and the mask
