@@ -158,9 +158,12 @@ def _read_excel(path: Path, spec: SourceSpec, is_xls: bool) -> RawSheet:
     )
 
 
+_HEAD_BYTES = 1 << 18
+
+
 def _decode(path: Path, raw: bytes) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict")
+        raw = raw[3:]
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -170,13 +173,50 @@ def _decode(path: Path, raw: bytes) -> str:
             raise UnreadableFileError(path, "文本编码无法识别", "UTF-8 或 GBK 编码的CSV文件") from exc
 
 
+def _utf8_body(raw: bytes) -> bytes | None:
+    """The file's bytes without BOM if it is UTF-8, judged on its first 256 KiB (a Jinmin CSV's title and
+    header rows are Chinese, so a GBK file fails there); None if not. polars validates the rest itself."""
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    head = body[:_HEAD_BYTES]
+    if len(body) > _HEAD_BYTES:
+        head = head[: head.rfind(b"\n") + 1] or head
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return body
+
+
+def _head_lines(text: str, n: int) -> list[str]:
+    """The first n lines, without splitting the whole file."""
+    end = 0
+    for _ in range(n):
+        nxt = text.find("\n", end)
+        if nxt < 0:
+            end = len(text)
+            break
+        end = nxt + 1
+    return text[:end].splitlines()[:n]
+
+
 def _read_csv(path: Path, spec: SourceSpec, raw: bytes) -> RawSheet:
+    body = _utf8_body(raw)
+    if body is not None:
+        try:
+            return _parse_csv(path, spec, body, body[:_HEAD_BYTES].decode("utf-8", errors="ignore"))
+        except UnicodeDecodeError:
+            pass  # not UTF-8 after all (mixed encodings): decode the whole file below
     text = _decode(path, raw)
-    if "\x00" in text[:4096]:
+    return _parse_csv(path, spec, text.encode("utf-8"), text[:_HEAD_BYTES])
+
+
+def _parse_csv(path: Path, spec: SourceSpec, utf8: bytes, head: str) -> RawSheet:
+    """`utf8`: the whole file as UTF-8 bytes; `head`: at least its first MAX_HEADER_SEARCH lines as text."""
+    if "\x00" in head[:4096]:
         raise UnreadableFileError(
             path, "不是表格文件（含二进制内容）", "金民工程导出的 .xlsx、.xls 或 .csv 文件"
         )
-    lines = text.splitlines()[:MAX_HEADER_SEARCH]
+    lines = _head_lines(head, MAX_HEADER_SEARCH)
     head_rows: list[list[str | None]] = [
         [c.strip().strip('"') or None for c in ln.split(",")] for ln in lines
     ]
@@ -192,7 +232,7 @@ def _read_csv(path: Path, spec: SourceSpec, raw: bytes) -> RawSheet:
     width = len(head_rows[header_at])
     try:
         frame = pl.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(utf8),
             has_header=False,
             skip_rows=header_at,
             infer_schema=False,
@@ -200,6 +240,8 @@ def _read_csv(path: Path, spec: SourceSpec, raw: bytes) -> RawSheet:
             new_columns=[f"c{i}" for i in range(width)],
         )
     except pl.exceptions.PolarsError as exc:
+        if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower():
+            raise UnicodeDecodeError("utf-8", b"", 0, 1, str(exc)) from exc
         raise UnreadableFileError(path, f"CSV格式错误（{exc}）", "逗号分隔的CSV文件") from exc
     # Re-insert the title rows we skipped so _finish sees the same layout as for Excel.
     title_frame = pl.DataFrame(

@@ -73,3 +73,25 @@ def test_no_recognisable_header(tmp_path: Path) -> None:
     )
     with pytest.raises(UnreadableFileError, match="找不到社会救助对象花名册的表头"):
         read_export(path, ASSISTANCE)
+
+
+def test_csv_in_each_encoding_reads_the_same_rows(tmp_path: Path) -> None:
+    """UTF-8 (with or without BOM) goes to polars as it is, GBK is decoded first; a file whose head is
+    UTF-8 but whose body is GBK (pasted together from two tools) is rejected with the clerk's message."""
+    from dagster_project.ingestion.readers import _HEAD_BYTES
+
+    rows = [clean_row(i, name=f"王{i}") for i in range(1, 4001)]  # > 256 KiB: the body outlives the head
+    frames = {}
+    for enc in ("gbk", "utf-8-sig"):
+        frames[enc] = read_export(write_csv(tmp_path / f"{enc}.csv", rows, enc), ASSISTANCE).frame
+    utf8 = (tmp_path / "utf-8-sig.csv").read_bytes()[3:]
+    (tmp_path / "no-bom.csv").write_bytes(utf8)
+    frames["utf-8"] = read_export(tmp_path / "no-bom.csv", ASSISTANCE).frame
+    assert len(utf8) > _HEAD_BYTES
+    cut = utf8.index(b"\r\n", _HEAD_BYTES) + 2
+    (tmp_path / "mixed.csv").write_bytes(utf8[:cut] + utf8[cut:].decode("utf-8").encode("gbk"))
+    with pytest.raises(UnreadableFileError, match="mixed.csv：文本编码无法识别"):
+        read_export(tmp_path / "mixed.csv", ASSISTANCE)
+    assert frames["gbk"].height == 4000
+    for enc, frame in frames.items():
+        assert frame.equals(frames["gbk"]), enc

@@ -89,3 +89,37 @@ def test_township_must_belong_to_the_file_county(tmp_path: Path, ctx, hasher) ->
     _, result = _run(tmp_path, rows, ctx, hasher)
     assert result.loaded["division_code"].to_list() == [f"{TOWNSHIP}000"]
     assert result.quarantine["reason_code"].to_list() == ["unknown_division"]
+
+
+def test_normalise_text_matches_its_reference_definition() -> None:
+    """normalise_text only rewrites the cells that need it; the result equals the plain definition."""
+    import polars as pl
+
+    from dagster_project.ingestion.normalize import normalise_text, normalise_text_reference
+
+    cells = [
+        "１２３",
+        "  ａ ",
+        "\u3000",
+        "",
+        None,
+        "2024。6",
+        "x，y",
+        "ok",
+        " \t",
+        "全角：（）",
+        "张三",
+        "800元",
+    ]
+    frame = pl.DataFrame({"v": cells * 50})
+    got = frame.select(normalise_text(pl.col("v")).alias("v"))["v"].to_list()
+    want = frame.select(normalise_text_reference(pl.col("v")).alias("v"))["v"].to_list()
+    assert got == want
+    assert got[:5] == ["123", "a", None, None, None]
+    clean = pl.DataFrame({"v": ["610602", "张三", "2024-06"]})  # nothing to do: returned as it is
+    assert frame.select(normalise_text(pl.col("v")).alias("v")).height == 600
+    assert clean.select(normalise_text(pl.col("v")).alias("v"))["v"].to_list() == [
+        "610602",
+        "张三",
+        "2024-06",
+    ]
