@@ -53,6 +53,20 @@ COMMUNITIES = (
 )
 
 
+MAX_RENAMES = 20
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def _branch(n: int) -> str:
+    """第二分院, 第三分院, ... (n = 1 is the second facility of that name)."""
+    k = n + 1
+    tens, ones = divmod(k, 10)
+    word = (
+        (_CN_DIGITS[tens] if tens > 1 else "") + ("十" if tens else "") + (_CN_DIGITS[ones] if ones else "")
+    )
+    return f"第{word}分院"
+
+
 class EldercareGenerator(SourceGenerator):
     source = "eldercare"
 
@@ -91,8 +105,13 @@ class EldercareGenerator(SourceGenerator):
                     p = w * np.where(ttype == "街道", 2.0, 1.0)
                 town = int(rng.choice(len(towns), p=p / p.sum()))
                 name = self._name(kind, i, tnames[town], tshort[town], rng)
+                first, attempt = name, 0
                 while name in used_names:  # a second facility in the same township: named for its village
-                    name = self._name(kind, 1, tnames[town], tshort[town] + village_names(rng, 1)[0], rng)
+                    attempt += 1
+                    if attempt <= MAX_RENAMES:
+                        name = self._name(kind, 1, tnames[town], tshort[town] + village_names(rng, 1)[0], rng)
+                    else:  # the kind's names are used up (scale 10: more 日间照料中心 than streets × names)
+                        name = f"{first}{_branch(attempt - MAX_RENAMES)}"
                 used_names.add(name)
                 beds0 = max(4, int(round(typical * rng.lognormal(0, 0.35))))
                 opened = 0 if rng.random() < params.OPEN_AT_EPOCH else int(rng.integers(1, n_months))

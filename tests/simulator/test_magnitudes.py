@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from dagster_project.simulator import SimulationConfig, frames_for_month, params
 
@@ -35,3 +36,16 @@ def test_assistance_caseload_at_scale_one() -> None:
     mean = dict(amounts.iter_rows())
     assert 550 <= mean["城市低保"] <= 800 and 400 <= mean["农村低保"] <= 600
     assert mean["特困分散供养"] > mean["城市低保"]
+
+
+@pytest.mark.timeout(120)
+def test_eldercare_at_province_scale_names_every_institution_once() -> None:
+    """Scale 10 (the province benchmark) has more 日间照料中心 than a county has streets × community names:
+    the renaming loop used to spin for ever there. Every institution still gets one unique name."""
+    config = SimulationConfig(out=Path("/nonexistent"), scale=10.0, seed=20241231)
+    frames = frames_for_month(config, dt.date(2025, 12, 1), "eldercare")
+    for county, frame in frames.items():
+        names = frame["机构名称"]
+        assert names.n_unique() == frame.height, county
+    baota = frames["610602"]
+    assert baota.height > 100 and baota["机构名称"].str.contains("分院$").any()
