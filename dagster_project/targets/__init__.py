@@ -4,4 +4,10 @@ and its validating, all-or-nothing loader. The progress itself is computed by db
 from .template import write_target_template
 from .validate import LoadResult, Problem, TemplateValidationError, load_target_template
 
-__all__ = ["LoadResult", "Problem", "TemplateValidationError", "load_target_template", "write_target_template"]
+__all__ = [
+    "LoadResult",
+    "Problem",
+    "TemplateValidationError",
+    "load_target_template",
+    "write_target_template",
+]

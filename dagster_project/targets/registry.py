@@ -28,16 +28,44 @@ INDICATOR_FILE = "plan_indicator.csv"
 DOCUMENT_FILE = "plan_document.csv"
 
 TARGET_COLUMNS = (
-    "region_code", "indicator_code", "target_year", "operator", "target_value", "target_text", "baseline_year",
-    "baseline_value", "baseline_text", "attribute_zh", "source_document", "source_clause", "source_quote", "note",
+    "region_code",
+    "indicator_code",
+    "target_year",
+    "operator",
+    "target_value",
+    "target_text",
+    "baseline_year",
+    "baseline_value",
+    "baseline_text",
+    "attribute_zh",
+    "source_document",
+    "source_clause",
+    "source_quote",
+    "note",
 )
 TARGET_KEY = ("region_code", "indicator_code", "target_year")
 REPORTED_COLUMNS = (
-    "region_code", "indicator_code", "as_of_date", "value", "value_text", "achieved", "source_document",
-    "source_clause", "source_quote", "note",
+    "region_code",
+    "indicator_code",
+    "as_of_date",
+    "value",
+    "value_text",
+    "achieved",
+    "source_document",
+    "source_clause",
+    "source_quote",
+    "note",
 )
 REPORTED_KEY = ("region_code", "indicator_code", "as_of_date")
-DOCUMENT_COLUMNS = ("document_code", "title_zh", "issuer_zh", "issued_on", "plan_period_zh", "document_ref", "note")
+DOCUMENT_COLUMNS = (
+    "document_code",
+    "title_zh",
+    "issuer_zh",
+    "issued_on",
+    "plan_period_zh",
+    "document_ref",
+    "note",
+)
 
 OPERATORS = (">=", ">", "<=", "<", "=", "ratio>=", "ratio<=", "qualitative")
 OPERATORS_BY_DIRECTION = {

@@ -61,8 +61,15 @@ TARGET_FIELDS = (
     Field("source_quote", "原文", ("原文摘录",)),
     Field("note", "备注", ("说明",)),
 )
-TARGET_REQUIRED = ("region_code", "baseline_year", "target_year", "operator", "target_value", "source_document",
-                   "source_clause")
+TARGET_REQUIRED = (
+    "region_code",
+    "baseline_year",
+    "target_year",
+    "operator",
+    "target_value",
+    "source_document",
+    "source_clause",
+)
 
 REPORTED_FIELDS = (
     Field("region_code", "区划代码", ("行政区划代码", "地区代码")),
@@ -160,8 +167,14 @@ class LoadResult:
 
     @property
     def rows_loaded(self) -> int:
-        return (self.targets_added + self.targets_updated + self.breakdown_added + self.breakdown_updated
-                + self.reported_added + self.reported_updated)
+        return (
+            self.targets_added
+            + self.targets_updated
+            + self.breakdown_added
+            + self.breakdown_updated
+            + self.reported_added
+            + self.reported_updated
+        )
 
 
 # ---------------------------------------------------------------------------------------------- reading
@@ -215,7 +228,7 @@ def _detect(name: str, rows: list[list[str]], first_row: int) -> Sheet | None:
             continue
         columns, headers = _match_headers(cells, fields)
         sheet = Sheet(name, kind, first_row + i + 1, columns, headers)
-        for j, cells_j in enumerate(rows[i + 1:], start=i + 1):
+        for j, cells_j in enumerate(rows[i + 1 :], start=i + 1):
             if any(c for c in cells_j):
                 sheet.rows.append((first_row + j + 1, cells_j))
         return sheet
@@ -374,13 +387,23 @@ def _resolve_region(ctx: _Context, sheet: Sheet, row: int, cells: dict[str, str]
         code = code[:6]
     region = ctx.regions.get(code) if re.fullmatch(r"\d{6}", code) else None
     if region is None:
-        ctx.add(sheet, row, "region_code", f"未知的区划代码“{code_text}”（应为市级或县级6位代码，见“区划代码”表）",
-                f"unknown region code '{code_text}' (a 6-digit prefecture or county code of ref_region.csv)")
+        ctx.add(
+            sheet,
+            row,
+            "region_code",
+            f"未知的区划代码“{code_text}”（应为市级或县级6位代码，见“区划代码”表）",
+            f"unknown region code '{code_text}' (a 6-digit prefecture or county code of ref_region.csv)",
+        )
         return None
     name = cells.get("region_name", "")
     if name and not _region_matches(region, name):
-        ctx.add(sheet, row, "region_name", f"区划名称“{name}”与代码{region.code}（{region.name_zh}）不符",
-                f"region name '{name}' does not match code {region.code} ({region.name_zh})")
+        ctx.add(
+            sheet,
+            row,
+            "region_name",
+            f"区划名称“{name}”与代码{region.code}（{region.name_zh}）不符",
+            f"region name '{name}' does not match code {region.code} ({region.name_zh})",
+        )
         return None
     return region
 
@@ -390,28 +413,49 @@ def _resolve_indicator(ctx: _Context, sheet: Sheet, row: int, cells: dict[str, s
     name = cells.get("indicator_name", "")
     by_name = _indicator_index(ctx.indicators).get(_norm(name)) if name else None
     if not code and not name:
-        ctx.add(sheet, row, "indicator_code", "指标代码和指标名称均为空", "indicator code and name are both empty")
+        ctx.add(
+            sheet, row, "indicator_code", "指标代码和指标名称均为空", "indicator code and name are both empty"
+        )
         return None
     if code and code not in ctx.indicators:
-        ctx.add(sheet, row, "indicator_code", f"未知的指标代码“{cells['indicator_code']}”（见“指标字典”表）",
-                f"unknown indicator code '{cells['indicator_code']}' (see plan_indicator.csv)")
+        ctx.add(
+            sheet,
+            row,
+            "indicator_code",
+            f"未知的指标代码“{cells['indicator_code']}”（见“指标字典”表）",
+            f"unknown indicator code '{cells['indicator_code']}' (see plan_indicator.csv)",
+        )
         return None
     if name and by_name is None:
-        ctx.add(sheet, row, "indicator_name", f"未知的指标名称“{name}”（见“指标字典”表）",
-                f"unknown indicator name '{name}' (see plan_indicator.csv)")
+        ctx.add(
+            sheet,
+            row,
+            "indicator_name",
+            f"未知的指标名称“{name}”（见“指标字典”表）",
+            f"unknown indicator name '{name}' (see plan_indicator.csv)",
+        )
         return None
     if code and by_name and code != by_name:
-        ctx.add(sheet, row, "indicator_name",
-                f"指标名称“{name}”与指标代码{code}（{ctx.indicators[code].name_zh}）不符",
-                f"indicator name '{name}' does not match code {code} ({ctx.indicators[code].name_zh})")
+        ctx.add(
+            sheet,
+            row,
+            "indicator_name",
+            f"指标名称“{name}”与指标代码{code}（{ctx.indicators[code].name_zh}）不符",
+            f"indicator name '{name}' does not match code {code} ({ctx.indicators[code].name_zh})",
+        )
         return None
     return ctx.indicators[code or by_name]  # type: ignore[index]
 
 
 def _resolve_document(ctx: _Context, sheet: Sheet, row: int, text: str, file_name: str) -> str | None:
     if not text:
-        ctx.add(sheet, row, "source_document", "来源文件为空（填写文件名称或代码）",
-                "source document is empty (give its title or code)")
+        ctx.add(
+            sheet,
+            row,
+            "source_document",
+            "来源文件为空（填写文件名称或代码）",
+            "source document is empty (give its title or code)",
+        )
         return None
     wanted = _norm(text)
     for doc in [*ctx.documents, *ctx.new_documents.values()]:
@@ -432,10 +476,16 @@ def _required(ctx: _Context, sheet: Sheet, required: Sequence[str], fields: Sequ
     if "indicator_code" not in sheet.columns and "indicator_name" not in sheet.columns:
         missing.append("指标代码或指标名称")
     if missing:
-        ctx.problems.append(Problem(
-            ctx.file, sheet.name or None, sheet.header_row, None,
-            f"表头缺少必需列：{'、'.join(missing)}", f"header lacks required column(s): {', '.join(missing)}",
-        ))
+        ctx.problems.append(
+            Problem(
+                ctx.file,
+                sheet.name or None,
+                sheet.header_row,
+                None,
+                f"表头缺少必需列：{'、'.join(missing)}",
+                f"header lacks required column(s): {', '.join(missing)}",
+            )
+        )
         return False
     return True
 
@@ -444,29 +494,49 @@ def _cells(sheet: Sheet, raw: list[str]) -> dict[str, str]:
     return {name: (raw[pos] if pos < len(raw) else "") for name, pos in sheet.columns.items()}
 
 
-def _validate_target(ctx: _Context, sheet: Sheet, row: int, cells: dict[str, str]) -> tuple[Region, Row] | None:
+def _validate_target(
+    ctx: _Context, sheet: Sheet, row: int, cells: dict[str, str]
+) -> tuple[Region, Row] | None:
     before = len(ctx.problems)
     region = _resolve_region(ctx, sheet, row, cells)
     indicator = _resolve_indicator(ctx, sheet, row, cells)
 
     years: dict[str, int] = {}
-    for name, label_zh, label_en in (("baseline_year", "基期年份", "base year"), ("target_year", "目标年份", "target year")):
+    for name, label_zh, label_en in (
+        ("baseline_year", "基期年份", "base year"),
+        ("target_year", "目标年份", "target year"),
+    ):
         text = cells.get(name, "")
         year = _year(text) if text else None
         if year is None or not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
-            ctx.add(sheet, row, name, f"{label_zh}“{text}”无效（应为{YEAR_RANGE[0]}-{YEAR_RANGE[1]}之间的年份）",
-                    f"bad {label_en} '{text}' (a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]})")
+            ctx.add(
+                sheet,
+                row,
+                name,
+                f"{label_zh}“{text}”无效（应为{YEAR_RANGE[0]}-{YEAR_RANGE[1]}之间的年份）",
+                f"bad {label_en} '{text}' (a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]})",
+            )
         else:
             years[name] = year
     if len(years) == 2 and years["target_year"] <= years["baseline_year"]:
-        ctx.add(sheet, row, "target_year", f"目标年份{years['target_year']}应晚于基期年份{years['baseline_year']}",
-                f"target year {years['target_year']} must be after base year {years['baseline_year']}")
+        ctx.add(
+            sheet,
+            row,
+            "target_year",
+            f"目标年份{years['target_year']}应晚于基期年份{years['baseline_year']}",
+            f"target year {years['target_year']} must be after base year {years['baseline_year']}",
+        )
 
     op_text = cells.get("operator", "")
     operator = _OPERATOR_INDEX.get(_norm(op_text).lower() if _norm(op_text).isascii() else _norm(op_text))
     if operator is None:
-        ctx.add(sheet, row, "operator", f"无效的比较符“{op_text}”（可用：{'、'.join(registry.OPERATORS)}）",
-                f"bad operator '{op_text}' (allowed: {', '.join(registry.OPERATORS)})")
+        ctx.add(
+            sheet,
+            row,
+            "operator",
+            f"无效的比较符“{op_text}”（可用：{'、'.join(registry.OPERATORS)}）",
+            f"bad operator '{op_text}' (allowed: {', '.join(registry.OPERATORS)})",
+        )
 
     target_text = cells.get("target_text", "")
     value_text = cells.get("target_value", "")
@@ -475,38 +545,75 @@ def _validate_target(ctx: _Context, sheet: Sheet, row: int, cells: dict[str, str
         if indicator.unit == "ratio" and operator in (">=", "<="):
             operator = "ratio" + operator
         if operator not in indicator.allowed_operators():
-            direction = {"higher": "越高越好", "lower": "越低越好", "equals": "等于目标"}.get(indicator.direction, "")
+            direction = {"higher": "越高越好", "lower": "越低越好", "equals": "等于目标"}.get(
+                indicator.direction, ""
+            )
             kind_zh = "定性指标" if indicator.is_qualitative else f"指标方向为{direction}"
-            ctx.add(sheet, row, "operator",
-                    f"比较符“{op_text}”与指标{indicator.name_zh}不符：{kind_zh}，应为{'、'.join(indicator.allowed_operators())}",
-                    f"operator '{op_text}' does not fit indicator {indicator.code} "
-                    f"({indicator.value_type}, {indicator.direction}); use {', '.join(indicator.allowed_operators())}")
+            ctx.add(
+                sheet,
+                row,
+                "operator",
+                f"比较符“{op_text}”与指标{indicator.name_zh}不符：{kind_zh}，应为{'、'.join(indicator.allowed_operators())}",
+                f"operator '{op_text}' does not fit indicator {indicator.code} "
+                f"({indicator.value_type}, {indicator.direction}); use {', '.join(indicator.allowed_operators())}",
+            )
         elif operator == "qualitative":
             target_text = target_text or value_text
             if not target_text:
-                ctx.add(sheet, row, "target_text", "定性目标须填写目标原文（如“动态调整机制已建立”）",
-                        "a qualitative target needs its text (e.g. 动态调整机制已建立)")
+                ctx.add(
+                    sheet,
+                    row,
+                    "target_text",
+                    "定性目标须填写目标原文（如“动态调整机制已建立”）",
+                    "a qualitative target needs its text (e.g. 动态调整机制已建立)",
+                )
         else:
-            target_value = _ratio(value_text) if operator.startswith("ratio") else _number(value_text, indicator.unit)
+            target_value = (
+                _ratio(value_text) if operator.startswith("ratio") else _number(value_text, indicator.unit)
+            )
             if target_value is None:
-                ctx.add(sheet, row, "target_value", f"目标值“{value_text}”不是数值（单位：{indicator.unit}）",
-                        f"target value '{value_text}' is not a number (unit {indicator.unit})")
+                ctx.add(
+                    sheet,
+                    row,
+                    "target_value",
+                    f"目标值“{value_text}”不是数值（单位：{indicator.unit}）",
+                    f"target value '{value_text}' is not a number (unit {indicator.unit})",
+                )
     baseline_text_cell = cells.get("baseline_value", "")
     baseline_value: float | None = None
     if baseline_text_cell and indicator and not indicator.is_qualitative:
-        baseline_value = _ratio(baseline_text_cell) if indicator.unit == "ratio" else _number(baseline_text_cell, indicator.unit)
+        baseline_value = (
+            _ratio(baseline_text_cell)
+            if indicator.unit == "ratio"
+            else _number(baseline_text_cell, indicator.unit)
+        )
         if baseline_value is None:
-            ctx.add(sheet, row, "baseline_value", f"基期值“{baseline_text_cell}”不是数值（文字说明请填“基期情况”列）",
-                    f"base value '{baseline_text_cell}' is not a number (put text in 基期情况)")
+            ctx.add(
+                sheet,
+                row,
+                "baseline_value",
+                f"基期值“{baseline_text_cell}”不是数值（文字说明请填“基期情况”列）",
+                f"base value '{baseline_text_cell}' is not a number (put text in 基期情况)",
+            )
 
     attribute = cells.get("attribute_zh", "")
     if attribute and _norm(attribute) not in _ATTRIBUTE_ALIASES:
-        ctx.add(sheet, row, "attribute_zh", f"指标属性“{attribute}”无效（应为约束性或预期性）",
-                f"bad attribute '{attribute}' (约束性 or 预期性)")
+        ctx.add(
+            sheet,
+            row,
+            "attribute_zh",
+            f"指标属性“{attribute}”无效（应为约束性或预期性）",
+            f"bad attribute '{attribute}' (约束性 or 预期性)",
+        )
     document = _resolve_document(ctx, sheet, row, cells.get("source_document", ""), ctx.file)
     if not cells.get("source_clause"):
-        ctx.add(sheet, row, "source_clause", "来源条款为空（如“第三章(二)”或“附件第5行”）",
-                "source clause is empty (chapter, 专栏 or table row)")
+        ctx.add(
+            sheet,
+            row,
+            "source_clause",
+            "来源条款为空（如“第三章(二)”或“附件第5行”）",
+            "source clause is empty (chapter, 专栏 or table row)",
+        )
 
     if len(ctx.problems) > before or region is None or indicator is None or operator is None:
         return None
@@ -537,8 +644,13 @@ def _validate_reported(ctx: _Context, sheet: Sheet, row: int, cells: dict[str, s
     date_text = cells.get("as_of_date", "")
     as_of = _date(date_text) if date_text else None
     if as_of is None or not YEAR_RANGE[0] <= as_of.year <= YEAR_RANGE[1]:
-        ctx.add(sheet, row, "as_of_date", f"截至日期“{date_text}”无效（如2024-06-30）",
-                f"bad as-of date '{date_text}' (e.g. 2024-06-30)")
+        ctx.add(
+            sheet,
+            row,
+            "as_of_date",
+            f"截至日期“{date_text}”无效（如2024-06-30）",
+            f"bad as-of date '{date_text}' (e.g. 2024-06-30)",
+        )
     value_cell = cells.get("value", "")
     value: float | None = None
     achieved = ""
@@ -551,13 +663,23 @@ def _validate_reported(ctx: _Context, sheet: Sheet, row: int, cells: dict[str, s
             elif text in _FALSE:
                 achieved = "false"
             else:
-                ctx.add(sheet, row, "achieved", f"定性指标须填写是否完成（是/否），现为“{cells.get('achieved') or value_cell}”",
-                        "a qualitative indicator needs 是否完成 = 是 or 否")
+                ctx.add(
+                    sheet,
+                    row,
+                    "achieved",
+                    f"定性指标须填写是否完成（是/否），现为“{cells.get('achieved') or value_cell}”",
+                    "a qualitative indicator needs 是否完成 = 是 or 否",
+                )
         else:
             value = _ratio(value_cell) if indicator.unit == "ratio" else _number(value_cell, indicator.unit)
             if value is None:
-                ctx.add(sheet, row, "value", f"完成值“{value_cell}”不是数值（单位：{indicator.unit}）",
-                        f"value '{value_cell}' is not a number (unit {indicator.unit})")
+                ctx.add(
+                    sheet,
+                    row,
+                    "value",
+                    f"完成值“{value_cell}”不是数值（单位：{indicator.unit}）",
+                    f"value '{value_cell}' is not a number (unit {indicator.unit})",
+                )
     document = _resolve_document(ctx, sheet, row, cells.get("source_document", ""), ctx.file)
     if len(ctx.problems) > before or region is None or indicator is None or as_of is None:
         return None
@@ -595,8 +717,13 @@ def _duplicates(ctx: _Context, sheet: Sheet, keyed: list[tuple[int, tuple[str, .
     seen: dict[tuple[str, ...], int] = {}
     for row, key in keyed:
         if key in seen:
-            ctx.add(sheet, row, None, f"与第{seen[key]}行重复（同一{label_zh}）",
-                    f"duplicates row {seen[key]} (same {'/'.join(key)})")
+            ctx.add(
+                sheet,
+                row,
+                None,
+                f"与第{seen[key]}行重复（同一{label_zh}）",
+                f"duplicates row {seen[key]} (same {'/'.join(key)})",
+            )
         else:
             seen[key] = row
 
@@ -625,15 +752,25 @@ def load_target_template(
     try:
         sheets, seen = _read_sheets(path)
     except Exception as exc:  # not a spreadsheet, undecodable text, ...
-        raise TemplateValidationError(path, [Problem(path.name, None, None, None, f"无法读取文件（{exc}）",
-                                                     f"cannot read the file ({exc})")]) from exc
+        raise TemplateValidationError(
+            path,
+            [Problem(path.name, None, None, None, f"无法读取文件（{exc}）", f"cannot read the file ({exc})")],
+        ) from exc
     if not sheets:
-        raise TemplateValidationError(path, [Problem(
-            path.name, None, None, None,
-            f"在（{'、'.join(seen)}）的前{MAX_HEADER_SEARCH}行中找不到“目标值”（区划代码、比较符……）或“完成值”（区划代码、截至日期……）表头",
-            f"no target header (区划代码, 比较符, ...) or reported-value header (区划代码, 截至日期, ...) "
-            f"in the first {MAX_HEADER_SEARCH} rows of {', '.join(seen)}",
-        )])
+        raise TemplateValidationError(
+            path,
+            [
+                Problem(
+                    path.name,
+                    None,
+                    None,
+                    None,
+                    f"在（{'、'.join(seen)}）的前{MAX_HEADER_SEARCH}行中找不到“目标值”（区划代码、比较符……）或“完成值”（区划代码、截至日期……）表头",
+                    f"no target header (区划代码, 比较符, ...) or reported-value header (区划代码, 截至日期, ...) "
+                    f"in the first {MAX_HEADER_SEARCH} rows of {', '.join(seen)}",
+                )
+            ],
+        )
 
     targets: list[Row] = []
     breakdown: list[Row] = []
@@ -692,8 +829,10 @@ def load_target_template(
         **counts,
     )
     if log:
-        log(f"{path.name}: {result.rows_loaded} rows {'validated' if dry_run else 'merged'} "
+        log(
+            f"{path.name}: {result.rows_loaded} rows {'validated' if dry_run else 'merged'} "
             f"(targets +{result.targets_added}/~{result.targets_updated}, breakdown +{result.breakdown_added}/"
             f"~{result.breakdown_updated}, reported +{result.reported_added}/~{result.reported_updated}, "
-            f"documents +{result.documents_added})")
+            f"documents +{result.documents_added})"
+        )
     return result
