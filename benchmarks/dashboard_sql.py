@@ -3,8 +3,9 @@
 Each chart's stored query_context is what the dashboard posts to /api/v1/chart/data; Superset compiles it
 against the dataset (physical table, saved metrics) into one SELECT. This renders the same statement the
 way Superset's DuckDB engine spec does: saved metric expressions, `DATE_TRUNC('month', col)` for the P1M
-time grain, the adhoc WHERE clauses, GROUP BY the dimensions, ORDER BY the first metric, LIMIT row_limit.
-Falls back to representative queries on the mart_* tables when there is no bundle.
+time grain, the adhoc WHERE clauses, GROUP BY the dimensions, ORDER BY the first metric, LIMIT row_limit,
+and the Jinja templating Superset applies (ENABLE_TEMPLATE_PROCESSING) as on a dashboard's first load with
+no native filter applied: filter_values() and get_filters() empty, url_param() None. Falls back to representative queries on the mart_* tables when there is no bundle.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import yaml
 
 BUNDLE = Path(__file__).resolve().parent.parent / "dashboards" / "bundle"
@@ -68,7 +70,23 @@ def _filter(f: dict[str, Any]) -> str | None:
     return f"{col} {op} {quote(val)}"
 
 
+_JINJA = jinja2.Environment(undefined=jinja2.StrictUndefined)
+_SUPERSET_MACROS = {
+    "filter_values": lambda *args, **kwargs: [],
+    "get_filters": lambda *args, **kwargs: [],
+    "url_param": lambda *args, **kwargs: kwargs.get("default"),
+}
+
+
+def _template(sql: str) -> str:
+    return _JINJA.from_string(sql).render(**_SUPERSET_MACROS) if "{" in sql else sql
+
+
 def render(query: dict[str, Any], dataset: dict[str, Any]) -> str:
+    return _template(_render(query, dataset))
+
+
+def _render(query: dict[str, Any], dataset: dict[str, Any]) -> str:
     table = f"{dataset['schema']}.{dataset['table_name']}"
     if dataset.get("sql"):  # a virtual dataset: Superset selects from its SQL as a subquery
         table = f"({dataset['sql'].strip().rstrip(';')}) AS virtual_table"

@@ -302,7 +302,7 @@ class ScenarioRunner:
             "ingest one month via Dagster",
             variant="dagster",
             rows=r["rows"],
-            note=f"{period}, raw job execute_in_process, all sources × counties in one run; "
+            note=f"{period}, the monthly and the lottery raw job (execute_in_process, all counties), as the demo runs a month; "
             f"importing definitions {r['import_seconds']:.1f}s (not included)"
             + ("" if r["success"] else "; run FAILED"),
         )
