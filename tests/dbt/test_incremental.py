@@ -60,8 +60,24 @@ def _correct_one_county_month(wh: Warehouse, root: Path) -> None:
     wh.ingest([RELOADED], counties={COUNTY})
 
 
+CASELOAD = "marts.fct_assistance_caseload"
+
+
+def _caseload_runs(wh: Warehouse) -> dict[dt.date, str]:
+    return dict(
+        wh.rows(
+            f"SELECT month_start, string_agg(DISTINCT _dbt_invocation_id, ',') FROM {CASELOAD} GROUP BY 1"
+        )
+    )
+
+
+def _caseload_rows(wh: Warehouse) -> list[tuple]:
+    return wh.rows(f"SELECT * EXCLUDE (_dbt_invocation_id) FROM {CASELOAD} ORDER BY ALL")
+
+
 def test_reloading_one_month_leaves_the_other_months_unchanged(copy: Warehouse, tmp_path: Path) -> None:
     before = _snapshot(copy)
+    caseload_before = _caseload_runs(copy)
     raw_before = copy.rows(
         "SELECT sum(amount) FROM raw.assistance_roster WHERE county_code = ? AND period = ?",
         [COUNTY, month(RELOADED)],
@@ -94,6 +110,18 @@ def test_reloading_one_month_leaves_the_other_months_unchanged(copy: Warehouse, 
     statuses = run.statuses()
     assert statuses["assert_incremental_facts_match_raw_loads"] == "pass"
     assert statuses["assert_assistance_mart_reconciles_with_raw"] == "pass"
+    # The caseload rebuilds the reloaded month and the month after it (its entries and exits look back),
+    # nothing else; and incrementally it holds exactly what a full rebuild computes.
+    caseload_after = _caseload_runs(copy)
+    following = month("2024-06")
+    for m, runs in caseload_before.items():
+        if m in (reloaded, following):
+            assert caseload_after[m] != runs, f"caseload {m} not rebuilt"
+        else:
+            assert caseload_after[m] == runs, f"caseload {m} rewritten"
+    incremental = _caseload_rows(copy)
+    assert_ok(copy.dbt("run", "--select", "fct_assistance_caseload", "--full-refresh"))
+    assert _caseload_rows(copy) == incremental
 
 
 def test_dbt_tests_catch_a_fact_out_of_step_with_raw(copy: Warehouse) -> None:

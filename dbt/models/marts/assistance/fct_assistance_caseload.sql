@@ -1,20 +1,64 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=monthly_incremental_strategy(),
+        unique_key='month_start',
+        partition_by=monthly_partition_by(),
+        on_schema_change='append_new_columns',
+    )
+}}
 -- One row per county × month × program for every county-month whose roster was loaded (all five programs,
 -- zeros where the county had none): recipients, households, spending, average amount per recipient,
 -- the local 低保 standard, and entries/exits against the previous month.
 -- entries: recipients of the program not paid by the county in the previous month; exits: paid in the
 -- previous month, not in this one. Both NULL when the previous month's roster was not loaded.
-with payments as (
-    select * from {{ ref('fct_assistance_payment') }}
+-- Incremental by month like the payments it counts (macros/incremental.sql): the months whose payments
+-- changed (or the var window) are rebuilt, and so is the month after each, whose entries and exits
+-- look back at it; only those months and the months before them are read.
+{%- set paid = ref('fct_assistance_payment') %}
+{#- A table built before this model was incremental has no _load_id to compare: rebuild every month once. #}
+{%- set has_load_ids = is_incremental() and '_load_id' in (
+    adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list
+) %}
+
+with changed_months as (
+    select distinct month_start from {{ paid }}
+    where {{ monthly_rebuild_filter(paid) if has_load_ids or not is_incremental() else in_period_window('month_start') }}
+),
+
+rebuilt_months as (
+    select month_start from changed_months
+    union
+    select {{ add_to_date('month', 1, 'month_start') }} from changed_months
+),
+
+read_months as (
+    select month_start from rebuilt_months
+    union
+    select {{ add_to_date('month', -1, 'month_start') }} from rebuilt_months
+),
+
+payments as (
+    select * from {{ paid }}
+    where month_start in (select month_start from read_months)
 ),
 
 reported as (
-    select distinct county_code, month_start from payments
+    select county_code, month_start, min(_load_id) as _load_id
+    from payments
+    group by county_code, month_start
 ),
 
 spine as (
-    select reported.county_code, reported.month_start, programs.program_code, programs.urban_rural
+    select
+        reported.county_code,
+        reported.month_start,
+        reported._load_id,
+        programs.program_code,
+        programs.urban_rural
     from reported
     cross join {{ ref('dim_assistance_program') }} as programs
+    where reported.month_start in (select month_start from rebuilt_months)
 ),
 
 totals as (
@@ -98,7 +142,9 @@ select
         when 'rural' then standards.rural_standard_monthly
     end as standard_monthly,
     case when previous_reported.county_code is not null then coalesce(entries.entries, 0) end as entries,
-    case when previous_reported.county_code is not null then coalesce(exits.exits, 0) end as exits
+    case when previous_reported.county_code is not null then coalesce(exits.exits, 0) end as exits,
+    spine._load_id,
+    '{{ invocation_id }}' as _dbt_invocation_id
 from spine
 left join totals
     on totals.county_code = spine.county_code
