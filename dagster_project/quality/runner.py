@@ -169,14 +169,14 @@ def run_sql_check(
 def load_frame(con: duckdb.DuckDBPyConnection, suite: Suite, params: dict[str, Any]) -> Any:
     """The rows a suite's expectations run on, as a pandas DataFrame. DATE columns become Python dates:
     GX parses ISO-date bounds ('2024-06-30') into dates, which pandas Timestamps refuse to compare with."""
+    import numpy as np
     import pandas as pd
 
     df = con.execute(suite.query, _sql_args(suite.query, params)).df()
     for name in df.columns:
-        if pd.api.types.is_datetime64_any_dtype(df[name]):
-            df[name] = pd.Series(
-                [v.date() if pd.notna(v) else None for v in df[name]], dtype=object, index=df.index
-            )
+        column = df[name]
+        if pd.api.types.is_datetime64_any_dtype(column):  # vectorised: a Python loop was 4 s per 1M rows
+            df[name] = pd.Series(np.where(column.notna(), column.dt.date, None), dtype=object, index=df.index)
     return df
 
 
