@@ -41,11 +41,25 @@ from .edge_cases import EXTRA_INDICATORS, write_edge_case_templates
 DBT = Path(sys.executable).with_name("dbt")
 YANAN = "610600"
 SILENT_COUNTY = "610632"  # 黄陵县 sends no file
-YANAN_COUNTIES = ("610602", "610603", "610621", "610622", "610625", "610626", "610627", "610628", "610629",
-                  "610630", "610631", "610632", "610681")
+YANAN_COUNTIES = (
+    "610602",
+    "610603",
+    "610621",
+    "610622",
+    "610625",
+    "610626",
+    "610627",
+    "610628",
+    "610629",
+    "610630",
+    "610631",
+    "610632",
+    "610681",
+)
 MONTHS = ("2020-12", "2024-06")
-PLAN_SELECTION = ("plan_document plan_indicator plan_target plan_target_breakdown plan_reported_value "
-                  "path:models/plan")
+PLAN_SELECTION = (
+    "plan_document plan_indicator plan_target plan_target_breakdown plan_reported_value path:models/plan"
+)
 
 
 @dataclass
@@ -57,7 +71,11 @@ class PlanWarehouse:
 
     def dbt(self, *args: str) -> subprocess.CompletedProcess[str]:
         cli = [str(DBT), *args, "--project-dir", str(self.project), "--profiles-dir", str(self.project)]
-        env = {**os.environ, "MINZHENG_WAREHOUSE_PATH": str(self.db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        env = {
+            **os.environ,
+            "MINZHENG_WAREHOUSE_PATH": str(self.db),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
         return subprocess.run(cli, env=env, capture_output=True, text=True, timeout=900)
 
     def df(self, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -75,14 +93,17 @@ class PlanWarehouse:
 
 def copy_project(dest: Path) -> Path:
     shutil.copytree(
-        DBT_PROJECT_DIR, dest,
+        DBT_PROJECT_DIR,
+        dest,
         ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", "*.duckdb", ".user.yml"),
     )
     return dest
 
 
 def ok(proc: subprocess.CompletedProcess[str]) -> None:
-    assert proc.returncode == 0, f"{' '.join(proc.args[:2])} failed:\n{proc.stdout[-5000:]}\n{proc.stderr[-2000:]}"
+    assert proc.returncode == 0, (
+        f"{' '.join(proc.args[:2])} failed:\n{proc.stdout[-5000:]}\n{proc.stderr[-2000:]}"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -101,17 +122,37 @@ def plan_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlanWar
     start = time.perf_counter()
     landing = root / "landing"
     counties = tuple(c for c in YANAN_COUNTIES if c != SILENT_COUNTY)
-    simulate(SimulationConfig(out=landing, months=list(MONTHS), scale=1.0, dirty_rate=0.0, seed=5,
-                              corrections=0, sources=("eldercare",), counties=counties, workers=1))
+    simulate(
+        SimulationConfig(
+            out=landing,
+            months=list(MONTHS),
+            scale=1.0,
+            dirty_rate=0.0,
+            seed=5,
+            corrections=0,
+            sources=("eldercare",),
+            counties=counties,
+            workers=1,
+        )
+    )
     with duckdb.connect(str(wh.db)) as con:
         ensure_schema(con)
         for m in MONTHS:
-            load_partition(con, SOURCES["eldercare"], dt.date.fromisoformat(m + "-01"), landing, region_lookup(),
-                           Pseudonymiser(b"plan-targets-test-key-0123456789"), raise_on_failure=True)
+            load_partition(
+                con,
+                SOURCES["eldercare"],
+                dt.date.fromisoformat(m + "-01"),
+                landing,
+                region_lookup(),
+                Pseudonymiser(b"plan-targets-test-key-0123456789"),
+                raise_on_failure=True,
+            )
     wh.timings["simulate + ingest"] = time.perf_counter() - start
 
-    for step, args in (("dbt build (seeds, models)", ("build", "--exclude-resource-type", "test")),
-                       ("dbt test (plan)", ("test", "--select", *PLAN_SELECTION.split()))):
+    for step, args in (
+        ("dbt build (seeds, models)", ("build", "--exclude-resource-type", "test")),
+        ("dbt test (plan)", ("test", "--select", *PLAN_SELECTION.split())),
+    ):
         start = time.perf_counter()
         ok(wh.dbt(*args))
         wh.timings[step] = time.perf_counter() - start

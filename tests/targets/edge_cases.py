@@ -22,8 +22,21 @@ EXTRA_INDICATORS = (
 )
 
 DOC = "测试用分解文件"
-TARGET_HEADER = ["区划代码", "区划名称", "指标代码", "指标名称", "基期年份", "基期值", "目标年份", "比较符", "目标值",
-                 "目标原文", "指标属性", "来源文件", "来源条款"]
+TARGET_HEADER = [
+    "区划代码",
+    "区划名称",
+    "指标代码",
+    "指标名称",
+    "基期年份",
+    "基期值",
+    "目标年份",
+    "比较符",
+    "目标值",
+    "目标原文",
+    "指标属性",
+    "来源文件",
+    "来源条款",
+]
 # region, indicator code, indicator name, base year, base value, target year, operator, target, text, attribute
 TARGETS = [
     # lower is better, a ratio target written as staff write it (≤ 1.3:1)
@@ -51,8 +64,18 @@ TARGETS = [
     ("370911", "test_lower_count", "", 2020, "20", 2025, "<", "10", "", ""),
 ]
 
-REPORTED_HEADER = ["区划代码", "区划名称", "指标代码", "指标名称", "截至日期", "完成值", "完成情况", "是否完成",
-                   "来源文件", "来源条款"]
+REPORTED_HEADER = [
+    "区划代码",
+    "区划名称",
+    "指标代码",
+    "指标名称",
+    "截至日期",
+    "完成值",
+    "完成情况",
+    "是否完成",
+    "来源文件",
+    "来源条款",
+]
 # region, indicator code, as-of date, value, achieved
 REPORTED = [
     ("370902", "dibao_standard_ratio_urban_rural", "2023-06-30", "1.4:1", ""),
@@ -96,50 +119,199 @@ class Case:
 
 
 CASES = [
-    Case("370902", "dibao_standard_ratio_urban_rural", "2023-06-01", "on_pace", False,
-         "lower is better: (1.4-1.5)/(1.3-1.5) = 0.5 of the way at pace 0.5", 0.5, 0.5),
-    Case("370902", "dibao_standard_ratio_urban_rural", "2024-06-01", "met", True,
-         "ratio<= exactly at the target 1.3:1 is met"),
-    Case("370902", "dibao_standard_ratio_urban_rural", "2026-01-01", "behind", False,
-         "not met after the target year: behind whatever the completion", 0.75, 1.0),
-    Case("370911", "dibao_standard_ratio_urban_rural", "2023-06-01", "behind", False,
-         "moved away from the target (1.6 > baseline 1.5): negative completion", -0.5, 0.5),
-    Case("370921", "dibao_standard_ratio_urban_rural", "2023-06-01", "met", True,
-         "below a lower-is-better target is met"),
-    Case("370902", "social_work_professionals", "2023-06-01", "on_pace", False,
-         "completion 0.55 = pace + band exactly: inside the band", 0.55, 0.5),
-    Case("370911", "social_work_professionals", "2023-06-01", "ahead", False, "0.56 > pace + band", 0.56, 0.5),
-    Case("370921", "social_work_professionals", "2023-06-01", "on_pace", False,
-         "0.45 = pace - band exactly: inside the band", 0.45, 0.5),
-    Case("370923", "social_work_professionals", "2023-06-01", "behind", False, "0.44 < pace - band", 0.44, 0.5),
-    Case("370902", "tekun_disabled_centralized_care_rate", "2023-06-01", "behind", False,
-         "binding, (25-20)/(60-20) = 0.125 at pace 0.5", 0.125, 0.5),
-    Case("370911", "tekun_disabled_centralized_care_rate", "2023-06-01", "met", True,
-         ">= exactly at the target (60 of 60) is met"),
-    Case("370902", "community_facility_area_per_100_households", "2023-06-01", "ahead", False,
-         "> exactly at the target is not met (the whole distance covered, so ahead of pace)", 1.0, 0.5),
+    Case(
+        "370902",
+        "dibao_standard_ratio_urban_rural",
+        "2023-06-01",
+        "on_pace",
+        False,
+        "lower is better: (1.4-1.5)/(1.3-1.5) = 0.5 of the way at pace 0.5",
+        0.5,
+        0.5,
+    ),
+    Case(
+        "370902",
+        "dibao_standard_ratio_urban_rural",
+        "2024-06-01",
+        "met",
+        True,
+        "ratio<= exactly at the target 1.3:1 is met",
+    ),
+    Case(
+        "370902",
+        "dibao_standard_ratio_urban_rural",
+        "2026-01-01",
+        "behind",
+        False,
+        "not met after the target year: behind whatever the completion",
+        0.75,
+        1.0,
+    ),
+    Case(
+        "370911",
+        "dibao_standard_ratio_urban_rural",
+        "2023-06-01",
+        "behind",
+        False,
+        "moved away from the target (1.6 > baseline 1.5): negative completion",
+        -0.5,
+        0.5,
+    ),
+    Case(
+        "370921",
+        "dibao_standard_ratio_urban_rural",
+        "2023-06-01",
+        "met",
+        True,
+        "below a lower-is-better target is met",
+    ),
+    Case(
+        "370902",
+        "social_work_professionals",
+        "2023-06-01",
+        "on_pace",
+        False,
+        "completion 0.55 = pace + band exactly: inside the band",
+        0.55,
+        0.5,
+    ),
+    Case(
+        "370911", "social_work_professionals", "2023-06-01", "ahead", False, "0.56 > pace + band", 0.56, 0.5
+    ),
+    Case(
+        "370921",
+        "social_work_professionals",
+        "2023-06-01",
+        "on_pace",
+        False,
+        "0.45 = pace - band exactly: inside the band",
+        0.45,
+        0.5,
+    ),
+    Case(
+        "370923", "social_work_professionals", "2023-06-01", "behind", False, "0.44 < pace - band", 0.44, 0.5
+    ),
+    Case(
+        "370902",
+        "tekun_disabled_centralized_care_rate",
+        "2023-06-01",
+        "behind",
+        False,
+        "binding, (25-20)/(60-20) = 0.125 at pace 0.5",
+        0.125,
+        0.5,
+    ),
+    Case(
+        "370911",
+        "tekun_disabled_centralized_care_rate",
+        "2023-06-01",
+        "met",
+        True,
+        ">= exactly at the target (60 of 60) is met",
+    ),
+    Case(
+        "370902",
+        "community_facility_area_per_100_households",
+        "2023-06-01",
+        "ahead",
+        False,
+        "> exactly at the target is not met (the whole distance covered, so ahead of pace)",
+        1.0,
+        0.5,
+    ),
     Case("370911", "community_facility_area_per_100_households", "2023-06-01", "met", True, "30.5 > 30"),
     Case("370902", "test_equals_share", "2023-06-01", "met", True, "= at the target"),
-    Case("370911", "test_equals_share", "2023-06-01", "on_pace", False,
-         "= target: 1 - |90-100|/|80-100| = 0.5", 0.5, 0.5),
-    Case("370921", "test_equals_share", "2023-06-01", "on_pace", False,
-         "= target overshot: 1 - |110-100|/20 = 0.5, and not met", 0.5, 0.5),
-    Case("370923", "test_equals_share", "2023-06-01", "behind", False, "= target overshot by the whole distance", 0.0, 0.5),
-    Case("370902", "test_lower_count", "2023-06-01", "ahead", False,
-         "< exactly at the target is not met", 1.0, 0.5),
+    Case(
+        "370911",
+        "test_equals_share",
+        "2023-06-01",
+        "on_pace",
+        False,
+        "= target: 1 - |90-100|/|80-100| = 0.5",
+        0.5,
+        0.5,
+    ),
+    Case(
+        "370921",
+        "test_equals_share",
+        "2023-06-01",
+        "on_pace",
+        False,
+        "= target overshot: 1 - |110-100|/20 = 0.5, and not met",
+        0.5,
+        0.5,
+    ),
+    Case(
+        "370923",
+        "test_equals_share",
+        "2023-06-01",
+        "behind",
+        False,
+        "= target overshot by the whole distance",
+        0.0,
+        0.5,
+    ),
+    Case(
+        "370902",
+        "test_lower_count",
+        "2023-06-01",
+        "ahead",
+        False,
+        "< exactly at the target is not met",
+        1.0,
+        0.5,
+    ),
     Case("370911", "test_lower_count", "2023-06-01", "met", True, "9.5 < 10"),
-    Case("370902", "assistance_standard_dynamic_adjustment", "2023-06-01", "met", True, "qualitative, achieved"),
-    Case("370911", "assistance_standard_dynamic_adjustment", "2023-06-01", "behind", False,
-         "qualitative, not achieved at half time: completion 0 vs pace 0.5", 0.0, 0.5),
-    Case("370921", "assistance_standard_dynamic_adjustment", "2021-01-01", "on_pace", False,
-         "qualitative, not achieved one month in: pace 1/60 is inside the band", 0.0, 1 / 60),
-    Case("370983", "nursing_bed_share", "2023-06-01", "no_data", None,
-         "inherited target (泰安市 >= 60), no value for the county"),
+    Case(
+        "370902", "assistance_standard_dynamic_adjustment", "2023-06-01", "met", True, "qualitative, achieved"
+    ),
+    Case(
+        "370911",
+        "assistance_standard_dynamic_adjustment",
+        "2023-06-01",
+        "behind",
+        False,
+        "qualitative, not achieved at half time: completion 0 vs pace 0.5",
+        0.0,
+        0.5,
+    ),
+    Case(
+        "370921",
+        "assistance_standard_dynamic_adjustment",
+        "2021-01-01",
+        "on_pace",
+        False,
+        "qualitative, not achieved one month in: pace 1/60 is inside the band",
+        0.0,
+        1 / 60,
+    ),
+    Case(
+        "370983",
+        "nursing_bed_share",
+        "2023-06-01",
+        "no_data",
+        None,
+        "inherited target (泰安市 >= 60), no value for the county",
+    ),
     Case("370902", "social_work_professionals", "2024-06-01", "no_data", None, "no value that month"),
-    Case("370921", "assistance_standard_dynamic_adjustment", "2023-06-01", "no_data", None,
-         "qualitative without a reported value that month"),
-    Case("610600", "provincial_charity_model_communities", "2023-12-01", "on_pace", False,
-         "15 of 25 from 0 = 0.6 at pace 36/60 = 0.6", 0.6, 0.6),
+    Case(
+        "370921",
+        "assistance_standard_dynamic_adjustment",
+        "2023-06-01",
+        "no_data",
+        None,
+        "qualitative without a reported value that month",
+    ),
+    Case(
+        "610600",
+        "provincial_charity_model_communities",
+        "2023-12-01",
+        "on_pace",
+        False,
+        "15 of 25 from 0 = 0.6 at pace 36/60 = 0.6",
+        0.6,
+        0.6,
+    ),
 ]
 
 
@@ -153,8 +325,10 @@ def _write(path: Path, header: list[str], rows: list[list[str]], encoding: str) 
 
 def write_edge_case_templates(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    targets = [[r, "", c, n, str(by), bv, str(ty), op, tv, text, attr, DOC, "测试分解表"]
-               for r, c, n, by, bv, ty, op, tv, text, attr in TARGETS]
+    targets = [
+        [r, "", c, n, str(by), bv, str(ty), op, tv, text, attr, DOC, "测试分解表"]
+        for r, c, n, by, bv, ty, op, tv, text, attr in TARGETS
+    ]
     reported = [[r, "", c, "", d, v, "", a, DOC, "测试报送"] for r, c, d, v, a in REPORTED]
     return [
         _write(folder / "edge_targets.csv", TARGET_HEADER, targets, "utf-8-sig"),

@@ -27,13 +27,25 @@ def june(plan_warehouse):
 
 
 def test_every_county_has_every_inherited_and_broken_down_target(plan_warehouse, june):
-    inherits = {r["indicator_code"] for r in seed_rows(plan_warehouse, "plan_indicator.csv")
-                if r["county_inherits"] == "true"}
-    city_targets = {r["indicator_code"] for r in seed_rows(plan_warehouse, "plan_target.csv") if r["region_code"] == YANAN}
-    broken_down = {r["indicator_code"] for r in seed_rows(plan_warehouse, "plan_target_breakdown.csv")
-                   if r["region_code"] in YANAN_COUNTIES}
+    inherits = {
+        r["indicator_code"]
+        for r in seed_rows(plan_warehouse, "plan_indicator.csv")
+        if r["county_inherits"] == "true"
+    }
+    city_targets = {
+        r["indicator_code"] for r in seed_rows(plan_warehouse, "plan_target.csv") if r["region_code"] == YANAN
+    }
+    broken_down = {
+        r["indicator_code"]
+        for r in seed_rows(plan_warehouse, "plan_target_breakdown.csv")
+        if r["region_code"] in YANAN_COUNTIES
+    }
     expected = (city_targets & inherits) | broken_down
-    assert {"nursing_bed_share", "day_care_center_coverage", "regional_eldercare_center_township_coverage"} <= expected
+    assert {
+        "nursing_bed_share",
+        "day_care_center_coverage",
+        "regional_eldercare_center_township_coverage",
+    } <= expected
     counties = june[june["region_level"] == "county"]
     assert set(counties["region_code"]) == set(YANAN_COUNTIES)
     for county, rows in counties.groupby("region_code"):
@@ -88,16 +100,20 @@ def test_prefecture_value_is_recomputed_from_summed_beds(plan_warehouse, june):
     sums = plan_warehouse.df(
         "select sum(institution_nursing_beds) as nursing, sum(institution_beds) as beds, "
         "avg(nursing_bed_share) as mean_of_ratios, count(nursing_bed_share) as counties "
-        "from marts.mart_eldercare_county_month where month_start = ? and is_reported", [JUNE_2024]
+        "from marts.mart_eldercare_county_month where month_start = ? and is_reported",
+        [JUNE_2024],
     ).iloc[0]
-    city = june[(june["indicator_code"] == "nursing_bed_share") & (june["region_level"] == "prefecture")].iloc[0]
+    city = june[
+        (june["indicator_code"] == "nursing_bed_share") & (june["region_level"] == "prefecture")
+    ].iloc[0]
     assert city["actual_source"] == "rollup"
     assert city["numerator"] == sums["nursing"] and city["denominator"] == sums["beds"]
     assert city["actual_value"] == pytest.approx(sums["nursing"] / sums["beds"] * 100)
     assert city["actual_value"] != pytest.approx(sums["mean_of_ratios"] * 100)  # never an average of ratios
     overview = plan_warehouse.df(
         "select nursing_bed_share from marts.mart_overview_prefecture_month where prefecture_code = ? "
-        "and month_start = ?", [YANAN, JUNE_2024]
+        "and month_start = ?",
+        [YANAN, JUNE_2024],
     ).iloc[0, 0]
     assert city["actual_value"] == pytest.approx(overview * 100)
     assert city["counties_with_data"] == sums["counties"] and city["counties_total"] == 13
@@ -118,7 +134,15 @@ def test_scorecard_adds_up(plan_warehouse):
         "select * from marts.mart_plan_scorecard where prefecture_code = ? and period = ?", [YANAN, JUNE_2024]
     )
     assert set(card["region_code"]) == {YANAN, *YANAN_COUNTIES}
-    parts = card[["indicators_met", "indicators_ahead", "indicators_on_pace", "indicators_behind", "indicators_no_data"]]
+    parts = card[
+        [
+            "indicators_met",
+            "indicators_ahead",
+            "indicators_on_pace",
+            "indicators_behind",
+            "indicators_no_data",
+        ]
+    ]
     assert (parts.sum(axis=1) == card["indicators_total"]).all()
     silent = card.set_index("region_code").loc[SILENT_COUNTY]
     assert silent["indicators_no_data"] == silent["indicators_total"]

@@ -34,10 +34,18 @@ def test_binding_indicator_behind_is_flagged(plan_warehouse):
 
 def test_county_targets_replace_inherited_ones(plan_warehouse):
     own = plan_warehouse.progress("370902", "dibao_standard_ratio_urban_rural", "2023-06-01")
-    assert own["target_basis"] == "breakdown" and own["baseline_value"] == 1.5 and own["baseline_basis"] == "plan"
+    assert (
+        own["target_basis"] == "breakdown"
+        and own["baseline_value"] == 1.5
+        and own["baseline_basis"] == "plan"
+    )
     inherited = plan_warehouse.progress("370923", "dibao_standard_ratio_urban_rural", "2023-06-01")
     assert inherited["target_basis"] == "inherited" and inherited["inherited_from_region_code"] == "370900"
-    assert inherited["target_value"] == 1.3 and inherited["operator"] == "ratio<=" and inherited["status_code"] == "no_data"
+    assert (
+        inherited["target_value"] == 1.3
+        and inherited["operator"] == "ratio<="
+        and inherited["status_code"] == "no_data"
+    )
     # additive counts are not inherited: a city-wide total is no county target
     counties = plan_warehouse.df(
         "select distinct region_code from marts.mart_plan_progress where indicator_code = 'lottery_outlets' "
@@ -60,7 +68,11 @@ def test_counties_are_ranked_by_value_and_by_progress(plan_warehouse):
     )
     # 55, 56, 45, 44 of 100: higher is better
     assert ranks.set_index("region_code")["rank_by_value"].to_dict() == {
-        "370902": 2, "370911": 1, "370921": 3, "370923": 4}
+        "370902": 2,
+        "370911": 1,
+        "370921": 3,
+        "370923": 4,
+    }
     assert ranks["rank_by_progress"].tolist() == ranks["rank_by_value"].tolist()
     assert set(ranks["counties_ranked"]) == {4}
     lower = plan_warehouse.df(
@@ -68,4 +80,8 @@ def test_counties_are_ranked_by_value_and_by_progress(plan_warehouse):
         "'dibao_standard_ratio_urban_rural' and period = '2023-06-01' and rank_by_value is not null order by 1"
     )
     # lower is better: 1.2 (370921) before 1.4 (370902) before 1.6 (370911)
-    assert lower.set_index("region_code")["rank_by_value"].to_dict() == {"370902": 2, "370911": 3, "370921": 1}
+    assert lower.set_index("region_code")["rank_by_value"].to_dict() == {
+        "370902": 2,
+        "370911": 3,
+        "370921": 1,
+    }

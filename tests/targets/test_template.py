@@ -46,7 +46,9 @@ def test_template_round_trip_leaves_the_registry_unchanged(seeds, tmp_path):
     header = reader.load_sheet("目标值", header_row=None, n_rows=1, dtypes="string").to_polars().row(0)
     assert header[:4] == ("区划代码*", "区划名称", "指标代码", "指标名称") and "比较符*" in header
     targets = reader.load_sheet("目标值", dtypes="string").to_polars()
-    assert targets.height == len(read_rows(seeds / "plan_target.csv")[1]) + len(read_rows(seeds / "plan_target_breakdown.csv")[1])
+    assert targets.height == len(read_rows(seeds / "plan_target.csv")[1]) + len(
+        read_rows(seeds / "plan_target_breakdown.csv")[1]
+    )
     result = load_target_template(template, seeds_dir=seeds)
     assert result.targets_updated == targets.height - result.breakdown_updated and result.targets_added == 0
     assert result.reported_updated == len(read_rows(seeds / "plan_reported_value.csv")[1])
@@ -63,32 +65,63 @@ def test_template_of_one_city_holds_only_its_regions(seeds, tmp_path):
 
 
 def test_new_and_changed_targets_are_merged(seeds, tmp_path):
-    before = {r["indicator_code"]: r for r in read_rows(seeds / "plan_target.csv")[1] if r["region_code"] == "610600"}
-    path = write_csv(tmp_path / "t.csv", (
-        f"610600,延安市,nursing_bed_share,,2020,48,2025,≥,58%,,约束性,{YANAN_PLAN},第三章(二)\n"
-        "610602,延安市宝塔区,,社会工作专业人才,2020,0,2025,不少于,600,,,宝塔区民政事业发展规划,第四章\n"
-    ))
+    before = {
+        r["indicator_code"]: r
+        for r in read_rows(seeds / "plan_target.csv")[1]
+        if r["region_code"] == "610600"
+    }
+    path = write_csv(
+        tmp_path / "t.csv",
+        (
+            f"610600,延安市,nursing_bed_share,,2020,48,2025,≥,58%,,约束性,{YANAN_PLAN},第三章(二)\n"
+            "610602,延安市宝塔区,,社会工作专业人才,2020,0,2025,不少于,600,,,宝塔区民政事业发展规划,第四章\n"
+        ),
+    )
     result = load_target_template(path, seeds_dir=seeds)
-    assert (result.targets_updated, result.targets_added, result.breakdown_added, result.documents_added) == (1, 0, 1, 1)
-    after = {r["indicator_code"]: r for r in read_rows(seeds / "plan_target.csv")[1] if r["region_code"] == "610600"}
-    assert after["nursing_bed_share"]["target_value"] == "58" and after["nursing_bed_share"]["baseline_value"] == "48"
+    assert (result.targets_updated, result.targets_added, result.breakdown_added, result.documents_added) == (
+        1,
+        0,
+        1,
+        1,
+    )
+    after = {
+        r["indicator_code"]: r
+        for r in read_rows(seeds / "plan_target.csv")[1]
+        if r["region_code"] == "610600"
+    }
+    assert (
+        after["nursing_bed_share"]["target_value"] == "58"
+        and after["nursing_bed_share"]["baseline_value"] == "48"
+    )
     assert after["nursing_bed_share"]["source_document"] == "yanan_14th_civil_affairs_plan"
-    assert {k: v for k, v in after.items() if k != "nursing_bed_share"} == \
-        {k: v for k, v in before.items() if k != "nursing_bed_share"}
-    county = [r for r in read_rows(seeds / "plan_target_breakdown.csv")[1] if r["region_code"] == "610602"
-              and r["indicator_code"] == "social_work_professionals"]
+    assert {k: v for k, v in after.items() if k != "nursing_bed_share"} == {
+        k: v for k, v in before.items() if k != "nursing_bed_share"
+    }
+    county = [
+        r
+        for r in read_rows(seeds / "plan_target_breakdown.csv")[1]
+        if r["region_code"] == "610602" and r["indicator_code"] == "social_work_professionals"
+    ]
     assert county and county[0]["operator"] == ">=" and county[0]["target_value"] == "600"
     docs = {d["title_zh"]: d["document_code"] for d in read_rows(seeds / "plan_document.csv")[1]}
     assert county[0]["source_document"] == docs["宝塔区民政事业发展规划"]
 
 
 def test_gbk_csv_with_ratio_and_qualitative_targets(seeds, tmp_path):
-    path = write_csv(tmp_path / "gbk.csv", (
-        f"610600,,,城乡低保标准之比,2020,1.4:1,2025,≤,1.3:1,,预期性,{YANAN_PLAN},第二章(三)\n"
-        f"610600,延安,plan_target_adjustment_mechanism,,2020,,2025,定性,动态调整机制已建立,,,{YANAN_PLAN},第七章(六)\n"
-    ), encoding="gb18030")
+    path = write_csv(
+        tmp_path / "gbk.csv",
+        (
+            f"610600,,,城乡低保标准之比,2020,1.4:1,2025,≤,1.3:1,,预期性,{YANAN_PLAN},第二章(三)\n"
+            f"610600,延安,plan_target_adjustment_mechanism,,2020,,2025,定性,动态调整机制已建立,,,{YANAN_PLAN},第七章(六)\n"
+        ),
+        encoding="gb18030",
+    )
     load_target_template(path, seeds_dir=seeds)
-    rows = {r["indicator_code"]: r for r in read_rows(seeds / "plan_target.csv")[1] if r["region_code"] == "610600"}
+    rows = {
+        r["indicator_code"]: r
+        for r in read_rows(seeds / "plan_target.csv")[1]
+        if r["region_code"] == "610600"
+    }
     ratio = rows["dibao_standard_ratio_urban_rural"]
     assert (ratio["operator"], ratio["target_value"], ratio["baseline_value"]) == ("ratio<=", "1.3", "1.4")
     qualitative = rows["plan_target_adjustment_mechanism"]
@@ -104,7 +137,11 @@ BAD_ROWS = [
     (f"610600,,nursing_bed_share,,2020,,2025,≈,55,,,{YANAN_PLAN},x", "比较符", "无效的比较符"),
     (f"610600,,dibao_standard_ratio_urban_rural,,2020,,2025,>=,1.3:1,,,{YANAN_PLAN},x", "比较符", "越低越好"),
     (f"610600,,plan_target_adjustment_mechanism,,2020,,2025,>=,1,,,{YANAN_PLAN},x", "比较符", "定性指标"),
-    (f"610600,,plan_target_adjustment_mechanism,,2020,,2025,qualitative,,,,{YANAN_PLAN},x", "目标原文", "定性目标"),
+    (
+        f"610600,,plan_target_adjustment_mechanism,,2020,,2025,qualitative,,,,{YANAN_PLAN},x",
+        "目标原文",
+        "定性目标",
+    ),
     (f"999999,,nursing_bed_share,,2020,,2025,>=,55,,,{YANAN_PLAN},x", "区划代码", "未知的区划代码"),
     (f"610602001,,nursing_bed_share,,2020,,2025,>=,55,,,{YANAN_PLAN},x", "区划代码", "未知的区划代码"),
     (f"610602,黄龙县,nursing_bed_share,,2020,,2025,>=,55,,,{YANAN_PLAN},x", "区划名称", "不符"),
@@ -130,13 +167,20 @@ def test_bad_row_is_reported_and_nothing_is_written(seeds, tmp_path, body, colum
     assert any(p.row == 3 and p.column == column and words in p.message_zh for p in problems), str(info.value)
     assert all(p.row == 3 for p in problems), str(info.value)  # the good row 2 has no problem
     message = str(info.value)
-    assert "bad.csv" in message and "第3行" in message and "row 3" in message and "nothing was written" in message
+    assert (
+        "bad.csv" in message
+        and "第3行" in message
+        and "row 3" in message
+        and "nothing was written" in message
+    )
     assert digest(seeds) == before
 
 
 def test_every_problem_of_a_file_is_listed_at_once(seeds, tmp_path):
     before = digest(seeds)
-    path = write_csv(tmp_path / "many.csv", "\n".join(body for body, _, _ in BAD_ROWS) + "\n" + BAD_ROWS[0][0] + "\n")
+    path = write_csv(
+        tmp_path / "many.csv", "\n".join(body for body, _, _ in BAD_ROWS) + "\n" + BAD_ROWS[0][0] + "\n"
+    )
     with pytest.raises(TemplateValidationError) as info:
         load_target_template(path, seeds_dir=seeds)
     rows_with_problems = {p.row for p in info.value.problems}
@@ -159,7 +203,11 @@ def test_duplicate_rows_and_bad_reported_values(seeds, tmp_path):
     )
     with pytest.raises(TemplateValidationError) as info:
         load_target_template(values, seeds_dir=seeds)
-    assert [(p.row, p.column) for p in info.value.problems] == [(2, "截至日期"), (3, "完成值"), (4, "是否完成")]
+    assert [(p.row, p.column) for p in info.value.problems] == [
+        (2, "截至日期"),
+        (3, "完成值"),
+        (4, "是否完成"),
+    ]
     assert digest(seeds) == before
 
 
@@ -188,7 +236,9 @@ def test_replacing_several_files_is_all_or_nothing(tmp_path):
 
 def test_dry_run_validates_without_writing(seeds, tmp_path):
     before = digest(seeds)
-    path = write_csv(tmp_path / "t.csv", f"610600,,smart_communities,,2020,14,2025,>=,90,,,{YANAN_PLAN},专栏3-1\n")
+    path = write_csv(
+        tmp_path / "t.csv", f"610600,,smart_communities,,2020,14,2025,>=,90,,,{YANAN_PLAN},专栏3-1\n"
+    )
     result = load_target_template(path, seeds_dir=seeds, dry_run=True)
     assert result.targets_updated == 1 and result.written == ()
     assert digest(seeds) == before
@@ -202,15 +252,25 @@ def test_a_template_edited_in_excel_is_read_with_excel_row_numbers(seeds, tmp_pa
     ws = wb["目标值"]
     header = [c.value for c in ws[1]]
     col = {h.rstrip("*"): i + 1 for i, h in enumerate(header)}
-    row_of = {ws.cell(r, col["指标代码"]).value: r for r in range(2, ws.max_row + 1)
-              if ws.cell(r, col["区划代码"]).value == "610600"}
+    row_of = {
+        ws.cell(r, col["指标代码"]).value: r
+        for r in range(2, ws.max_row + 1)
+        if ws.cell(r, col["区划代码"]).value == "610600"
+    }
     ws.cell(row_of["nursing_bed_share"], col["目标值"]).value = 60  # a number cell, as Excel stores it
     ws.insert_rows(1)  # a title row above the header
     ws.cell(1, 1).value = "延安市“十四五”民政事业发展规划目标调整表"
     new_row = ws.max_row + 1
-    for name, value in [("区划代码", "610603"), ("指标名称", "社会工作专业人才"), ("基期年份", 2020),
-                        ("目标年份", 2025), ("比较符", ">="), ("目标值", "三百"), ("来源文件", YANAN_PLAN),
-                        ("来源条款", "第四章(四)")]:
+    for name, value in [
+        ("区划代码", "610603"),
+        ("指标名称", "社会工作专业人才"),
+        ("基期年份", 2020),
+        ("目标年份", 2025),
+        ("比较符", ">="),
+        ("目标值", "三百"),
+        ("来源文件", YANAN_PLAN),
+        ("来源条款", "第四章(四)"),
+    ]:
         ws.cell(new_row, col[name]).value = value
     wb.save(template)
     before = digest(seeds)
@@ -222,5 +282,9 @@ def test_a_template_edited_in_excel_is_read_with_excel_row_numbers(seeds, tmp_pa
     wb.save(template)
     result = load_target_template(template, seeds_dir=seeds)
     assert result.breakdown_added == 1
-    city = {r["indicator_code"]: r for r in read_rows(seeds / "plan_target.csv")[1] if r["region_code"] == "610600"}
+    city = {
+        r["indicator_code"]: r
+        for r in read_rows(seeds / "plan_target.csv")[1]
+        if r["region_code"] == "610600"
+    }
     assert city["nursing_bed_share"]["target_value"] == "60"
