@@ -3,8 +3,8 @@
 Reading, cleaning and keyed hashing of one file do not touch the warehouse, so the files of a partition
 can be prepared side by side while the calling process, the one DuckDB writer, writes them in order. Most
 of the per-row work is single-threaded Python (the HMAC of every personal value) or runs in polars on its
-own; two worker processes keep both cores busy. Workers are started once per process (from a fork server
-that imported only this module, so no polars or DuckDB threads are forked) and reused for later partitions.
+own; two worker processes keep both cores busy. Workers fork from a fork server that imported only this
+module (so no polars or DuckDB threads are forked), one pool per partition.
 
 MINZHENG_INGEST_WORKERS sets the number of workers (default: min(2, CPUs)); 0 or 1 prepares in-process.
 Small partitions (less than PARALLEL_MIN_BYTES of files in all) are prepared in-process too: a worker's
@@ -13,7 +13,6 @@ start costs about a second.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import datetime as dt
 import multiprocessing
@@ -89,21 +88,13 @@ def _prepare_in_worker(job: FileJob) -> Prepared | UnreadableFileError:
         return err
 
 
-_pool: ProcessPoolExecutor | None = None
-_pool_key: bytes | None = None
-
-
-def _get_pool(key: bytes, n: int) -> ProcessPoolExecutor:
-    global _pool, _pool_key
-    if _pool is None or _pool_key != key:
-        shutdown_pool()
-        # forkserver: a clean server process that imported only this module forks the workers (no
-        # threads forked, and the caller's __main__, a Dagster CLI or the demo runner, is not re-imported).
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload([__name__])
-        _pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(key,))
-        _pool_key = key
-    return _pool
+def _new_pool(key: bytes, n: int) -> ProcessPoolExecutor:
+    # forkserver: a clean server process that imported only this module forks the workers (no threads
+    # forked, and the caller's __main__, a Dagster CLI or the demo runner, is not re-imported). The
+    # server lives as long as the calling process; a pool's workers fork from it in milliseconds.
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
+    return ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(key,))
 
 
 @contextlib.contextmanager
@@ -126,42 +117,38 @@ def _submit(pool: ProcessPoolExecutor, job: FileJob) -> Future:
         return pool.submit(_prepare_in_worker, job)
 
 
-def shutdown_pool() -> None:
-    global _pool, _pool_key
-    if _pool is not None:
-        _pool.shutdown(wait=True, cancel_futures=True)
-    _pool, _pool_key = None, None
-
-
-atexit.register(shutdown_pool)
-
-
 def prepare_all(
     jobs: list[FileJob], hasher: Pseudonymiser
 ) -> Iterator[tuple[FileJob, Prepared | UnreadableFileError]]:
-    """Each job with its outcome, in the order given. At most workers()+1 files are held at once."""
+    """Each job with its outcome, in the order given. At most workers()+1 files are held at once.
+
+    The pool lives for one partition and is shut down when its files are done (or the caller stops):
+    a worker left idle would keep the calling process from exiting where multiprocessing joins its
+    children on exit (a Dagster step process is one)."""
     n = workers()
     size = sum(j.path.stat().st_size for j in jobs)
     if n <= 1 or len(jobs) < 2 or size < PARALLEL_MIN_BYTES:
         yield from _in_process(jobs, hasher)
         return
-    pool = _get_pool(hasher.key, n)
-    pending: list[tuple[FileJob, Future]] = []
-    queue = list(jobs)
-    while queue or pending:
-        while queue and len(pending) <= n:
-            job = queue.pop(0)
-            pending.append((job, _submit(pool, job)))
-        job, future = pending[0]
-        try:
-            outcome = future.result()
-        except BrokenProcessPool:
-            # A worker died (killed, out of memory): finish this partition in-process, start afresh next time.
-            shutdown_pool()
-            yield from _in_process([j for j, _ in pending] + queue, hasher)
-            return
-        pending.pop(0)
-        yield job, outcome
+    pool = _new_pool(hasher.key, n)
+    try:
+        pending: list[tuple[FileJob, Future]] = []
+        queue = list(jobs)
+        while queue or pending:
+            while queue and len(pending) <= n:
+                job = queue.pop(0)
+                pending.append((job, _submit(pool, job)))
+            job, future = pending[0]
+            try:
+                outcome = future.result()
+            except BrokenProcessPool:
+                # A worker died (killed, out of memory): finish this partition in-process.
+                yield from _in_process([j for j, _ in pending] + queue, hasher)
+                return
+            pending.pop(0)
+            yield job, outcome
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _in_process(

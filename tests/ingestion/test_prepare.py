@@ -20,6 +20,20 @@ from .conftest import TEST_KEY
 MONTH = dt.date(2024, 6, 1)
 
 
+def _simulate(landing: Path) -> None:
+    simulate(
+        SimulationConfig(
+            out=landing,
+            months=["2024-06"],
+            scale=0.05,
+            dirty_rate=0.01,
+            seed=5,
+            workers=1,
+            sources=("assistance",),
+        )
+    )
+
+
 def _load(db: Path, landing: Path) -> tuple[list, list, list, list[str]]:
     with duckdb.connect(str(db)) as con:
         report = load_partition(
@@ -46,17 +60,7 @@ def test_worker_processes_load_the_same_rows_quarantine_and_audit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     landing = tmp_path / "landing"
-    simulate(
-        SimulationConfig(
-            out=landing,
-            months=["2024-06"],
-            scale=0.05,
-            dirty_rate=0.01,
-            seed=5,
-            workers=1,
-            sources=("assistance",),
-        )
-    )
+    _simulate(landing)
     folder = landing / "assistance" / "2024-06"
     (folder / "610631_黄龙县.xlsx").unlink(missing_ok=True)
     for old in folder.glob("610631_黄龙县*"):
@@ -69,12 +73,9 @@ def test_worker_processes_load_the_same_rows_quarantine_and_audit(
     monkeypatch.setenv(prepare.WORKERS_ENV, "2")
     monkeypatch.setattr(prepare, "PARALLEL_MIN_BYTES", 0)
     used: list[int] = []
-    real_get_pool = prepare._get_pool
-    monkeypatch.setattr(prepare, "_get_pool", lambda key, n: used.append(n) or real_get_pool(key, n))
-    try:
-        parallel = _load(tmp_path / "parallel.duckdb", landing)
-    finally:
-        prepare.shutdown_pool()
+    real_new_pool = prepare._new_pool
+    monkeypatch.setattr(prepare, "_new_pool", lambda key, n: used.append(n) or real_new_pool(key, n))
+    parallel = _load(tmp_path / "parallel.duckdb", landing)
 
     assert used == [2], "the partition was not prepared in worker processes"
     rows, quarantine, audit, failures = parallel
@@ -92,3 +93,32 @@ def test_unreadable_file_error_survives_pickling() -> None:
     err = pickle.loads(pickle.dumps(UnreadableFileError("a/b.xlsx", "缺少必需列：姓名", "表头包含：姓名")))
     assert (err.path, err.problem_zh, err.expected_zh) == ("a/b.xlsx", "缺少必需列：姓名", "表头包含：姓名")
     assert str(err) == "文件 a/b.xlsx：缺少必需列：姓名；应为：表头包含：姓名"
+
+
+def _load_with_workers(db: str, landing: str) -> None:
+    """Runs in a multiprocessing child, as a Dagster step does."""
+    import os
+
+    os.environ[prepare.WORKERS_ENV] = "2"
+    prepare.PARALLEL_MIN_BYTES = 0
+    rows = _load(Path(db), Path(landing))[0]
+    assert rows
+
+
+def test_a_multiprocessing_child_that_used_workers_exits(tmp_path: Path) -> None:
+    """multiprocessing joins a child's own children when it exits: a pool left running would hang the
+    Dagster step process after STEP_SUCCESS (seen with `dagster job execute`)."""
+    import multiprocessing
+
+    landing = tmp_path / "landing"
+    _simulate(landing)
+    child = multiprocessing.get_context("spawn").Process(
+        target=_load_with_workers, args=(str(tmp_path / "child.duckdb"), str(landing))
+    )
+    child.start()
+    child.join(timeout=120)
+    alive = child.is_alive()
+    if alive:
+        child.kill()
+    assert not alive, "the process that loaded with worker processes did not exit"
+    assert child.exitcode == 0
