@@ -18,6 +18,7 @@ import datetime as dt
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -75,9 +76,23 @@ def workers() -> int:
 _worker_hasher: Pseudonymiser | None = None
 
 
-def _init_worker(key: bytes) -> None:
+def _init_worker(key: bytes, loader_pid: int) -> None:
     global _worker_hasher
     _worker_hasher = Pseudonymiser(key)
+    threading.Thread(target=_exit_with, args=(loader_pid,), daemon=True).start()
+
+
+def _exit_with(loader_pid: int) -> None:
+    """End this worker when the loading process is gone (killed mid-load: SIGKILL, OOM). The workers hold
+    both ends of their task pipe and the fork server's liveness pipe, so nothing else would end them."""
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(loader_pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # the pid was reused by another user's process: ours is gone
+            os._exit(1)
 
 
 def _prepare_in_worker(job: FileJob) -> Prepared | UnreadableFileError:
@@ -94,7 +109,9 @@ def _new_pool(key: bytes, n: int) -> ProcessPoolExecutor:
     # server lives as long as the calling process; a pool's workers fork from it in milliseconds.
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload([__name__])
-    return ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(key,))
+    return ProcessPoolExecutor(
+        max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(key, os.getpid())
+    )
 
 
 @contextlib.contextmanager

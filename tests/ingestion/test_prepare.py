@@ -122,3 +122,47 @@ def test_a_multiprocessing_child_that_used_workers_exits(tmp_path: Path) -> None
         child.kill()
     assert not alive, "the process that loaded with worker processes did not exit"
     assert child.exitcode == 0
+
+
+def _start_workers_and_wait(pid_file: str) -> None:
+    """In a child process: start a pool, report its worker pids, then wait to be killed."""
+    import os
+    import time
+
+    pool = prepare._new_pool(b"k" * 32, 2)
+    with prepare._main_module_hidden():
+        pids = {pool.submit(os.getpid).result() for _ in range(8)}
+    Path(pid_file).write_text(" ".join(map(str, sorted(pids))))
+    time.sleep(600)
+
+
+def test_workers_end_when_the_loading_process_is_killed(tmp_path: Path) -> None:
+    """A load killed mid-way (SIGKILL, as in tests/pipeline/test_atomic_load.py) leaves no worker behind."""
+    import multiprocessing
+    import time
+
+    import psutil
+
+    pid_file = tmp_path / "pids"
+    child = multiprocessing.get_context("spawn").Process(
+        target=_start_workers_and_wait, args=(str(pid_file),)
+    )
+    child.start()
+    deadline = time.time() + 60
+    while not pid_file.exists() and time.time() < deadline:
+        time.sleep(0.2)
+    workers = [int(p) for p in pid_file.read_text().split()]
+    assert workers and all(psutil.pid_exists(p) for p in workers)
+    child.kill()
+    child.join()
+
+    def alive(pid: int) -> bool:
+        try:
+            return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    deadline = time.time() + 15
+    while any(alive(p) for p in workers) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not any(alive(p) for p in workers), "worker processes outlived the killed loader"
