@@ -57,6 +57,21 @@ class ScenarioResult:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+def _comparison(corpus: str, fmt: str, agg: dict[str, float], **extra: Any) -> dict[str, Any]:
+    """One row of the ours-vs-limit table from summed files/rows/bytes/ours/limit/decode."""
+    return {
+        "corpus": corpus,
+        "format": fmt,
+        "files": int(agg["files"]),
+        "rows": int(agg["rows"]),
+        "mb": agg["bytes"] / 2**20,
+        "ours": agg["ours"],
+        "limit": agg["limit"],
+        "decode": agg["decode"],
+        **extra,
+    }
+
+
 def _mb(n: int | None) -> float | None:
     return n / 2**20 if n is not None else None
 
@@ -331,33 +346,16 @@ class ScenarioRunner:
         comparisons = self.result.details.setdefault("comparisons", [])
         for source, agg in sorted(by_source.items()):
             comparisons.append(
-                {
-                    "corpus": f"landing {period}, {source} (its CSV GBK files)",
-                    "format": "csv-gbk",
-                    "files": int(agg["files"]),
-                    "rows": int(agg["rows"]),
-                    "mb": agg["bytes"] / 2**20,
-                    "ours": agg["ours"],
-                    "limit": agg["limit"],
-                    "decode": agg["decode"],
-                    "by_source": True,
-                }
+                _comparison(f"landing {period}, {source} (its CSV GBK files)", "csv-gbk", agg, by_source=True)
             )
         month_wall = (self.result.details.get("ingest_month_seconds") or {}).get(period)
         if month_wall:
-            comparisons.append(
-                {
-                    "corpus": f"landing {period}, the whole month (wall clock: ours with its worker "
-                    "processes, limit file after file)",
-                    "format": "all",
-                    "files": int(sum(a["files"] for a in by_format.values())),
-                    "rows": int(sum(a["rows"] for a in by_format.values())),
-                    "mb": sum(a["bytes"] for a in by_format.values()) / 2**20,
-                    "ours": month_wall,
-                    "limit": sum(a["limit"] for a in by_format.values()),
-                    "decode": sum(a["decode"] for a in by_format.values()),
-                }
-            )
+            total = {
+                k: sum(a[k] for a in by_format.values())
+                for k in ("files", "rows", "bytes", "limit", "decode")
+            }
+            corpus = f"landing {period}, the whole month (wall clock: ours with its worker processes, limit file after file)"
+            comparisons.append(_comparison(corpus, "all", {**total, "ours": month_wall}))
         for fmt, agg in sorted(by_format.items()):
             self.add(
                 run,
@@ -371,18 +369,7 @@ class ScenarioRunner:
                 note=f"{period}; best of 3"
                 + (f"; GBK decode {agg['decode']:.2f}s of it" if agg["decode"] else ""),
             )
-            comparisons.append(
-                {
-                    "corpus": f"landing {period} (all files, mixed sizes)",
-                    "format": fmt,
-                    "files": int(agg["files"]),
-                    "rows": int(agg["rows"]),
-                    "mb": agg["bytes"] / 2**20,
-                    "ours": agg["ours"],
-                    "limit": agg["limit"],
-                    "decode": agg["decode"],
-                }
-            )
+            comparisons.append(_comparison(f"landing {period} (all files, mixed sizes)", fmt, agg))
 
     def format_matrix(self) -> None:
         period = self.s.months[0]
