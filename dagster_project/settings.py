@@ -8,6 +8,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
+# Reference data that ships with the code (dbt seeds): read by dbt, ingestion, the simulator and the checks.
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 
 
 def _path(var: str, default: Path) -> Path:

@@ -15,10 +15,9 @@ from typing import Any
 
 import yaml
 
-from ..settings import REPO_ROOT
+from ..settings import REPO_ROOT, SEEDS_DIR
 
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
-SEEDS_DIR = REPO_ROOT / "dbt" / "seeds"
 SHARED_FILE = "shared.yml"
 SEVERITIES = ("ERROR", "WARN")
 _CHECK_NAME = re.compile(r"^[a-z][a-z0-9_]*$")

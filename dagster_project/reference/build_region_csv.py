@@ -23,9 +23,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
-SEEDS = Path(__file__).resolve().parents[2] / "dbt" / "seeds"
-REGION_CSV = SEEDS / "ref_region.csv"
-POPULATION_CSV = SEEDS / "ref_region_population.csv"
+from dagster_project.reference.region import POPULATION_CSV, REGION_CSV
 
 # (province, prefecture) pairs to include: 延安市 with its townships, 泰安市 with its townships too
 # (the plan-target registry uses 泰安; townships come for free from the same table).

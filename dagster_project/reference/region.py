@@ -2,7 +2,7 @@
 
 The CSVs are the single source of division codes (docs/ARCHITECTURE.md); they are generated once by
 build_region_csv.py from an official table and committed. Paths resolve relative to the repository
-(dagster_project/../dbt/seeds), so this works from any working directory.
+(settings.SEEDS_DIR), so this works from any working directory.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import csv
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "dbt" / "seeds"
+from ..settings import SEEDS_DIR
+
 REGION_CSV = SEEDS_DIR / "ref_region.csv"
 POPULATION_CSV = SEEDS_DIR / "ref_region_population.csv"
 

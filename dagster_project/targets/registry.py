@@ -1,31 +1,27 @@
-"""The plan-target registry as files: the dbt seeds dbt/seeds/plan_*.csv and the region reference.
+"""The plan-target registry: what ships (the dbt seeds dbt/seeds/ref_plan_*.csv, the targets the plan
+documents publish) overlaid by what statistics staff upload (the warehouse tables raw.plan_*_upload, see
+store.py), and the region reference.
 
-The seeds are the registry (dbt loads them; see dbt/seeds/plan_seeds.yml for every column). This module
-reads them as plain strings (so a rewrite keeps untouched rows byte for byte), looks up indicators,
-regions and documents, and replaces several seed files together (write temporary files first, then
-rename each; on a failed rename the files already replaced are restored).
+The seeds are read-only at run time (see dbt/seeds/_plan__seeds.yml for every column); uploads never change
+the checkout. This module reads both as plain strings, merges the uploads over the shipped rows by key in
+load order (the same rule dbt's stg_plan__* models apply), and looks up indicators, regions and documents.
 """
 
 from __future__ import annotations
 
 import csv
-import io
-import os
-import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from dagster_project.settings import DBT_PROJECT_DIR
+from dagster_project.reference.region import REGION_CSV
+from dagster_project.settings import SEEDS_DIR
 
-SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
-REGION_CSV = SEEDS_DIR / "ref_region.csv"
-
-TARGET_FILE = "plan_target.csv"
-BREAKDOWN_FILE = "plan_target_breakdown.csv"
-REPORTED_FILE = "plan_reported_value.csv"
-INDICATOR_FILE = "plan_indicator.csv"
-DOCUMENT_FILE = "plan_document.csv"
+TARGET_FILE = "ref_plan_target.csv"
+BREAKDOWN_FILE = "ref_plan_target_breakdown.csv"
+REPORTED_FILE = "ref_plan_reported_value.csv"
+INDICATOR_FILE = "ref_plan_indicator.csv"
+DOCUMENT_FILE = "ref_plan_document.csv"
 
 TARGET_COLUMNS = (
     "region_code",
@@ -122,47 +118,6 @@ def read_rows(path: Path) -> tuple[list[str], list[Row]]:
         return list(reader.fieldnames or []), rows
 
 
-def render_csv(columns: Sequence[str], rows: Sequence[Mapping[str, str]]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({c: row.get(c, "") for c in columns})
-    return buf.getvalue()
-
-
-def replace_files(contents: Mapping[Path, str]) -> None:
-    """Write every file, all or nothing: temporary files next to the targets first, then os.replace each.
-
-    If a rename fails part-way, the files already replaced get their previous content back.
-    """
-    staged: list[tuple[Path, Path]] = []
-    previous: dict[Path, bytes | None] = {}
-    done: list[Path] = []
-    try:
-        for path, text in contents.items():
-            previous[path] = path.read_bytes() if path.is_file() else None
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            staged.append((Path(tmp), path))
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-        for tmp, path in staged:
-            os.replace(tmp, path)
-            done.append(path)
-    except BaseException:
-        for path in done:
-            old = previous[path]
-            if old is None:
-                path.unlink(missing_ok=True)
-            else:
-                path.write_bytes(old)
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-        raise
-
-
 def load_indicators(seeds_dir: Path = SEEDS_DIR) -> dict[str, Indicator]:
     _, rows = read_rows(seeds_dir / INDICATOR_FILE)
     indicators: dict[str, Indicator] = {}
@@ -202,3 +157,48 @@ def load_regions(region_csv: Path = REGION_CSV) -> dict[str, Region]:
 
 def load_documents(seeds_dir: Path = SEEDS_DIR) -> list[Row]:
     return read_rows(seeds_dir / DOCUMENT_FILE)[1]
+
+
+@dataclass(frozen=True)
+class RegistryRows:
+    """The registry as it stands: shipped seed rows with the uploads merged over them by key, in load order."""
+
+    targets: list[Row]  # the plan's own region (prefecture): ref_plan_target + uploads
+    breakdown: list[Row]  # county targets (分解表): ref_plan_target_breakdown + uploads
+    reported: list[Row]
+    documents: list[Row]
+
+
+def merge_rows(existing: Iterable[Row], new: Iterable[Row], key: Sequence[str]) -> tuple[list[Row], int, int]:
+    """Rows of `existing` with `new` merged over them by key: (merged, added, updated)."""
+    merged = list(existing)
+    position = {tuple(r[k] for k in key): i for i, r in enumerate(merged)}
+    added = updated = 0
+    for row in new:
+        k = tuple(row[c] for c in key)
+        if k in position:
+            merged[position[k]] = row
+            updated += 1
+        else:
+            position[k] = len(merged)
+            merged.append(row)
+            added += 1
+    return merged, added, updated
+
+
+def current_rows(seeds_dir: Path = SEEDS_DIR, uploads: RegistryRows | None = None) -> RegistryRows:
+    """Shipped rows of seeds_dir, with `uploads` (store.uploaded_rows, in load order) merged over them."""
+    shipped = RegistryRows(
+        targets=read_rows(seeds_dir / TARGET_FILE)[1],
+        breakdown=read_rows(seeds_dir / BREAKDOWN_FILE)[1],
+        reported=read_rows(seeds_dir / REPORTED_FILE)[1],
+        documents=read_rows(seeds_dir / DOCUMENT_FILE)[1],
+    )
+    if uploads is None:
+        return shipped
+    return RegistryRows(
+        targets=merge_rows(shipped.targets, uploads.targets, TARGET_KEY)[0],
+        breakdown=merge_rows(shipped.breakdown, uploads.breakdown, TARGET_KEY)[0],
+        reported=merge_rows(shipped.reported, uploads.reported, REPORTED_KEY)[0],
+        documents=merge_rows(shipped.documents, uploads.documents, ("document_code",))[0],
+    )

@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import duckdb
 import xlsxwriter
 
-from . import registry
+from . import registry, store
 from .validate import REPORTED_FIELDS, REPORTED_REQUIRED, TARGET_FIELDS, TARGET_REQUIRED
 
 DATA_ROWS = 2000  # rows covered by the drop-down lists
@@ -79,18 +80,21 @@ def _column_letter(index: int) -> str:
 def write_target_template(
     path: str | Path,
     *,
+    con: duckdb.DuckDBPyConnection | None = None,
     seeds_dir: Path = registry.SEEDS_DIR,
     region_csv: Path | None = None,
     prefecture_code: str | None = None,
     prefill: bool = True,
 ) -> Path:
     """Write the template; with prefill, the 目标值 and 完成值 sheets hold the registry's current rows
-    (of prefecture_code and its counties, or of every region if None)."""
+    (of prefecture_code and its counties, or of every region if None): the shipped seeds, with the
+    uploads of the warehouse `con` merged over them when given."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     indicators = registry.load_indicators(seeds_dir)
     regions = registry.load_regions(region_csv or seeds_dir / registry.REGION_CSV.name)
-    documents = registry.load_documents(seeds_dir)
+    current = registry.current_rows(seeds_dir, store.uploaded_rows(con) if con is not None else None)
+    documents = current.documents
     title_of = {d["document_code"]: d["title_zh"] for d in documents}
 
     def wanted(region_code: str) -> bool:
@@ -222,8 +226,8 @@ def write_target_template(
     target_rows: list[dict[str, str]] = []
     reported_rows: list[dict[str, str]] = []
     if prefill:
-        for file_name in (registry.TARGET_FILE, registry.BREAKDOWN_FILE):
-            for r in registry.read_rows(seeds_dir / file_name)[1]:
+        for rows in (current.targets, current.breakdown):
+            for r in rows:
                 if wanted(r["region_code"]):
                     ind = indicators.get(r["indicator_code"])
                     target_rows.append(
@@ -234,7 +238,7 @@ def write_target_template(
                             "source_document": title_of.get(r["source_document"], r["source_document"]),
                         }
                     )
-        for r in registry.read_rows(seeds_dir / registry.REPORTED_FILE)[1]:
+        for r in current.reported:
             if wanted(r["region_code"]):
                 ind = indicators.get(r["indicator_code"])
                 reported_rows.append(

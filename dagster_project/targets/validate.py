@@ -1,18 +1,20 @@
-"""Validate a filled target template and merge it into the registry seeds, all or nothing.
+"""Validate a filled target template and load it into the warehouse registry, all or nothing.
 
-    result = load_target_template("目标值填报.xlsx")          # raises TemplateValidationError on any problem
+    with duckdb.connect(warehouse) as con:
+        result = load_target_template("目标值填报.xlsx", con=con)  # TemplateValidationError on any problem
 
 The file is an .xlsx/.xls (the template of template.py, or any workbook whose sheet has the same Chinese
 headers) or a CSV in UTF-8 (with or without BOM) or GBK. Sheets are recognised by their header row, found
 among the first rows: 区划代码 + 比较符 → targets (目标值), 区划代码 + 截至日期 → reported values (完成值);
 other sheets (说明, 指标字典, ...) are ignored. Every row is checked; if anything is wrong, one
 TemplateValidationError lists every problem with file, sheet, row (as Excel numbers it) and column, in
-Chinese and English, and no file is touched. Otherwise the rows are merged into the seeds by key —
-targets by region × indicator × target year (prefecture rows into plan_target.csv, county rows into the
-分解 table plan_target_breakdown.csv), reported values by region × indicator × as-of date — replacing
-existing rows with the same key; new source documents are added to plan_document.csv. The seed files are
-replaced together (registry.replace_files). Run `dbt seed` / `dbt build` afterwards (the Dagster asset
-that wraps this does).
+Chinese and English, and nothing is written. Otherwise the rows are one load of the warehouse registry
+(store.py: raw.plan_target_upload for prefecture targets and county 分解 targets, raw.plan_reported_value_upload,
+raw.plan_document_upload for source documents named for the first time, raw.plan_upload_audit), written in
+one transaction. dbt merges them over the shipped seeds (dbt/seeds/ref_plan_*.csv) by key — targets by
+region × indicator × target year, reported values by region × indicator × as-of date — the latest load
+winning. No file of the repository is written. Run `dbt build` afterwards (the Dagster asset's downstream
+models do).
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import fastexcel
 
-from . import registry
+from . import registry, store
 from .registry import Indicator, Region, Row
 
 MAX_HEADER_SEARCH = 10
@@ -163,7 +166,7 @@ class LoadResult:
     reported_added: int = 0
     reported_updated: int = 0
     documents_added: int = 0
-    written: tuple[Path, ...] = ()
+    load_id: str | None = None  # raw.plan_upload_audit.load_id; None for a dry run
 
     @property
     def rows_loaded(self) -> int:
@@ -423,7 +426,7 @@ def _resolve_indicator(ctx: _Context, sheet: Sheet, row: int, cells: dict[str, s
             row,
             "indicator_code",
             f"未知的指标代码“{cells['indicator_code']}”（见“指标字典”表）",
-            f"unknown indicator code '{cells['indicator_code']}' (see plan_indicator.csv)",
+            f"unknown indicator code '{cells['indicator_code']}' (see ref_plan_indicator.csv)",
         )
         return None
     if name and by_name is None:
@@ -432,7 +435,7 @@ def _resolve_indicator(ctx: _Context, sheet: Sheet, row: int, cells: dict[str, s
             row,
             "indicator_name",
             f"未知的指标名称“{name}”（见“指标字典”表）",
-            f"unknown indicator name '{name}' (see plan_indicator.csv)",
+            f"unknown indicator name '{name}' (see ref_plan_indicator.csv)",
         )
         return None
     if code and by_name and code != by_name:
@@ -697,22 +700,6 @@ def _validate_reported(ctx: _Context, sheet: Sheet, row: int, cells: dict[str, s
     }
 
 
-def _merge(existing: list[Row], new: list[Row], key: Sequence[str]) -> tuple[list[Row], int, int]:
-    position = {tuple(r[k] for k in key): i for i, r in enumerate(existing)}
-    merged = list(existing)
-    added = updated = 0
-    for row in new:
-        k = tuple(row[c] for c in key)
-        if k in position:
-            merged[position[k]] = row
-            updated += 1
-        else:
-            position[k] = len(merged)
-            merged.append(row)
-            added += 1
-    return merged, added, updated
-
-
 def _duplicates(ctx: _Context, sheet: Sheet, keyed: list[tuple[int, tuple[str, ...]]], label_zh: str) -> None:
     seen: dict[tuple[str, ...], int] = {}
     for row, key in keyed:
@@ -731,23 +718,30 @@ def _duplicates(ctx: _Context, sheet: Sheet, keyed: list[tuple[int, tuple[str, .
 def load_target_template(
     path: str | Path,
     *,
+    con: duckdb.DuckDBPyConnection | None = None,
     seeds_dir: Path = registry.SEEDS_DIR,
     region_csv: Path | None = None,
     dry_run: bool = False,
+    loaded_by: str = "",
     log: Callable[[str], None] | None = None,
 ) -> LoadResult:
-    """Validate a filled template (xlsx/xls/CSV) and merge its rows into the plan seeds, all or nothing.
+    """Validate a filled template (xlsx/xls/CSV) and load its rows into the warehouse registry, all or nothing.
 
-    Raises TemplateValidationError listing every problem (and writes nothing) if any row is invalid.
-    With dry_run=True only validates and counts.
+    `con` is the warehouse (the uploads of earlier loads count as the current registry; the rows of this one
+    are written to raw.plan_*_upload in one transaction, see store.py). Raises TemplateValidationError
+    listing every problem (and writes nothing) if any row is invalid. With dry_run=True (con optional)
+    only validates and counts against the registry. Never writes a file.
     """
     path = Path(path)
+    if con is None and not dry_run:
+        raise ValueError("load_target_template needs the warehouse connection (con=) unless dry_run=True")
     region_csv = region_csv or seeds_dir / registry.REGION_CSV.name
+    current = registry.current_rows(seeds_dir, store.uploaded_rows(con) if con is not None else None)
     ctx = _Context(
         file=path.name,
         indicators=registry.load_indicators(seeds_dir),
         regions=registry.load_regions(region_csv),
-        documents=registry.load_documents(seeds_dir),
+        documents=current.documents,
     )
     try:
         sheets, seen = _read_sheets(path)
@@ -800,37 +794,31 @@ def load_target_template(
     if ctx.problems:
         raise TemplateValidationError(path, ctx.problems)
 
-    contents: dict[Path, str] = {}
     counts: dict[str, int] = {}
-    for file_name, columns, key, rows, label in (
-        (registry.TARGET_FILE, registry.TARGET_COLUMNS, registry.TARGET_KEY, targets, "targets"),
-        (registry.BREAKDOWN_FILE, registry.TARGET_COLUMNS, registry.TARGET_KEY, breakdown, "breakdown"),
-        (registry.REPORTED_FILE, registry.REPORTED_COLUMNS, registry.REPORTED_KEY, reported, "reported"),
+    for label, existing, rows, key in (
+        ("targets", current.targets, targets, registry.TARGET_KEY),
+        ("breakdown", current.breakdown, breakdown, registry.TARGET_KEY),
+        ("reported", current.reported, reported, registry.REPORTED_KEY),
     ):
-        if not rows:
-            counts[f"{label}_added"] = counts[f"{label}_updated"] = 0
-            continue
-        header, existing = registry.read_rows(seeds_dir / file_name)
-        merged, added, updated = _merge(existing, rows, key)
-        counts[f"{label}_added"], counts[f"{label}_updated"] = added, updated
-        contents[seeds_dir / file_name] = registry.render_csv(header or columns, merged)
-    if ctx.new_documents:
-        header, existing = registry.read_rows(seeds_dir / registry.DOCUMENT_FILE)
-        contents[seeds_dir / registry.DOCUMENT_FILE] = registry.render_csv(
-            header or registry.DOCUMENT_COLUMNS, [*existing, *ctx.new_documents.values()]
+        _, counts[f"{label}_added"], counts[f"{label}_updated"] = registry.merge_rows(existing, rows, key)
+    counts["documents_added"] = len(ctx.new_documents)
+    load_id = None
+    if not dry_run and con is not None:
+        load_id = store.record_load(
+            con,
+            source_file=path.name,
+            sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+            loaded_by=loaded_by,
+            targets=targets,
+            breakdown=breakdown,
+            reported=reported,
+            documents=list(ctx.new_documents.values()),
+            counts=counts,
         )
-    if not dry_run and contents:
-        registry.replace_files(contents)
-    result = LoadResult(
-        path=path,
-        dry_run=dry_run,
-        documents_added=len(ctx.new_documents),
-        written=() if dry_run else tuple(contents),
-        **counts,
-    )
+    result = LoadResult(path=path, dry_run=dry_run, load_id=load_id, **counts)
     if log:
         log(
-            f"{path.name}: {result.rows_loaded} rows {'validated' if dry_run else 'merged'} "
+            f"{path.name}: {result.rows_loaded} rows {'validated' if dry_run else 'loaded'} "
             f"(targets +{result.targets_added}/~{result.targets_updated}, breakdown +{result.breakdown_added}/"
             f"~{result.breakdown_updated}, reported +{result.reported_added}/~{result.reported_updated}, "
             f"documents +{result.documents_added})"

@@ -1,7 +1,7 @@
 -- mart_county_indicator_month ranks exactly the counties with a value in each prefecture × month ×
 -- indicator, from 1, with rank 1 on the best value in the indicator's direction (highest, or lowest for
 -- direction = 'lower'); its values are the overview's columns × display_scale (checked for one
--- indicator of each direction); and the direction agrees with plan_indicator where the indicator
+-- indicator of each direction); and the direction agrees with ref_plan_indicator where the indicator
 -- measures a plan indicator. Returns the offending groups.
 with groups as (
     select
@@ -42,8 +42,8 @@ direction_differs as (
         cast(null as date) as month_start,
         indicator.indicator_code,
         'direction' as problem
-    from {{ ref('seed_county_indicator') }} as indicator
-    inner join {{ ref('plan_indicator') }} as plan
+    from {{ ref('ref_county_indicator') }} as indicator
+    inner join {{ ref('ref_plan_indicator') }} as plan
         on plan.indicator_code = indicator.plan_indicator_code
     where plan.direction != indicator.direction
 )

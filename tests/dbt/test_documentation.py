@@ -8,7 +8,7 @@ import re
 
 from .conftest import Warehouse, assert_ok
 
-# The plan-target models (dbt/models/plan/) are documented by their owner.
+# The plan-target models (dbt/models/marts/plan/) are documented by their owner.
 OWN_FOLDERS = ("staging", "intermediate", "marts")
 
 

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dagster_project.settings import DBT_PROJECT_DIR
+from dagster_project.settings import SEEDS_DIR
 
 from .conftest import COUNTIES, Warehouse
 
-SEEDS = DBT_PROJECT_DIR / "seeds"
+SEEDS = SEEDS_DIR
 DOMAIN_MARTS = (
     "mart_assistance_county_month",
     "mart_eldercare_county_month",
@@ -57,7 +57,7 @@ def _as_of(frame: pd.DataFrame, key: str, year: int, value: str) -> float:
 
 def test_coverage_is_computed_from_population(warehouse: Warehouse) -> None:
     population = pd.read_csv(SEEDS / "ref_region_population.csv", dtype={"division_code": str})
-    urban_share = pd.read_csv(SEEDS / "seed_urban_population_share.csv", dtype={"county_code": str})
+    urban_share = pd.read_csv(SEEDS / "ref_urban_population_share.csv", dtype={"county_code": str})
     recipients = warehouse.df(
         """SELECT county_code, period AS month_start, program, count(DISTINCT person_key) AS n
            FROM raw.assistance_roster GROUP BY ALL"""
@@ -111,7 +111,7 @@ def test_county_indicator_mart_unpivots_the_overview_and_ranks_in_each_direction
 ) -> None:
     """mart_county_indicator_month: one row per overview county-month and seed indicator, the value is the
     overview's column × display_scale, and the rank follows the indicator's direction (1 = best)."""
-    seed = pd.read_csv(SEEDS / "seed_county_indicator.csv")
+    seed = pd.read_csv(SEEDS / "ref_county_indicator.csv")
     wide = warehouse.df("SELECT * FROM marts.mart_overview_county_month")
     long = warehouse.df("SELECT * FROM marts.mart_county_indicator_month")
     assert len(long) == len(wide) * len(seed)

@@ -1,8 +1,9 @@
 """One real build of the plan models for the whole module.
 
-A copy of the dbt project (models, macros, seeds, tests) in a temporary folder, so fixture rows can be
-added to the plan seeds without touching the repository: the edge-case targets and values of
-edge_cases.py are loaded into the copy's seeds through the real template loader. The simulator writes
+A copy of the dbt project (models, macros, seeds, tests) in a temporary folder, so test-only indicators can
+be added to the indicator seed without touching the repository; the edge-case targets and values of
+edge_cases.py are loaded into the test warehouse's registry (raw.plan_*_upload) through the real template
+loader, as the Dagster asset loads staff uploads. The simulator writes
 eldercare bed reports (at the real size of 延安: some 1,600 facilities a month, still quick) for 12 of its
 13 counties (黄陵县 sends nothing) for December 2020 (the base month) and June 2024, the real ingestion
 loads them, and dbt builds every seed and model (`dbt build` without tests: the other models' tests are
@@ -58,7 +59,9 @@ YANAN_COUNTIES = (
 )
 MONTHS = ("2020-12", "2024-06")
 PLAN_SELECTION = (
-    "plan_document plan_indicator plan_target plan_target_breakdown plan_reported_value path:models/plan"
+    "ref_plan_document ref_plan_indicator ref_plan_target ref_plan_target_breakdown ref_plan_reported_value "
+    "stg_plan__targets stg_plan__reported_values stg_plan__documents int_plan__targets_resolved "
+    "fct_eldercare_subdistrict_coverage path:models/marts/plan"
 )
 
 
@@ -113,10 +116,11 @@ def plan_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlanWar
     seeds = wh.project / "seeds"
 
     start = time.perf_counter()
-    with (seeds / "plan_indicator.csv").open("a", encoding="utf-8", newline="") as fh:
+    with (seeds / "ref_plan_indicator.csv").open("a", encoding="utf-8", newline="") as fh:
         fh.write(EXTRA_INDICATORS)
-    for template in write_edge_case_templates(root / "templates"):
-        load_target_template(template, seeds_dir=seeds)
+    with duckdb.connect(str(wh.db)) as con:  # the warehouse registry, as the Dagster asset loads it
+        for template in write_edge_case_templates(root / "templates"):
+            load_target_template(template, con=con, seeds_dir=seeds, loaded_by="tests")
     wh.timings["fixture templates"] = time.perf_counter() - start
 
     start = time.perf_counter()

@@ -5,7 +5,7 @@ They live on 泰安市's counties (370902 泰山区, 370911 岱岳区, 370921 �
 which have no warehouse data, so every value is a reported one and the expectations below follow from
 the numbers alone. With the 2020 base month (December) the expected pace is 30/60 = 0.5 in June 2023,
 42/60 = 0.7 in June 2024, 36/60 = 0.6 in December 2023, 1/60 in January 2021 and 1 from December 2025.
-Two test-only indicators are appended to the copy's plan_indicator.csv: an '=' target and a strict '<' one.
+Two test-only indicators are appended to the copy's ref_plan_indicator.csv: an '=' target and a strict '<' one.
 """
 
 from __future__ import annotations

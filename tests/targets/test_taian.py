@@ -1,5 +1,5 @@
 """The 泰安市 mid-term evaluation (shared/seeds/002_e6ad7fe8829592d8.txt, 2023-07-11): its 27-row indicator
-table, loaded as targets (plan_target) and reported values (plan_reported_value, as of 2023-06-30), must
+table, loaded as targets (ref_plan_target) and reported values (ref_plan_reported_value, as of 2023-06-30), must
 give in mart_plan_progress the status the document's body gives each indicator.
 
 The expectations are read from the document, not from the code: each entry quotes the sentence of the

@@ -1,36 +1,65 @@
-"""The staff template: written with Chinese headers and the registry's rows, read back unchanged, and every
-kind of bad row rejected with its file, row and column, leaving the seeds untouched (all or nothing)."""
+"""The staff template: written with Chinese headers and the registry's rows, read back unchanged, loaded into
+the warehouse registry (raw.plan_*_upload) as one load, and every kind of bad row rejected with its file, row
+and column, writing nothing (all or nothing). The shipped seeds are never written."""
 
 from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import fastexcel
 import pytest
 
-from dagster_project.settings import DBT_PROJECT_DIR
-from dagster_project.targets import TemplateValidationError, load_target_template, write_target_template
-from dagster_project.targets.registry import read_rows, replace_files
+from dagster_project.settings import SEEDS_DIR
+from dagster_project.targets import (
+    TemplateValidationError,
+    load_target_template,
+    store,
+    write_target_template,
+)
+from dagster_project.targets.registry import RegistryRows, current_rows
 
-SEEDS = DBT_PROJECT_DIR / "seeds"
+SEEDS = SEEDS_DIR
 HEADER = "区划代码,区划名称,指标代码,指标名称,基期年份,基期值,目标年份,比较符,目标值,目标原文,指标属性,来源文件,来源条款\n"
 YANAN_PLAN = "延安市“十四五”民政事业发展规划"
 
 
+@dataclass
+class Registry:
+    """A copy of the shipped seeds and a warehouse file: what load_target_template reads and writes."""
+
+    seeds: Path
+    con: duckdb.DuckDBPyConnection
+
+    def rows(self) -> RegistryRows:
+        return current_rows(self.seeds, store.uploaded_rows(self.con))
+
+
 @pytest.fixture
-def seeds(tmp_path: Path) -> Path:
+def seeds(tmp_path: Path) -> Iterator[Registry]:
     dest = tmp_path / "seeds"
     dest.mkdir()
     for path in SEEDS.glob("*.csv"):
-        if path.name.startswith(("plan_", "ref_region")):
+        if path.name.startswith(("ref_plan_", "ref_region")):
             shutil.copy2(path, dest / path.name)
-    return dest
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    yield Registry(dest, con)
+    con.close()
 
 
-def digest(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.csv"))}
+def digest(reg: Registry) -> tuple[dict[str, str], tuple[int, ...]]:
+    """The seed files' hashes and the row counts of every registry table (uploads and audit)."""
+    store.ensure_tables(reg.con)
+    counts = tuple(
+        reg.con.execute(f"select count(*) from {t}").fetchone()[0]
+        for t in (store.TARGET_TABLE, store.REPORTED_TABLE, store.DOCUMENT_TABLE, store.AUDIT_TABLE)
+    )
+    files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(reg.seeds.glob("*.csv"))}
+    return files, counts
 
 
 def write_csv(path: Path, body: str, encoding: str = "utf-8-sig") -> Path:
@@ -39,24 +68,25 @@ def write_csv(path: Path, body: str, encoding: str = "utf-8-sig") -> Path:
 
 
 def test_template_round_trip_leaves_the_registry_unchanged(seeds, tmp_path):
-    before = digest(seeds)
-    template = write_target_template(tmp_path / "规划目标填报模板.xlsx", seeds_dir=seeds)
+    before, rows_before = digest(seeds), seeds.rows()
+    template = write_target_template(tmp_path / "规划目标填报模板.xlsx", con=seeds.con, seeds_dir=seeds.seeds)
     reader = fastexcel.read_excel(str(template))
     assert reader.sheet_names == ["填写说明", "目标值", "完成值", "指标字典", "区划代码", "来源文件"]
     header = reader.load_sheet("目标值", header_row=None, n_rows=1, dtypes="string").to_polars().row(0)
     assert header[:4] == ("区划代码*", "区划名称", "指标代码", "指标名称") and "比较符*" in header
     targets = reader.load_sheet("目标值", dtypes="string").to_polars()
-    assert targets.height == len(read_rows(seeds / "plan_target.csv")[1]) + len(
-        read_rows(seeds / "plan_target_breakdown.csv")[1]
-    )
-    result = load_target_template(template, seeds_dir=seeds)
+    assert targets.height == len(seeds.rows().targets) + len(seeds.rows().breakdown)
+    result = load_target_template(template, con=seeds.con, seeds_dir=seeds.seeds)
     assert result.targets_updated == targets.height - result.breakdown_updated and result.targets_added == 0
-    assert result.reported_updated == len(read_rows(seeds / "plan_reported_value.csv")[1])
-    assert digest(seeds) == before
+    assert result.reported_updated == len(seeds.rows().reported)
+    assert seeds.rows() == rows_before  # every row read back as it was written
+    assert digest(seeds)[0] == before[0]  # the seeds are not written; the load is in the warehouse
 
 
 def test_template_of_one_city_holds_only_its_regions(seeds, tmp_path):
-    template = write_target_template(tmp_path / "t.xlsx", seeds_dir=seeds, prefecture_code="370900")
+    template = write_target_template(
+        tmp_path / "t.xlsx", con=seeds.con, seeds_dir=seeds.seeds, prefecture_code="370900"
+    )
     reader = fastexcel.read_excel(str(template))
     targets = reader.load_sheet("目标值", dtypes="string").to_polars()
     assert set(targets["区划代码*"]) == {"370900"} and targets.height == 27
@@ -65,11 +95,7 @@ def test_template_of_one_city_holds_only_its_regions(seeds, tmp_path):
 
 
 def test_new_and_changed_targets_are_merged(seeds, tmp_path):
-    before = {
-        r["indicator_code"]: r
-        for r in read_rows(seeds / "plan_target.csv")[1]
-        if r["region_code"] == "610600"
-    }
+    before = {r["indicator_code"]: r for r in seeds.rows().targets if r["region_code"] == "610600"}
     path = write_csv(
         tmp_path / "t.csv",
         (
@@ -77,18 +103,14 @@ def test_new_and_changed_targets_are_merged(seeds, tmp_path):
             "610602,延安市宝塔区,,社会工作专业人才,2020,0,2025,不少于,600,,,宝塔区民政事业发展规划,第四章\n"
         ),
     )
-    result = load_target_template(path, seeds_dir=seeds)
+    result = load_target_template(path, con=seeds.con, seeds_dir=seeds.seeds)
     assert (result.targets_updated, result.targets_added, result.breakdown_added, result.documents_added) == (
         1,
         0,
         1,
         1,
     )
-    after = {
-        r["indicator_code"]: r
-        for r in read_rows(seeds / "plan_target.csv")[1]
-        if r["region_code"] == "610600"
-    }
+    after = {r["indicator_code"]: r for r in seeds.rows().targets if r["region_code"] == "610600"}
     assert (
         after["nursing_bed_share"]["target_value"] == "58"
         and after["nursing_bed_share"]["baseline_value"] == "48"
@@ -99,11 +121,11 @@ def test_new_and_changed_targets_are_merged(seeds, tmp_path):
     }
     county = [
         r
-        for r in read_rows(seeds / "plan_target_breakdown.csv")[1]
+        for r in seeds.rows().breakdown
         if r["region_code"] == "610602" and r["indicator_code"] == "social_work_professionals"
     ]
     assert county and county[0]["operator"] == ">=" and county[0]["target_value"] == "600"
-    docs = {d["title_zh"]: d["document_code"] for d in read_rows(seeds / "plan_document.csv")[1]}
+    docs = {d["title_zh"]: d["document_code"] for d in seeds.rows().documents}
     assert county[0]["source_document"] == docs["宝塔区民政事业发展规划"]
 
 
@@ -116,12 +138,8 @@ def test_gbk_csv_with_ratio_and_qualitative_targets(seeds, tmp_path):
         ),
         encoding="gb18030",
     )
-    load_target_template(path, seeds_dir=seeds)
-    rows = {
-        r["indicator_code"]: r
-        for r in read_rows(seeds / "plan_target.csv")[1]
-        if r["region_code"] == "610600"
-    }
+    load_target_template(path, con=seeds.con, seeds_dir=seeds.seeds)
+    rows = {r["indicator_code"]: r for r in seeds.rows().targets if r["region_code"] == "610600"}
     ratio = rows["dibao_standard_ratio_urban_rural"]
     assert (ratio["operator"], ratio["target_value"], ratio["baseline_value"]) == ("ratio<=", "1.3", "1.4")
     qualitative = rows["plan_target_adjustment_mechanism"]
@@ -162,7 +180,7 @@ def test_bad_row_is_reported_and_nothing_is_written(seeds, tmp_path, body, colum
     good = f"610600,,smart_communities,,2020,14,2025,>=,90,,,{YANAN_PLAN},专栏3-1\n"
     path = write_csv(tmp_path / "bad.csv", good + body + "\n")
     with pytest.raises(TemplateValidationError) as info:
-        load_target_template(path, seeds_dir=seeds)
+        load_target_template(path, con=seeds.con, seeds_dir=seeds.seeds)
     problems = info.value.problems
     assert any(p.row == 3 and p.column == column and words in p.message_zh for p in problems), str(info.value)
     assert all(p.row == 3 for p in problems), str(info.value)  # the good row 2 has no problem
@@ -182,7 +200,7 @@ def test_every_problem_of_a_file_is_listed_at_once(seeds, tmp_path):
         tmp_path / "many.csv", "\n".join(body for body, _, _ in BAD_ROWS) + "\n" + BAD_ROWS[0][0] + "\n"
     )
     with pytest.raises(TemplateValidationError) as info:
-        load_target_template(path, seeds_dir=seeds)
+        load_target_template(path, con=seeds.con, seeds_dir=seeds.seeds)
     rows_with_problems = {p.row for p in info.value.problems}
     assert rows_with_problems >= set(range(2, 2 + len(BAD_ROWS)))
     assert digest(seeds) == before
@@ -192,7 +210,9 @@ def test_duplicate_rows_and_bad_reported_values(seeds, tmp_path):
     before = digest(seeds)
     row = f"610600,,smart_communities,,2020,14,2025,>=,90,,,{YANAN_PLAN},专栏3-1"
     with pytest.raises(TemplateValidationError, match="与第2行重复"):
-        load_target_template(write_csv(tmp_path / "dup.csv", f"{row}\n{row}\n"), seeds_dir=seeds)
+        load_target_template(
+            write_csv(tmp_path / "dup.csv", f"{row}\n{row}\n"), con=seeds.con, seeds_dir=seeds.seeds
+        )
     values = tmp_path / "values.csv"
     values.write_text(
         "区划代码,指标名称,截至日期,完成值,是否完成,来源文件\n"
@@ -202,7 +222,7 @@ def test_duplicate_rows_and_bad_reported_values(seeds, tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(TemplateValidationError) as info:
-        load_target_template(values, seeds_dir=seeds)
+        load_target_template(values, con=seeds.con, seeds_dir=seeds.seeds)
     assert [(p.row, p.column) for p in info.value.problems] == [
         (2, "截至日期"),
         (3, "完成值"),
@@ -215,23 +235,48 @@ def test_a_file_without_the_headers_is_rejected(seeds, tmp_path):
     path = tmp_path / "other.csv"
     path.write_text("姓名,身份证号\n张三,1\n", encoding="utf-8")
     with pytest.raises(TemplateValidationError, match="找不到"):
-        load_target_template(path, seeds_dir=seeds)
+        load_target_template(path, con=seeds.con, seeds_dir=seeds.seeds)
     missing = tmp_path / "missing.csv"
     missing.write_text("区划代码,指标代码,比较符,目标值\n610600,smart_communities,>=,90\n", encoding="utf-8")
     with pytest.raises(TemplateValidationError, match="表头缺少必需列"):
-        load_target_template(missing, seeds_dir=seeds)
+        load_target_template(missing, con=seeds.con, seeds_dir=seeds.seeds)
 
 
-def test_replacing_several_files_is_all_or_nothing(tmp_path):
-    first = tmp_path / "a.csv"
-    first.write_text("old\n")
-    blocker = tmp_path / "b.csv"  # a non-empty folder: renaming a file onto it fails
-    blocker.mkdir()
-    (blocker / "keep").write_text("x")
-    with pytest.raises(OSError):
-        replace_files({first: "new\n", blocker: "new\n"})
-    assert first.read_text() == "old\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.csv"]  # no temporary files left
+def test_a_load_is_one_transaction(seeds, tmp_path, monkeypatch):
+    before = digest(seeds)
+    path = write_csv(
+        tmp_path / "t.csv", f"610600,,smart_communities,,2020,14,2025,>=,90,,,{YANAN_PLAN},专栏3-1\n"
+    )
+    real_insert = store._insert
+
+    def failing_insert(con, table, columns, rows):
+        real_insert(con, table, columns, rows)
+        if table == store.DOCUMENT_TABLE:
+            raise OSError("disk full")
+
+    monkeypatch.setattr(store, "_insert", failing_insert)
+    with pytest.raises(OSError, match="disk full"):
+        load_target_template(path, con=seeds.con, seeds_dir=seeds.seeds)
+    assert digest(seeds) == before  # the target rows inserted before the failure are rolled back
+
+
+def test_later_load_wins_and_every_load_is_recorded(seeds, tmp_path):
+    for value, name in (("90", "first.csv"), ("95", "second.csv")):
+        path = write_csv(
+            tmp_path / name, f"610600,,smart_communities,,2020,14,2025,>=,{value},,,{YANAN_PLAN},专栏3-1\n"
+        )
+        load_target_template(path, con=seeds.con, seeds_dir=seeds.seeds, loaded_by="统计科")
+    city = {r["indicator_code"]: r for r in seeds.rows().targets if r["region_code"] == "610600"}
+    assert city["smart_communities"]["target_value"] == "95"
+    audit = seeds.con.execute(
+        "select source_file, loaded_by, status, targets_updated, load_seq from raw.plan_upload_audit order by load_seq"
+    ).fetchall()
+    assert audit == [("first.csv", "统计科", "loaded", 1, 1), ("second.csv", "统计科", "loaded", 1, 2)]
+    assert store.is_loaded(seeds.con, hashlib.sha256((tmp_path / "first.csv").read_bytes()).hexdigest())
+    # the shipped seeds are untouched
+    assert digest(seeds)[0] == {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(SEEDS.glob("ref_plan_*.csv"))
+    } | {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(SEEDS.glob("ref_region*.csv"))}
 
 
 def test_dry_run_validates_without_writing(seeds, tmp_path):
@@ -239,15 +284,17 @@ def test_dry_run_validates_without_writing(seeds, tmp_path):
     path = write_csv(
         tmp_path / "t.csv", f"610600,,smart_communities,,2020,14,2025,>=,90,,,{YANAN_PLAN},专栏3-1\n"
     )
-    result = load_target_template(path, seeds_dir=seeds, dry_run=True)
-    assert result.targets_updated == 1 and result.written == ()
+    result = load_target_template(path, con=seeds.con, seeds_dir=seeds.seeds, dry_run=True)
+    assert result.targets_updated == 1 and result.load_id is None
     assert digest(seeds) == before
 
 
 def test_a_template_edited_in_excel_is_read_with_excel_row_numbers(seeds, tmp_path):
     import openpyxl
 
-    template = write_target_template(tmp_path / "t.xlsx", seeds_dir=seeds, prefecture_code="610600")
+    template = write_target_template(
+        tmp_path / "t.xlsx", con=seeds.con, seeds_dir=seeds.seeds, prefecture_code="610600"
+    )
     wb = openpyxl.load_workbook(template)
     ws = wb["目标值"]
     header = [c.value for c in ws[1]]
@@ -275,16 +322,12 @@ def test_a_template_edited_in_excel_is_read_with_excel_row_numbers(seeds, tmp_pa
     wb.save(template)
     before = digest(seeds)
     with pytest.raises(TemplateValidationError) as info:
-        load_target_template(template, seeds_dir=seeds)
+        load_target_template(template, con=seeds.con, seeds_dir=seeds.seeds)
     assert [(p.sheet, p.row, p.column) for p in info.value.problems] == [("目标值", new_row, "目标值*")]
     assert digest(seeds) == before
     ws.cell(new_row, col["目标值"]).value = 300
     wb.save(template)
-    result = load_target_template(template, seeds_dir=seeds)
+    result = load_target_template(template, con=seeds.con, seeds_dir=seeds.seeds)
     assert result.breakdown_added == 1
-    city = {
-        r["indicator_code"]: r
-        for r in read_rows(seeds / "plan_target.csv")[1]
-        if r["region_code"] == "610600"
-    }
+    city = {r["indicator_code"]: r for r in seeds.rows().targets if r["region_code"] == "610600"}
     assert city["nursing_bed_share"]["target_value"] == "60"

@@ -30,6 +30,6 @@ select
     lines._source_file,
     lines._source_row
 from lines
-left join {{ ref('dim_institution_type') }} as types
+left join {{ ref('ref_institution_type') }} as types
     on types.institution_type_name_zh = lines.institution_type_name_zh
 where lines.line_rank = 1

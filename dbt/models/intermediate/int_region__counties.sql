@@ -7,5 +7,5 @@ select
     province_code,
     province_name_zh,
     urban_rural as county_urban_rural
-from {{ ref('dim_region') }}
+from {{ ref('int_region__divisions') }}
 where division_level = 'county'

@@ -1,15 +1,15 @@
 -- One row per county × calendar year of dim_month: the population denominators of the indicators.
 -- A year without its own figure uses the latest earlier year (or, before the first figure, the
 -- earliest one); population_year says which year was used. Urban/rural residents split the resident
--- population with seed_urban_population_share (same as-of rule); NULL where the seed has no row.
+-- population with ref_urban_population_share (same as-of rule); NULL where the seed has no row.
 with counties as (
     select county_code, division_code, prefecture_code
-    from {{ ref('dim_region') }}
+    from {{ ref('int_region__divisions') }}
     where division_level = 'county'
 ),
 
 years as (
-    select distinct year from {{ ref('dim_month') }}
+    select distinct year from {{ ref('int_calendar__months') }}
 ),
 
 population_candidates as (
@@ -44,7 +44,7 @@ urban_candidates as (
                 case when share.year <= years.year then 0 else 1 end,
                 case when share.year <= years.year then -share.year else share.year end
         ) as preference
-    from {{ ref('seed_urban_population_share') }} as share
+    from {{ ref('ref_urban_population_share') }} as share
     cross join years
 )
 

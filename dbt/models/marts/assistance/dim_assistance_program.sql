@@ -13,4 +13,4 @@ select
     sort_order,
     source as definition_source,
     is_assumption
-from {{ ref('seed_assistance_program') }}
+from {{ ref('ref_assistance_program') }}

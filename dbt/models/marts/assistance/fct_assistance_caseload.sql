@@ -124,7 +124,7 @@ standards as (
         year,
         urban_standard_monthly,
         rural_standard_monthly
-    from {{ ref('seed_dibao_standard') }}
+    from {{ ref('ref_dibao_standard') }}
 )
 
 select

@@ -10,4 +10,4 @@ select
     sort_order,
     source as classification_source,
     is_assumption
-from {{ ref('seed_institution_type') }}
+from {{ ref('ref_institution_type') }}

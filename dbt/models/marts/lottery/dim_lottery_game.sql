@@ -8,4 +8,4 @@ select
     sort_order,
     source as share_source,
     is_assumption as share_is_assumption
-from {{ ref('seed_lottery_game') }}
+from {{ ref('ref_lottery_game') }}

@@ -9,7 +9,7 @@
 }}
 -- One row per outlet × game × day: sales and the 公益金 raised at the game's share (dim_lottery_game).
 -- Several report lines of the same outlet, game and day are summed. Incremental by month
--- (macros/incremental.sql); after editing a game's share in seed_lottery_game, rebuild with --full-refresh.
+-- (macros/incremental.sql); after editing a game's share in ref_lottery_game, rebuild with --full-refresh.
 {%- set sales = ref('stg_jinmin__lottery_sales') %}
 
 with lines as (

@@ -1,4 +1,4 @@
--- One row per county × month of mart_overview_county_month × comparison indicator (seed_county_indicator):
+-- One row per county × month of mart_overview_county_month × comparison indicator (ref_county_indicator):
 -- the overview's headline indicators in long format for the county comparison (县区对比), each with its
 -- domain, Chinese name and display unit, and its rank among the prefecture's counties in the month in the
 -- indicator's direction (1 = best: the highest value, or the lowest for a lower-is-better indicator).
@@ -13,7 +13,7 @@ with overview as (
 
 domains as (
     select domain, min(domain_zh) as domain_zh
-    from {{ ref('plan_indicator') }}
+    from {{ ref('ref_plan_indicator') }}
     group by domain
 ),
 
@@ -28,7 +28,7 @@ indicators as (
         indicator.source_column,
         indicator.display_scale,
         indicator.sort_order
-    from {{ ref('seed_county_indicator') }} as indicator
+    from {{ ref('ref_county_indicator') }} as indicator
     left join domains
         on domains.domain = indicator.domain
 ),

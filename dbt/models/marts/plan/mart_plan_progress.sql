@@ -24,26 +24,26 @@
 --   is_binding_behind: a 约束性 (binding) indicator that is behind.
 -- Counties are ranked within their prefecture per indicator and month (rank_by_value: 1 = best value in the
 -- indicator's direction; rank_by_progress: 1 = highest completion ratio). Prefecture values of measured
--- indicators are rolled up from the counties in int_plan_actual (ratios recomputed from summed numerators
+-- indicators are rolled up from the counties in fct_plan_actual (ratios recomputed from summed numerators
 -- and denominators).
 {%- set band = var('plan_pace_band', 0.05) %}
 {%- set dbl = type_double() %}
 {%- set one = 'cast(1 as ' ~ dbl ~ ')' %}
 {%- set zero = 'cast(0 as ' ~ dbl ~ ')' %}
 with targets as (
-    select * from {{ ref('int_plan_target_resolved') }}
+    select * from {{ ref('int_plan__targets_resolved') }}
     where is_final_target
 ),
 
 milestones as (
     select region_code, indicator_code, target_year as milestone_year, target_value as milestone_value,
            target_text as milestone_text
-    from {{ ref('int_plan_target_resolved') }}
+    from {{ ref('int_plan__targets_resolved') }}
     where not is_final_target
 ),
 
 actuals as (
-    select * from {{ ref('int_plan_actual') }}
+    select * from {{ ref('fct_plan_actual') }}
 ),
 
 regions as (

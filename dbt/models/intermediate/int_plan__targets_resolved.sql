@@ -1,7 +1,6 @@
-{{ config(schema='intermediate') }}
 -- One row per region × indicator × target year: the targets that apply to each prefecture and county.
---   * stated targets: plan_target (the plan's own region, target_basis = 'plan') and plan_target_breakdown
---     (county rows of a 分解 table, target_basis = 'breakdown');
+--   * stated targets (stg_plan__targets: shipped seeds with staff uploads merged over them): the plan's own
+--     region (target_basis = 'plan') and county rows of a 分解 table (target_basis = 'breakdown');
 --   * inherited targets: a prefecture target is copied to every county of the prefecture when the indicator
 --     declares county_inherits and the county has no target of its own for that indicator (any year);
 --     the copy keeps operator, target, years and attribute but not the baseline, which for a county is
@@ -10,12 +9,12 @@
 -- baseline_month / target_month: December of the base / target year (a year-end value describes December).
 {%- set december_of = "cast(" ~ dbt.dateadd('month', '12 * (YEAR - 2000)', "cast('2000-12-01' as date)") ~ " as date)" %}
 with indicator as (
-    select * from {{ ref('plan_indicator') }}
+    select * from {{ ref('ref_plan_indicator') }}
 ),
 
 regions as (
     select region_code, division_level, name_zh, prefecture_code, prefecture_name_zh
-    from {{ ref('dim_region') }}
+    from {{ ref('int_region__divisions') }}
     where division_level in ('prefecture', 'county')
 ),
 
@@ -23,14 +22,8 @@ stated as (
     select
         region_code, indicator_code, target_year, operator, target_value, target_text, baseline_year,
         baseline_value, baseline_text, attribute_zh, source_document, source_clause, source_quote, note,
-        'plan' as target_basis
-    from {{ ref('plan_target') }}
-    union all
-    select
-        region_code, indicator_code, target_year, operator, target_value, target_text, baseline_year,
-        baseline_value, baseline_text, attribute_zh, source_document, source_clause, source_quote, note,
-        'breakdown' as target_basis
-    from {{ ref('plan_target_breakdown') }}
+        target_basis
+    from {{ ref('stg_plan__targets') }}
 ),
 
 stated_with_parent as (
@@ -136,5 +129,5 @@ inner join indicator
     on indicator.indicator_code = t.indicator_code
 left join regions
     on regions.region_code = t.region_code
-left join {{ ref('plan_document') }} as documents
+left join {{ ref('stg_plan__documents') }} as documents
     on documents.document_code = t.source_document

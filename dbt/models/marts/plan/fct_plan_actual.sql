@@ -1,44 +1,43 @@
-{{ config(schema='intermediate') }}
 -- One row per region (county or prefecture) × indicator × month with an observed value:
---   * county values from the domain marts, unpivoted by plan_indicator.measure_model / measure_column
+--   * county values from the domain marts, unpivoted by ref_plan_indicator.measure_model / measure_column
 --     × measure_scale (the dictionary decides which mart column measures which indicator);
 --   * prefecture values rolled up from those county values: aggregation = 'ratio' recomputes
 --     sum(numerator_column) / sum(denominator_column) × measure_scale over the counties that reported
 --     (never an average of county ratios); aggregation = 'sum' adds the counties' values, and only when
 --     every county of the prefecture reported (a partial sum would understate the total);
 --     aggregation = 'none' has no roll-up;
---   * values reported by a document or the statistics staff (plan_reported_value), which take precedence
+--   * values reported by a document or the statistics staff (stg_plan__reported_values: shipped and uploaded), which take precedence
 --     over the warehouse value of the same region, indicator and month (the latest as_of_date of the month).
 -- The measure models this may read (declared so dbt orders the build):
--- depends_on: {{ ref('plan_indicator') }}
+-- depends_on: {{ ref('ref_plan_indicator') }}
 -- depends_on: {{ ref('mart_assistance_county_month') }}
 -- depends_on: {{ ref('mart_eldercare_county_month') }}
 -- depends_on: {{ ref('mart_volunteer_county_month') }}
 -- depends_on: {{ ref('mart_lottery_county_month') }}
 -- depends_on: {{ ref('mart_overview_county_month') }}
--- depends_on: {{ ref('int_plan_eldercare_township_coverage') }}
+-- depends_on: {{ ref('fct_eldercare_subdistrict_coverage') }}
 {%- set allowed_models = ['mart_assistance_county_month', 'mart_eldercare_county_month', 'mart_volunteer_county_month',
-                          'mart_lottery_county_month', 'mart_overview_county_month', 'int_plan_eldercare_township_coverage'] %}
+                          'mart_lottery_county_month', 'mart_overview_county_month', 'fct_eldercare_subdistrict_coverage'] %}
 {%- set dbl = type_double() %}
 {%- set str = dbt.type_string() %}
 {%- set measures = [] %}
 {#- Compiling before the seeds or marts exist (e.g. `dbt compile` on an empty file) yields no measures and
     skips the column checks; `dbt build` creates them first, in DAG order. #}
-{%- if execute and load_relation(ref('plan_indicator')) is not none %}
+{%- if execute and load_relation(ref('ref_plan_indicator')) is not none %}
     {%- set dictionary = run_query(
         "select indicator_code, measure_model, measure_column, measure_scale, numerator_column, denominator_column "
-        ~ "from " ~ ref('plan_indicator') ~ " where measure_model is not null order by indicator_code") %}
+        ~ "from " ~ ref('ref_plan_indicator') ~ " where measure_model is not null order by indicator_code") %}
     {%- for row in dictionary.rows %}
         {%- set code, model, column, scale, numerator, denominator = row[0], row[1], row[2], row[3], row[4], row[5] %}
         {%- if model not in allowed_models %}
-            {{ exceptions.raise_compiler_error("plan_indicator." ~ code ~ ": measure_model '" ~ model ~ "' is not one of " ~ allowed_models | join(', ')) }}
+            {{ exceptions.raise_compiler_error("ref_plan_indicator." ~ code ~ ": measure_model '" ~ model ~ "' is not one of " ~ allowed_models | join(', ')) }}
         {%- endif %}
         {%- set relation = ref(model) %}
         {%- set built = load_relation(relation) is not none %}
         {%- set available = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list %}
         {%- for needed in [column, numerator, denominator] %}
             {%- if built and needed and needed | lower not in available %}
-                {{ exceptions.raise_compiler_error("plan_indicator." ~ code ~ ": column '" ~ needed ~ "' is not in " ~ model) }}
+                {{ exceptions.raise_compiler_error("ref_plan_indicator." ~ code ~ ": column '" ~ needed ~ "' is not in " ~ model) }}
             {%- endif %}
         {%- endfor %}
         {%- do measures.append({'code': code, 'model': model, 'relation': relation, 'column': column,
@@ -96,7 +95,7 @@ rollup_sums as (
     from county_values as v
     inner join counties
         on counties.county_code = v.region_code
-    inner join {{ ref('plan_indicator') }} as indicator
+    inner join {{ ref('ref_plan_indicator') }} as indicator
         on indicator.indicator_code = v.indicator_code
     where indicator.aggregation in ('sum', 'ratio')
     group by v.indicator_code, counties.prefecture_code, v.period, indicator.aggregation, indicator.measure_scale
@@ -152,7 +151,7 @@ reported_ranked as (
             partition by region_code, indicator_code, cast({{ dbt.date_trunc('month', 'as_of_date') }} as date)
             order by as_of_date desc
         ) as position_in_month
-    from {{ ref('plan_reported_value') }}
+    from {{ ref('stg_plan__reported_values') }}
 ),
 
 reported as (

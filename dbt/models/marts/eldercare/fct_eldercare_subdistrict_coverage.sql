@@ -1,7 +1,6 @@
-{{ config(schema='intermediate') }}
 -- One row per county × month of mart_eldercare_county_month: how many of the county's 街道 (sub-districts)
 -- have at least one eldercare facility (养老机构 or 社区养老服务设施) in the month's bed report. A measure
--- model of the plan registry (plan_indicator.measure_model): it approximates 街道具备综合功能的养老服务机构
+-- model of the plan registry (ref_plan_indicator.measure_model): it approximates 街道具备综合功能的养老服务机构
 -- 覆盖率, since a Jinmin bed report does not say which facility is "comprehensive". NULL measures when the
 -- county did not report that month, or has no 街道 (coverage is then undefined, not 0).
 with months as (
