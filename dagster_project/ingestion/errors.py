@@ -9,12 +9,14 @@ class UnreadableFileError(Exception):
     """A whole file cannot be loaded (not a spreadsheet, no header, missing required columns)."""
 
     def __init__(self, path: Path | str, problem_zh: str, expected_zh: str = "") -> None:
+        from .redact import redact_text
+
         self.path = str(path)
-        self.problem_zh = problem_zh
-        self.expected_zh = expected_zh
-        message = f"文件 {self.path}：{problem_zh}"
-        if expected_zh:
-            message += f"；应为：{expected_zh}"
+        self.problem_zh = redact_text(problem_zh) or ""
+        self.expected_zh = redact_text(expected_zh) or ""
+        message = f"文件 {self.path}：{self.problem_zh}"
+        if self.expected_zh:
+            message += f"；应为：{self.expected_zh}"
         super().__init__(message)
 
     def __reduce__(self):  # picklable with its fields (it crosses from the worker processes)

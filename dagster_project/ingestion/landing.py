@@ -13,7 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-EXPORT_SUFFIXES = (".xlsx", ".xls", ".csv")
+# The format is read from the content (formats.py); these are the names government systems give exports
+# (an "xls" that is HTML or XML 2003, "Unicode text" saved as .txt, WPS .et).
+EXPORT_SUFFIXES = (".xlsx", ".xls", ".csv", ".txt", ".tsv", ".htm", ".html", ".xml", ".et", ".xlsm")
 _TEMP_MARKERS = ("~$", ".~", ".")  # Office lock files, hidden/partial files
 _CORRECTION = re.compile(r"[_\-\s]*(?:更正|更新|修正)(\d*)$|\((\d+)\)$")
 _CODE = re.compile(r"^(\d{6})(?:\d{6})?(?:[_\-\s]|$)")
@@ -25,6 +27,7 @@ class ExportFile:
     relative: str  # path relative to the landing dir, as recorded in lineage
     county_code: str | None
     correction: int
+    refused: str | None = None  # why the file is not read at all (a link leaving the landing folder)
 
     @property
     def sha256(self) -> str:
@@ -47,7 +50,8 @@ def is_candidate(path: Path) -> bool:
     """An export to consider: right suffix, not a temp/lock/hidden file."""
     name = path.name
     return (
-        path.is_file()
+        not path.is_symlink()
+        and path.is_file()
         and path.suffix.lower() in EXPORT_SUFFIXES
         and not name.startswith(_TEMP_MARKERS)
         and not name.startswith("_")
@@ -73,12 +77,36 @@ def discover(
     folder = month_folder(landing_dir, source, period)
     if not folder.is_dir():
         return []
+    root = landing_dir.resolve()
     files = []
     for path in sorted(folder.iterdir()):
-        if not is_candidate(path):
+        name = path.name
+        if (
+            name.startswith(_TEMP_MARKERS)
+            or name.startswith("_")
+            or path.suffix.lower() not in EXPORT_SUFFIXES
+        ):
             continue
         county, correction = parse_name(path.stem, resolve_county)
-        files.append(ExportFile(path, path.relative_to(landing_dir).as_posix(), county, correction))
+        relative = path.relative_to(landing_dir).as_posix()
+        try:
+            inside = path.resolve(strict=True).is_relative_to(root)
+        except (OSError, RuntimeError):  # dangling or looping link
+            inside = False
+        if not inside:
+            files.append(
+                ExportFile(
+                    path,
+                    relative,
+                    county,
+                    correction,
+                    "文件是指向着陆文件夹以外的链接（或链接已失效），已拒绝读取",
+                )
+            )
+            continue
+        if not path.is_file():
+            continue
+        files.append(ExportFile(path, relative, county, correction))
     return files
 
 
@@ -86,7 +114,8 @@ def effective_files(files: list[ExportFile]) -> tuple[dict[str, ExportFile], lis
     """Per county the file to load (highest correction, then newest), and the superseded ones."""
     chosen: dict[str, ExportFile] = {}
     superseded: list[ExportFile] = []
-    for f in sorted(files, key=lambda f: (f.correction, f.path.stat().st_mtime, f.path.name)):
+    readable = [f for f in files if f.refused is None]
+    for f in sorted(readable, key=lambda f: (f.correction, f.path.stat().st_mtime, f.path.name)):
         if f.county_code is None:
             continue
         if f.county_code in chosen:

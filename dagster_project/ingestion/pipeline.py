@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from .landing import ExportFile, discover, effective_files
 from .prepare import FileJob, Prepared, prepare_all
 from .pseudonymise import Pseudonymiser
 from .spec import SourceSpec
+from .totals import TotalCheck, totals_json, totals_summary_zh
 from .warehouse import FileLoad, ensure_schema, loaded_sha, one_checkpoint, record_audit, replace_county_month
 
 
@@ -32,11 +34,22 @@ class FileResult:
     source_file: str
     county_code: str | None
     status: str  # loaded / unchanged / superseded / failed
-    rows_read: int = 0
+    rows_read: int = 0  # loaded + quarantined + skipped
     rows_loaded: int = 0
     rows_quarantined: int = 0
     message: str | None = None
     seconds: float = 0.0  # busy time for this file: read, clean and hash (maybe in a worker), then write
+    rows_skipped: int = 0  # recognised non-data rows (合计/小计, footers, repeated headers, blank rows)
+    skipped: dict[str, int] = field(default_factory=dict)  # by kind (readers.SKIP_KINDS_ZH)
+    totals: list[TotalCheck] = field(default_factory=list)  # the export's 合计 row against its rows
+
+    @property
+    def totals_ok(self) -> bool | None:
+        return all(t.ok for t in self.totals) if self.totals else None
+
+    @property
+    def totals_zh(self) -> str:
+        return totals_summary_zh(self.totals)
 
 
 @dataclass
@@ -88,14 +101,38 @@ def _write_file(
         quarantine=prepared.quarantine,
         rows_read=prepared.rows_read,
         started_at=started,
+        rows_skipped=prepared.rows_skipped,
+        skipped_json=json.dumps(prepared.skipped, ensure_ascii=False) if prepared.skipped else None,
+        totals_json=totals_json(prepared.totals),
+        totals_ok=all(t.ok for t in prepared.totals) if prepared.totals else None,
     )
-    t = time.perf_counter()
-    replace_county_month(con, load)
     n_quarantined = prepared.quarantine["_source_row"].n_unique()
-    assert prepared.loaded.height + n_quarantined == prepared.rows_read, "rows read != loaded + quarantined"
+    if prepared.loaded.height + n_quarantined + prepared.rows_skipped != prepared.rows_read:
+        raise UnreadableFileError(
+            f.relative, "内部错误：读入行数与入库、隔离、跳过行数之和不符，整个文件未导入", "请联系数据管理员"
+        )
+    t = time.perf_counter()
+    try:
+        replace_county_month(con, load)
+    except (duckdb.ConversionException, duckdb.ConstraintException, duckdb.InvalidInputException) as exc:
+        raise UnreadableFileError(
+            f.relative,
+            f"写入数据仓库时数值不符合列类型（{type(exc).__name__}），整个文件未导入",
+            "请联系数据管理员",
+        ) from None
     seconds = prepared.seconds + time.perf_counter() - t
     return FileResult(
-        f.relative, county, "loaded", prepared.rows_read, prepared.loaded.height, n_quarantined, None, seconds
+        f.relative,
+        county,
+        "loaded",
+        prepared.rows_read,
+        prepared.loaded.height,
+        n_quarantined,
+        None,
+        seconds,
+        prepared.rows_skipped,
+        dict(prepared.skipped),
+        list(prepared.totals),
     )
 
 
@@ -135,7 +172,15 @@ def _load_files(
     files = discover(landing_dir, spec.source, period, region.resolve_county)
     chosen, superseded = effective_files(files)
     for f in files:
-        if f.county_code is None:
+        if f.refused:
+            _fail(
+                con,
+                report,
+                f,
+                f.county_code,
+                UnreadableFileError(f.relative, f.refused, "放在着陆文件夹内的普通文件"),
+            )
+        elif f.county_code is None:
             err = UnreadableFileError(
                 f.relative,
                 "文件名中无法识别县（市、区）",
@@ -143,7 +188,9 @@ def _load_files(
             )
             _fail(con, report, f, None, err)
     for f in superseded:
-        if counties is None or f.county_code in counties:
+        if (counties is None or f.county_code in counties) and not _superseded_before(
+            con, spec.source, period, f
+        ):
             record_audit(
                 con,
                 report.load_id,
@@ -159,6 +206,7 @@ def _load_files(
                 "已被更正文件替代",
                 _now(),
             )
+        if counties is None or f.county_code in counties:
             report.files.append(
                 FileResult(f.relative, f.county_code, "superseded", message="已被更正文件替代")
             )
@@ -194,11 +242,26 @@ def _load_files(
         if isinstance(outcome, UnreadableFileError):
             _fail(con, report, f, job.county_code, outcome)
         else:
-            report.files.append(
-                _write_file(con, spec, f, sha, job.county_code, period, outcome, report.load_id, started)
-            )
+            try:
+                result = _write_file(
+                    con, spec, f, sha, job.county_code, period, outcome, report.load_id, started
+                )
+            except UnreadableFileError as err:
+                _fail(con, report, f, job.county_code, err)
+            else:
+                report.files.append(result)
         started = _now()
     return report
+
+
+def _superseded_before(con: duckdb.DuckDBPyConnection, source: str, period: dt.date, f: ExportFile) -> bool:
+    """A superseded file is recorded once in the history, not again at every rerun."""
+    row = con.execute(
+        """SELECT count(*) FROM raw.load_audit_history WHERE source = ? AND period = ? AND source_file = ?
+           AND status = 'superseded' AND source_sha256 IS NOT DISTINCT FROM ?""",
+        [source, period, f.relative, f.sha256],
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def _fail(
@@ -213,7 +276,7 @@ def _fail(
         report.load_id,
         report.source,
         f.relative,
-        f.sha256,
+        None if f.refused else f.sha256,
         county,
         report.period,
         0,

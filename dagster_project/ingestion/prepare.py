@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -32,6 +32,7 @@ from .errors import UnreadableFileError
 from .pseudonymise import Pseudonymiser
 from .readers import read_export
 from .spec import SOURCES
+from .totals import TotalCheck, check_totals
 from .transform import FileContext, transform
 
 WORKERS_ENV = "MINZHENG_INGEST_WORKERS"
@@ -53,18 +54,50 @@ class FileJob:
 class Prepared:
     loaded: pl.DataFrame  # typed rows with keyed hashes, no clear personal values
     quarantine: pl.DataFrame
-    rows_read: int
+    rows_read: int  # every row below the header: loaded + quarantined + skipped
     seconds: float  # reading, cleaning and hashing this file (in whichever process did it)
+    skipped: dict[str, int] = field(default_factory=dict)  # recognised non-data rows by kind
+    totals: list[TotalCheck] = field(default_factory=list)  # the export's own 合计 row against its rows
+
+    @property
+    def rows_skipped(self) -> int:
+        return sum(self.skipped.values())
 
 
 def prepare(job: FileJob, hasher: Pseudonymiser) -> Prepared:
+    """Read, clean and hash one file. Any failure becomes an UnreadableFileError with a clerk's message
+    (a data problem never escapes as another exception: the other files of the partition go on)."""
+    try:
+        return _prepare(job, hasher)
+    except UnreadableFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last net: a file must end with an audit row
+        raise UnreadableFileError(
+            job.path,
+            f"读取或检查时出错（{type(exc).__name__}），整个文件未导入",
+            "金民工程导出的表格文件；如问题持续请联系数据管理员",
+        ) from None
+
+
+def _prepare(job: FileJob, hasher: Pseudonymiser) -> Prepared:
     started = time.perf_counter()
     spec = SOURCES[job.source]
     sheet = read_export(job.path, spec)
     result = transform(
-        sheet.frame, spec, FileContext(job.county_code, job.period, job.township_prefixes), hasher
+        sheet.frame,
+        spec,
+        FileContext(job.county_code, job.period, job.township_prefixes),
+        hasher,
+        sheet.flags,
     )
-    return Prepared(result.loaded, result.quarantine, sheet.frame.height, time.perf_counter() - started)
+    return Prepared(
+        result.loaded,
+        result.quarantine,
+        sheet.rows_read,
+        time.perf_counter() - started,
+        dict(sheet.skipped),
+        check_totals(sheet, spec),
+    )
 
 
 def workers() -> int:

@@ -1,31 +1,46 @@
-"""Read an export (xlsx, xls, CSV in GBK or UTF-8) into a frame of strings below its detected header.
+"""Read an export into a frame of strings below its detected header, and say what every other row was.
 
-Jinmin exports carry one or two title rows above the header, a 合计 row (first or last), and
-sometimes a footer (制表人 / 制表时间). The header row is the first row, among the first
-MAX_HEADER_SEARCH rows, that names the most of the declared columns.
+Jinmin and other government exports carry title rows above the header (sometimes a group row above the
+real header), summary rows (合计 / 小计 / 本页小计 / 总计, often spaced as 合　计), footers (制表人,
+单位负责人：, 审核人：, 制表日期：), and at page breaks the header or title again. The header row is the
+row, among the first MAX_HEADER_SEARCH rows of the first visible sheet that has one, naming the most of
+the declared columns. Every row below it is either data (in `frame`) or skipped with its kind
+(`skipped`): rows read = data rows + skipped rows.
+
+The file format comes from the content (formats.py), never from the extension.
 """
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import fastexcel
 import polars as pl
 
 from .errors import UnreadableFileError
+from .formats import Grid, cell_text, open_workbook
 from .normalize import normalise_header, normalise_text
-from .spec import SourceSpec
+from .spec import Kind, SourceSpec
 
 MAX_HEADER_SEARCH = 15
-SUMMARY_PREFIXES = ("合计", "总计", "小计")
-FOOTER_PREFIXES = ("制表人", "制表时间", "填报人", "填报单位", "审核人", "负责人", "制表单位")
-_XLSX_MAGIC = b"PK\x03\x04"
-_XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 SOURCE_ROW = "_source_row"
+
+SKIP_KINDS_ZH = {
+    "blank": "空行",
+    "summary": "合计、小计行",
+    "footer": "表尾（制表人、审核人、日期、页码等）",
+    "repeated_header": "分页处重复的表头",
+    "repeated_title": "分页处重复的标题",
+}
+_SUMMARY = re.compile(r"^(合计|总计|小计|本页小计|本页合计|本月合计|累计|共计|总合计)")
+_TOTAL = re.compile(r"^(合计|总计|本月合计|共计|总合计)")
+_FOOTER = re.compile(
+    r"^(制表人|制表时间|制表日期|制表单位|填报人|填报单位|填报日期|填表人|填表日期|审核人|审核日期|审核|"
+    r"负责人|单位负责人|主管领导|分管领导|统计人|统计负责人|经办人|联系人|联系电话|打印时间|打印日期|"
+    r"导出时间|导出日期|备注[:：]|注[:：]|说明[:：]|第\d+页|共\d+页|页码)"
+)
+_WS = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -35,7 +50,15 @@ class RawSheet:
     frame: pl.DataFrame
     header_row: int
     title: str
-    dropped_rows: int  # summary and footer rows
+    dropped_rows: int  # skipped rows (summary, footer, blank, repeated header/title)
+    skipped: dict[str, int] = field(default_factory=dict)  # kind -> rows
+    flags: pl.DataFrame | None = None  # SOURCE_ROW, column_name, reason_code, detail: problems found reading
+    totals: dict[str, str] = field(default_factory=dict)  # the export's own 合计 row: column name -> text
+    sheet: str = ""
+
+    @property
+    def rows_read(self) -> int:
+        return self.frame.height + self.dropped_rows
 
 
 def _header_index(spec: SourceSpec) -> dict[str, str]:
@@ -57,212 +80,201 @@ def _match_header(cells: list[str | None], index: dict[str, str]) -> dict[int, s
     return matched
 
 
+def _combined(upper: list[str | None], lower: list[str | None]) -> list[str | None]:
+    """A two-level header: the lower row's cell, or, where it is empty (merged down), the upper one."""
+    width = max(len(upper), len(lower))
+    out: list[str | None] = []
+    for i in range(width):
+        lo = lower[i] if i < len(lower) else None
+        up = upper[i] if i < len(upper) else None
+        out.append(lo if lo not in (None, "") else up)
+    return out
+
+
 def _find_header(rows: list[list[str | None]], spec: SourceSpec) -> tuple[int, dict[int, str]] | None:
     index = _header_index(spec)
     best: tuple[int, dict[int, str]] | None = None
     for i, cells in enumerate(rows[:MAX_HEADER_SEARCH]):
-        matched = _match_header(cells, index)
+        candidates = [_match_header(cells, index)]
+        if i > 0:
+            candidates.append(_match_header(_combined(rows[i - 1], cells), index))
+        matched = max(candidates, key=len)
         if len(matched) >= 2 and (best is None or len(matched) > len(best[1])):
             best = (i, matched)
     return best
 
 
-def _check_required(path: Path, spec: SourceSpec, matched: dict[int, str]) -> None:
-    missing = [c.header for c in spec.columns if c.required and c.name not in matched.values()]
-    if missing:
+def _missing_required(spec: SourceSpec, matched: dict[int, str]) -> list[str]:
+    return [c.header for c in spec.columns if c.required and c.name not in matched.values()]
+
+
+def _compact(text: str) -> str:
+    return _WS.sub("", text.replace("\u3000", " "))
+
+
+def _texts(grid: Grid, i: int, id_positions: frozenset[int]) -> list[str | None]:
+    return [cell_text(v, pos in id_positions) for pos, v in enumerate(grid.rows[i])]
+
+
+def _choose_sheet(path: Path, spec: SourceSpec, sheets: list[tuple[Grid, bool]]) -> tuple[Grid, int, dict]:
+    found: list[str] = []
+    hidden_match: str | None = None
+    missing_for: list[str] = []
+    best: tuple[Grid, int, dict] | None = None
+    for grid, visible in sheets:
+        head = [[cell_text(v) for v in row] for row in grid.rows[:MAX_HEADER_SEARCH]]
+        if not any(any(c is not None for c in r) for r in head):
+            continue
+        if grid.sheet:
+            found.append(grid.sheet)
+        hit = _find_header(head, spec)
+        if hit is None:
+            continue
+        if not visible:
+            hidden_match = hidden_match or grid.sheet
+            continue
+        missing = _missing_required(spec, hit[1])
+        if missing:
+            missing_for = missing_for or missing
+            continue
+        if best is None or len(hit[1]) > len(best[2]):
+            best = (grid, hit[0], hit[1])
+            if len(hit[1]) == len(spec.columns):
+                break
+    if best is not None:
+        return best
+    if missing_for:
         raise UnreadableFileError(
             path,
-            f"缺少必需列：{'、'.join(missing)}",
+            f"缺少必需列：{'、'.join(missing_for)}",
             f"{spec.title_zh}的表头包含：{'、'.join(c.header for c in spec.columns)}",
         )
-
-
-def _xlsx_first_row(path: Path, sheet_index: int) -> int:
-    """0-based row where the used range starts (calamine skips leading empty rows)."""
-    try:
-        with zipfile.ZipFile(path) as zf, zf.open(f"xl/worksheets/sheet{sheet_index + 1}.xml") as fh:
-            head = fh.read(4096).decode("utf-8", "ignore")
-    except (KeyError, zipfile.BadZipFile):
-        return 0
-    m = re.search(r'<dimension ref="[A-Z]+(\d+)', head)
-    return int(m.group(1)) - 1 if m else 0
-
-
-def _xls_first_row(path: Path, sheet_index: int) -> int:
-    import python_calamine
-
-    sheet = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(sheet_index)
-    return sheet.start[0] if sheet.start else 0
-
-
-def _title_of(rows: list[list[str | None]], header_at: int) -> str:
-    return " ".join(str(c) for r in rows[:header_at] for c in r if c not in (None, ""))
-
-
-def _finish(
-    path: Path, spec: SourceSpec, frame: pl.DataFrame, header_at: int, matched: dict[int, str], first_row: int
-) -> RawSheet:
-    """Cut to the data rows, name the columns, number the rows, drop summary/footer/blank rows."""
-    title = _title_of(frame.head(header_at).rows(), header_at)
-    cols = frame.columns
-    data = frame.slice(header_at + 1).select(
-        pl.int_range(pl.len(), dtype=pl.Int32).alias(SOURCE_ROW) + (first_row + header_at + 2),
-        *[pl.col(cols[pos]).alias(name) for pos, name in matched.items()],
-        pl.col(cols[0]).alias("_first_cell"),
-        pl.col(cols[min(1, len(cols) - 1)]).alias("_second_cell"),
-    )
-    names = list(matched.values())
-    data = data.with_columns(
-        [normalise_text(pl.col(n)).alias(n) for n in [*names, "_first_cell", "_second_cell"]]
-    )
-    first_two = pl.concat_str([pl.col("_first_cell").fill_null(""), pl.col("_second_cell").fill_null("")])
-    is_summary = first_two.str.contains("^(" + "|".join(SUMMARY_PREFIXES) + ")") | pl.col(
-        "_first_cell"
-    ).str.contains("^(" + "|".join(FOOTER_PREFIXES) + ")").fill_null(False)
-    is_blank = pl.all_horizontal([pl.col(n).is_null() for n in names])
-    kept = data.filter(~(is_summary.fill_null(False) | is_blank))
-    dropped = data.height - kept.height
-    for col in spec.columns:  # optional columns absent from the file
-        if col.name not in kept.columns:
-            kept = kept.with_columns(pl.lit(None, dtype=pl.String).alias(col.name))
-    kept = kept.select(SOURCE_ROW, *[c.name for c in spec.columns])
-    return RawSheet(frame=kept, header_row=first_row + header_at + 1, title=title, dropped_rows=dropped)
-
-
-def _read_excel(path: Path, spec: SourceSpec, is_xls: bool) -> RawSheet:
-    try:
-        reader = fastexcel.read_excel(str(path))
-    except Exception as exc:  # calamine raises its own error types
+    if hidden_match is not None:
         raise UnreadableFileError(
-            path, f"无法作为Excel文件打开（{exc}）", "金民工程导出的 .xlsx 或 .xls 文件"
-        ) from exc
-    found: list[str] = []
-    for sheet_index, name in enumerate(reader.sheet_names):
-        probe = reader.load_sheet(sheet_index, header_row=None, n_rows=MAX_HEADER_SEARCH, dtypes="string")
-        head_rows = probe.to_polars().rows()
-        if not head_rows:
-            continue
-        found.append(name)
-        hit = _find_header(head_rows, spec)
-        if hit is None or len(hit[1]) < 2:
-            continue
-        header_at, matched = hit
-        _check_required(path, spec, matched)
-        frame = reader.load_sheet(sheet_index, header_row=None, dtypes="string").to_polars()
-        first_row = _xls_first_row(path, sheet_index) if is_xls else _xlsx_first_row(path, sheet_index)
-        return _finish(path, spec, frame, header_at, matched, first_row)
+            path,
+            f"只有隐藏的工作表「{hidden_match}」中有{spec.title_zh}的表头，可见工作表中没有",
+            "取消隐藏正确月份的工作表（或删除旧月份的工作表）后重新导出",
+        )
+    where = f"在工作表（{'、'.join(found) or '无'}）的" if found else "在文件的"
     raise UnreadableFileError(
         path,
-        f"在工作表（{'、'.join(found) or '无'}）的前{MAX_HEADER_SEARCH}行中找不到{spec.title_zh}的表头",
+        f"{where}前{MAX_HEADER_SEARCH}行中找不到{spec.title_zh}的表头",
         f"表头包含：{'、'.join(c.header for c in spec.columns)}",
     )
 
 
-_HEAD_BYTES = 1 << 18
-
-
-def _decode(path: Path, raw: bytes) -> str:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            return raw.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise UnreadableFileError(path, "文本编码无法识别", "UTF-8 或 GBK 编码的CSV文件") from exc
-
-
-def _utf8_body(raw: bytes) -> bytes | None:
-    """The file's bytes without BOM if it is UTF-8, judged on its first 256 KiB (a Jinmin CSV's title and
-    header rows are Chinese, so a GBK file fails there); None if not. polars validates the rest itself."""
-    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-    head = body[:_HEAD_BYTES]
-    if len(body) > _HEAD_BYTES:
-        head = head[: head.rfind(b"\n") + 1] or head
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return body
-
-
-def _head_lines(text: str, n: int) -> list[str]:
-    """The first n lines, without splitting the whole file."""
-    end = 0
-    for _ in range(n):
-        nxt = text.find("\n", end)
-        if nxt < 0:
-            end = len(text)
-            break
-        end = nxt + 1
-    return text[:end].splitlines()[:n]
-
-
-def _read_csv(path: Path, spec: SourceSpec, raw: bytes) -> RawSheet:
-    body = _utf8_body(raw)
-    if body is not None:
-        try:
-            return _parse_csv(path, spec, body, body[:_HEAD_BYTES].decode("utf-8", errors="ignore"))
-        except UnicodeDecodeError:
-            pass  # not UTF-8 after all (mixed encodings): decode the whole file below
-    text = _decode(path, raw)
-    return _parse_csv(path, spec, text.encode("utf-8"), text[:_HEAD_BYTES])
-
-
-def _parse_csv(path: Path, spec: SourceSpec, utf8: bytes, head: str) -> RawSheet:
-    """`utf8`: the whole file as UTF-8 bytes; `head`: at least its first MAX_HEADER_SEARCH lines as text."""
-    if "\x00" in head[:4096]:
-        raise UnreadableFileError(
-            path, "不是表格文件（含二进制内容）", "金民工程导出的 .xlsx、.xls 或 .csv 文件"
-        )
-    lines = _head_lines(head, MAX_HEADER_SEARCH)
-    head_rows: list[list[str | None]] = [
-        [c.strip().strip('"') or None for c in ln.split(",")] for ln in lines
-    ]
-    hit = _find_header(head_rows, spec)
-    if hit is None:
-        raise UnreadableFileError(
-            path,
-            f"前{MAX_HEADER_SEARCH}行中找不到{spec.title_zh}的表头",
-            f"表头包含：{'、'.join(c.header for c in spec.columns)}",
-        )
-    header_at, matched = hit
-    _check_required(path, spec, matched)
-    width = len(head_rows[header_at])
-    try:
-        frame = pl.read_csv(
-            io.BytesIO(utf8),
-            has_header=False,
-            skip_rows=header_at,
-            infer_schema=False,
-            truncate_ragged_lines=True,
-            new_columns=[f"c{i}" for i in range(width)],
-        )
-    except pl.exceptions.PolarsError as exc:
-        if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower():
-            raise UnicodeDecodeError("utf-8", b"", 0, 1, str(exc)) from exc
-        raise UnreadableFileError(path, f"CSV格式错误（{exc}）", "逗号分隔的CSV文件") from exc
-    # Re-insert the title rows we skipped so _finish sees the same layout as for Excel.
-    title_frame = pl.DataFrame(
-        [
-            pl.Series(f"c{i}", [r[i] if i < len(r) else None for r in head_rows[:header_at]], dtype=pl.String)
-            for i in range(width)
-        ]
+def _classify(
+    cells: list[str | None],
+    header_norm: dict[int, str],
+    title_parts: set[str],
+) -> str | None:
+    """The kind of a non-data row, or None for a data row."""
+    nonempty = [c for c in cells if c is not None and c.strip() and c.strip() != "\u3000"]
+    if not nonempty:
+        return "blank"
+    first = _compact(nonempty[0])
+    if _SUMMARY.match(first):
+        return "summary"
+    if _FOOTER.match(first):
+        return "footer"
+    same = sum(
+        1
+        for pos, h in header_norm.items()
+        if pos < len(cells) and cells[pos] is not None and normalise_header(cells[pos]) == h
     )
-    return _finish(path, spec, pl.concat([title_frame, frame]), header_at, matched, 0)
+    if same >= max(2, (len(header_norm) + 1) // 2):
+        return "repeated_header"
+    if len(nonempty) == 1 and _compact(nonempty[0]) in title_parts:
+        return "repeated_title"
+    return None
 
 
 def read_export(path: Path, spec: SourceSpec) -> RawSheet:
     """Read one export file; raise UnreadableFileError with a clerk-readable message."""
-    with open(path, "rb") as fh:
-        magic = fh.read(8)
-    if magic.startswith(_XLSX_MAGIC):
-        return _read_excel(path, spec, is_xls=False)
-    if magic.startswith(_XLS_MAGIC):
-        return _read_excel(path, spec, is_xls=True)
-    if path.suffix.lower() in (".xlsx", ".xls"):
+    workbook = open_workbook(path)
+    if not workbook.sheets:
         raise UnreadableFileError(
-            path, "扩展名是Excel，但内容不是Excel文件", "从金民工程重新导出的 .xlsx 或 .xls 文件"
+            path, f"文件中没有表格（找不到{spec.title_zh}的表头）", "金民工程导出的表格文件"
         )
-    return _read_csv(path, spec, path.read_bytes())
+    try:
+        grid, header_at, matched = _choose_sheet(path, spec, workbook.sheets)
+    except UnreadableFileError as err:
+        if workbook.kind == "text" and path.suffix.lower() in (".xlsx", ".xls"):
+            raise UnreadableFileError(
+                path,
+                f"扩展名是Excel，但内容不是Excel文件（{err.problem_zh}）",
+                "从金民工程重新导出的 .xlsx 或 .xls 文件",
+            ) from None
+        raise
+    id_positions = frozenset(pos for pos, name in matched.items() if spec.column(name).kind is Kind.PERSON_ID)
+    header_cells = _texts(grid, header_at, frozenset())
+    if header_at > 0:
+        header_cells = _combined(_texts(grid, header_at - 1, frozenset()), header_cells)
+    header_norm = {
+        pos: normalise_header(header_cells[pos])
+        for pos in matched
+        if pos < len(header_cells) and header_cells[pos]
+    }
+    title_rows = [[c for c in _texts(grid, i, frozenset()) if c] for i in range(header_at)]
+    title = " ".join(c for r in title_rows for c in r)
+    title_parts = {_compact(c) for r in title_rows for c in r}
+
+    names = list(matched.values())
+    positions = list(matched)
+    columns: dict[str, list[str | None]] = {n: [] for n in names}
+    source_rows: list[int] = []
+    skipped: dict[str, int] = {}
+    totals: dict[str, str] = {}
+    flag_rows: list[tuple[int, str, str, str]] = []
+    pos_header = {pos: spec.column(name).header for pos, name in matched.items()}
+    for i in range(header_at + 1, len(grid.rows)):
+        raw = grid.rows[i]
+        cells = [cell_text(v, pos in id_positions) for pos, v in enumerate(raw)]
+        kind = _classify(cells, header_norm, title_parts)
+        row_no = grid.first_row + i
+        if kind is not None:
+            skipped[kind] = skipped.get(kind, 0) + 1
+            if kind == "summary" and not totals:
+                label = _compact(next(c for c in cells if c and c.strip()))
+                if _TOTAL.match(label):
+                    totals = {n: cells[p] for p, n in matched.items() if p < len(cells) and cells[p]}
+            continue
+        source_rows.append(row_no)
+        for pos, name in zip(positions, names, strict=True):
+            columns[name].append(cells[pos] if pos < len(cells) else None)
+        if i in grid.row_flags:
+            code, detail = grid.row_flags[i]
+            flag_rows.append((row_no, "整行", code, detail))
+        for pos in positions:
+            if (i, pos) in grid.cell_flags:
+                code, detail = grid.cell_flags[(i, pos)]
+                flag_rows.append((row_no, pos_header[pos], code, detail))
+    frame = pl.DataFrame(
+        {SOURCE_ROW: pl.Series(SOURCE_ROW, source_rows, dtype=pl.Int32)}
+        | {n: pl.Series(n, v, dtype=pl.String) for n, v in columns.items()}
+    )
+    frame = frame.with_columns([normalise_text(pl.col(n)).alias(n) for n in names])
+    for col in spec.columns:  # optional columns absent from the file
+        if col.name not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(col.name))
+    frame = frame.select(SOURCE_ROW, *[c.name for c in spec.columns])
+    flags = pl.DataFrame(
+        flag_rows,
+        schema={
+            SOURCE_ROW: pl.Int32,
+            "column_name": pl.String,
+            "reason_code": pl.String,
+            "detail": pl.String,
+        },
+        orient="row",
+    )
+    return RawSheet(
+        frame=frame,
+        header_row=grid.first_row + header_at,
+        title=title,
+        dropped_rows=sum(skipped.values()),
+        skipped=skipped,
+        flags=flags,
+        totals=totals,
+        sheet=grid.sheet,
+    )

@@ -20,6 +20,7 @@ import polars as pl
 from .normalize import id_number_valid, parse_date, parse_month, parse_number
 from .pseudonymise import Pseudonymiser
 from .readers import SOURCE_ROW
+from .redact import redact_value
 from .spec import Column, Kind, SourceSpec
 
 REASONS_ZH: dict[str, str] = {
@@ -33,7 +34,16 @@ REASONS_ZH: dict[str, str] = {
     "unknown_division": "区划代码不存在或不属于本县（市、区）",
     "unknown_category": "取值不在允许范围内",
     "duplicate_row": "与前面某行完全重复",
+    "id_as_number": "身份证号被存成了数字，末几位已丢失（请把该列设置为文本格式后重新导出）",
+    "not_finite": "不是有效数值（NaN或无穷大，请核对公式或重新导出）",
+    "value_too_large": "数值超出该列可能的范围（疑似格式或单位错误，请核对后重新导出）",
+    "formula_no_value": "单元格是公式但没有计算结果（请在Excel中重新计算并保存，或复制为数值后重新导出）",
+    "undecodable": "该行含无法识别的字节（请以UTF-8或GBK编码重新导出）",
+    "csv_quote": "引号未闭合，多行被合并为一行（请检查这些行的引号后重新导出）",
 }
+# The largest value each numeric kind can hold in its raw table (INTEGER, DECIMAL(14,2)).
+TYPE_LIMITS = {Kind.INT: 2_147_483_647.0, Kind.DECIMAL: 999_999_999_999.99}
+_ID_AS_NUMBER = r"^[0-9](?:\.[0-9]+)?[eE][+-]?[0-9]+$|^[0-9]+\.0+$"
 
 _PARSED_KINDS = (Kind.INT, Kind.DECIMAL, Kind.MONTH, Kind.DATE, Kind.DIVISION)
 _BIRTH = "__birth_year"
@@ -92,17 +102,23 @@ def _rules(col: Column, ctx: FileContext) -> Iterable[tuple[str, pl.Expr, str]]:
         yield "missing_required", c.is_null(), f"「{col.header}」必须填写"
     match col.kind:
         case Kind.PERSON_ID:
-            yield "invalid_id", present & ~id_number_valid(c), "18位身份证号码，末位校验码正确"
+            as_number = c.str.contains(_ID_AS_NUMBER).fill_null(False)
+            yield "id_as_number", present & as_number, "以文本格式保存的18位身份证号码"
+            yield "invalid_id", present & ~as_number & ~id_number_valid(c), "18位身份证号码，末位校验码正确"
         case Kind.INT | Kind.DECIMAL:
+            finite = p.is_finite().fill_null(False)
             nan = present & p.is_null()
             if col.kind is Kind.INT:
-                nan = nan | (present & p.is_not_null() & (p != p.round(0)))
+                nan = nan | (present & finite & (p != p.round(0)))
             yield "not_a_number", nan, "整数" if col.kind is Kind.INT else "数字（金额可带两位小数）"
-            yield "negative_value", present & (p < 0).fill_null(False), "大于或等于0的数"
+            yield "not_finite", present & p.is_not_null() & ~finite, "有限的数值"
+            limit = TYPE_LIMITS[col.kind]
+            yield "value_too_large", present & finite & (p.abs() > limit), f"绝对值不超过{limit:,.0f}"
+            yield "negative_value", present & finite & (p < 0).fill_null(False), "大于或等于0的数"
             if col.max_value is not None:
                 yield (
                     "out_of_range",
-                    present & (p > col.max_value).fill_null(False),
+                    present & finite & (p > col.max_value).fill_null(False) & (p.abs() <= limit),
                     f"不超过{col.max_value:g}",
                 )
         case Kind.MONTH | Kind.DATE:
@@ -142,7 +158,15 @@ def _hash_personal(frame: pl.DataFrame, spec: SourceSpec, hasher: Pseudonymiser)
     )
 
 
-def transform(raw: pl.DataFrame, spec: SourceSpec, ctx: FileContext, hasher: Pseudonymiser) -> Transformed:
+def transform(
+    raw: pl.DataFrame,
+    spec: SourceSpec,
+    ctx: FileContext,
+    hasher: Pseudonymiser,
+    flags: pl.DataFrame | None = None,
+) -> Transformed:
+    """`flags`: problems found while reading (SOURCE_ROW, column_name, reason_code, detail), e.g. a
+    formula without a value or an undecodable byte; their rows are quarantined too."""
     names = [c.name for c in spec.columns]
     business = [c.name for c in spec.columns if c.name != "row_seq"]
     parsed = [_parsed(c).alias(_parsed_name(c)) for c in spec.columns if c.kind in _PARSED_KINDS]
@@ -198,14 +222,46 @@ def transform(raw: pl.DataFrame, spec: SourceSpec, ctx: FileContext, hasher: Pse
                 pl.lit(False).alias("_personal"),
             )
         )
+    if flags is not None and flags.height:
+        checks.append(
+            flags.select(
+                pl.col(SOURCE_ROW).cast(pl.Int32),
+                "column_name",
+                "reason_code",
+                pl.format(
+                    "第{}行「{}」：{}；{}",
+                    pl.col(SOURCE_ROW),
+                    pl.col("column_name"),
+                    pl.col("reason_code").replace_strict(REASONS_ZH, default="数据有误"),
+                    pl.col("detail"),
+                ).alias("reason"),
+                pl.lit(None, dtype=pl.String).alias("raw_value"),
+                pl.lit(False).alias("_personal"),
+            )
+        )
     hashed = _hash_personal(work, spec, hasher)
-    quarantine = _quarantine_frame(checks, hashed, names, hasher)
-    good = hashed.filter(~masks.select(pl.any_horizontal(pl.all())).to_series()) if checks else hashed
+    personal = {c.name for c in spec.columns if c.kind in (Kind.PERSON_ID, Kind.PERSON_NAME)}
+    quarantine = _quarantine_frame(checks, hashed, names, hasher, personal)
+    if checks:
+        bad = masks.select(pl.any_horizontal(pl.all())).to_series()
+        if flags is not None and flags.height:
+            bad = bad | hashed[SOURCE_ROW].is_in(flags[SOURCE_ROW].cast(pl.Int32).implode())
+        good = hashed.filter(~bad)
+    else:
+        good = hashed
     return Transformed(loaded=_cast(good, spec), quarantine=quarantine)
 
 
+def _redacted(s: pl.Series) -> pl.Series:
+    return s.map_elements(redact_value, return_dtype=pl.String, skip_nulls=True)
+
+
 def _quarantine_frame(
-    checks: list[pl.DataFrame], hashed: pl.DataFrame, names: list[str], hasher: Pseudonymiser
+    checks: list[pl.DataFrame],
+    hashed: pl.DataFrame,
+    names: list[str],
+    hasher: Pseudonymiser,
+    personal: set[str],
 ) -> pl.DataFrame:
     schema = {
         SOURCE_ROW: pl.Int32,
@@ -223,13 +279,16 @@ def _quarantine_frame(
     hashed_values = hasher.hash_series(personal_values.str.to_uppercase())
     errors = pl.concat(
         [
-            errors.filter(~pl.col("_personal")),
+            errors.filter(~pl.col("_personal")).with_columns(
+                raw_value=_redacted(errors.filter(~pl.col("_personal"))["raw_value"])
+            ),
             errors.filter(pl.col("_personal")).with_columns(raw_value=hashed_values),
         ]
     ).drop("_personal")
-    records = hashed.filter(pl.col(SOURCE_ROW).is_in(errors[SOURCE_ROW].unique().implode())).select(
-        SOURCE_ROW, pl.struct(names).struct.json_encode().alias("record_json")
-    )
+    # A shifted row may carry an ID, phone or name in any column: mask them (personal columns are hashed).
+    rows = hashed.filter(pl.col(SOURCE_ROW).is_in(errors[SOURCE_ROW].unique().implode()))
+    rows = rows.with_columns([_redacted(rows[n]).alias(n) for n in names if n not in personal])
+    records = rows.select(SOURCE_ROW, pl.struct(names).struct.json_encode().alias("record_json"))
     return (
         errors.join(records, on=SOURCE_ROW, how="left")
         .sort(SOURCE_ROW, "column_name")

@@ -11,6 +11,7 @@ import duckdb
 import polars as pl
 
 from .readers import SOURCE_ROW
+from .redact import redact_text
 from .spec import SOURCES, SQL_TYPES, Kind, SourceSpec
 
 LINEAGE_DDL = """
@@ -30,13 +31,23 @@ CREATE TABLE IF NOT EXISTS raw.quarantine (
     reason VARCHAR NOT NULL, raw_value VARCHAR, record_json VARCHAR
 )"""
 
-AUDIT_DDL = """
-CREATE TABLE IF NOT EXISTS raw.load_audit (
+_AUDIT_COLUMNS = """
     load_id VARCHAR NOT NULL, source VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
     source_sha256 VARCHAR, county_code VARCHAR, period DATE NOT NULL,
     rows_read INTEGER NOT NULL, rows_loaded INTEGER NOT NULL, rows_quarantined INTEGER NOT NULL,
-    status VARCHAR NOT NULL, message VARCHAR, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL
-)"""
+    status VARCHAR NOT NULL, message VARCHAR, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL,
+    rows_skipped INTEGER NOT NULL DEFAULT 0, skipped_json VARCHAR, totals_json VARCHAR, totals_ok BOOLEAN"""
+# raw.load_audit: the current state, one row per source × month × county (the file whose rows are loaded,
+# or, for a county never loaded, its latest failure; a file whose county is unknown is keyed by its name).
+# raw.load_audit_history: every event (loaded / unchanged / superseded / failed), append-only.
+AUDIT_DDL = f"CREATE TABLE IF NOT EXISTS raw.load_audit ({_AUDIT_COLUMNS}\n)"
+AUDIT_HISTORY_DDL = f"CREATE TABLE IF NOT EXISTS raw.load_audit_history ({_AUDIT_COLUMNS}\n)"
+_NEW_AUDIT_COLUMNS = {
+    "rows_skipped": "INTEGER NOT NULL DEFAULT 0",
+    "skipped_json": "VARCHAR",
+    "totals_json": "VARCHAR",
+    "totals_ok": "BOOLEAN",
+}
 
 
 def table_columns(spec: SourceSpec) -> list[tuple[str, str]]:
@@ -53,6 +64,33 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{spec.table} (\n    {cols},{LINEAGE_DDL}\n)")
     con.execute(QUARANTINE_DDL)
     con.execute(AUDIT_DDL)
+    existing = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema='raw' AND table_name='load_audit'"
+        ).fetchall()
+    }
+    for name, ddl in _NEW_AUDIT_COLUMNS.items():
+        if name not in existing:
+            con.execute(f"ALTER TABLE raw.load_audit ADD COLUMN {name} {ddl.replace(' NOT NULL', '')}")
+    has_history = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema='raw' AND table_name='load_audit_history'"
+    ).fetchone()
+    con.execute(AUDIT_HISTORY_DDL)
+    if has_history and has_history[0] == 0:
+        _split_audit_history(con)
+
+
+def _split_audit_history(con: duckdb.DuckDBPyConnection) -> None:
+    """An audit table from before the history split: copy every event to the history, keep one current row."""
+    con.execute("INSERT INTO raw.load_audit_history BY NAME SELECT * FROM raw.load_audit")
+    con.execute(
+        """DELETE FROM raw.load_audit WHERE rowid NOT IN (
+               SELECT rowid FROM raw.load_audit WHERE status IN ('loaded', 'failed')
+               QUALIFY row_number() OVER (
+                   PARTITION BY source, period, coalesce(county_code, source_file)
+                   ORDER BY status = 'loaded' DESC, finished_at DESC) = 1)"""
+    )
 
 
 # DuckDB checkpoints (writes the WAL into the database file) when the WAL passes checkpoint_threshold
@@ -91,6 +129,10 @@ class FileLoad:
     quarantine: pl.DataFrame
     rows_read: int
     started_at: dt.datetime
+    rows_skipped: int = 0
+    skipped_json: str | None = None
+    totals_json: str | None = None
+    totals_ok: bool | None = None
 
 
 def loaded_sha(con: duckdb.DuckDBPyConnection, source: str, county_code: str, period: dt.date) -> str | None:
@@ -150,6 +192,10 @@ def replace_county_month(con: duckdb.DuckDBPyConnection, load: FileLoad) -> None
             "loaded",
             None,
             load.started_at,
+            rows_skipped=load.rows_skipped,
+            skipped_json=load.skipped_json,
+            totals_json=load.totals_json,
+            totals_ok=load.totals_ok,
         )
         con.execute("COMMIT")
     except BaseException:
@@ -174,21 +220,51 @@ def record_audit(
     status: str,
     message: str | None,
     started_at: dt.datetime,
+    *,
+    rows_skipped: int = 0,
+    skipped_json: str | None = None,
+    totals_json: str | None = None,
+    totals_ok: bool | None = None,
 ) -> None:
-    con.execute(
-        "INSERT INTO raw.load_audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
-        [
-            load_id,
-            source,
-            source_file,
-            sha256,
-            county_code,
-            period,
-            rows_read,
-            rows_loaded,
-            rows_quarantined,
-            status,
-            message,
-            started_at,
-        ],
-    )
+    """Append the event to raw.load_audit_history and update the current row in raw.load_audit: a loaded
+    file replaces its county-month's row; a failure becomes current only where nothing is loaded (the
+    rows of the last good file stay in the warehouse and in the current audit); unchanged and superseded
+    files are history only."""
+    values = {
+        "load_id": load_id,
+        "source": source,
+        "source_file": source_file,
+        "source_sha256": sha256,
+        "county_code": county_code,
+        "period": period,
+        "rows_read": rows_read,
+        "rows_loaded": rows_loaded,
+        "rows_quarantined": rows_quarantined,
+        "status": status,
+        "message": redact_text(message),
+        "started_at": started_at,
+        "rows_skipped": rows_skipped,
+        "skipped_json": skipped_json,
+        "totals_json": totals_json,
+        "totals_ok": totals_ok,
+    }
+    cols = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    args = list(values.values())
+    insert = f"({cols}, finished_at) VALUES ({marks}, now()::TIMESTAMP)"
+    con.execute(f"INSERT INTO raw.load_audit_history {insert}", args)
+    key = "source = ? AND period = ? AND county_code IS NOT DISTINCT FROM ?"
+    key_args: list = [source, period, county_code]
+    if county_code is None:
+        key += " AND source_file = ?"
+        key_args.append(source_file)
+    if status == "failed":
+        loaded = con.execute(
+            f"SELECT count(*) FROM raw.load_audit WHERE {key} AND status = 'loaded'", key_args
+        ).fetchone()
+        if loaded and loaded[0]:
+            return
+    elif status != "loaded":
+        return
+    con.execute(f"DELETE FROM raw.load_audit WHERE {key}", key_args)
+    con.execute(f"INSERT INTO raw.load_audit {insert}", args)

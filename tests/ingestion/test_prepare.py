@@ -50,8 +50,8 @@ def _load(db: Path, landing: Path) -> tuple[list, list, list, list[str]]:
         ).fetchall()
         quarantine = con.execute("SELECT * EXCLUDE (load_id) FROM raw.quarantine ORDER BY ALL").fetchall()
         audit = con.execute(
-            """SELECT source_file, county_code, rows_read, rows_loaded, rows_quarantined, status, message
-               FROM raw.load_audit ORDER BY ALL"""
+            """SELECT source_file, county_code, rows_read, rows_loaded, rows_quarantined, status, message,
+                      rows_skipped FROM raw.load_audit ORDER BY ALL"""
         ).fetchall()
     return rows, quarantine, audit, [str(e) for e in report.failures]
 
@@ -82,7 +82,7 @@ def test_worker_processes_load_the_same_rows_quarantine_and_audit(
     assert len(rows) > 1_000 and quarantine, "the simulated month should have rows and some dirt"
     assert parallel == serial
     assert len(failures) == 1 and "610631_黄龙县.xlsx" in failures[0] and "Excel" in failures[0]
-    assert sum(a[2] for a in audit) == sum(a[3] + a[4] for a in audit)  # rows read = loaded + quarantined
+    assert sum(a[2] for a in audit) == sum(a[3] + a[4] + a[7] for a in audit)  # read = loaded + quar. + skipped
 
 
 def test_unreadable_file_error_survives_pickling() -> None:

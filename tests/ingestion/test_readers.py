@@ -62,8 +62,8 @@ def test_missing_required_column_names_file_and_column(tmp_path: Path) -> None:
 
 def test_not_a_spreadsheet(tmp_path: Path) -> None:
     path = tmp_path / "610602_宝塔区.xlsx"
-    path.write_bytes(b"<html>session expired</html>")
-    with pytest.raises(UnreadableFileError, match="内容不是Excel文件"):
+    path.write_bytes(b"<html>session expired</html>")  # a web page without a table
+    with pytest.raises(UnreadableFileError, match="文件中没有表格"):
         read_export(path, ASSISTANCE)
 
 
@@ -78,7 +78,7 @@ def test_no_recognisable_header(tmp_path: Path) -> None:
 def test_csv_in_each_encoding_reads_the_same_rows(tmp_path: Path) -> None:
     """UTF-8 (with or without BOM) goes to polars as it is, GBK is decoded first; a file whose head is
     UTF-8 but whose body is GBK (pasted together from two tools) is rejected with the clerk's message."""
-    from dagster_project.ingestion.readers import _HEAD_BYTES
+    _HEAD_BYTES = 1 << 16  # formats.decode_text judges the encoding on the first 64 KiB
 
     rows = [clean_row(i, name=f"王{i}") for i in range(1, 4001)]  # > 256 KiB: the body outlives the head
     frames = {}
@@ -90,7 +90,7 @@ def test_csv_in_each_encoding_reads_the_same_rows(tmp_path: Path) -> None:
     assert len(utf8) > _HEAD_BYTES
     cut = utf8.index(b"\r\n", _HEAD_BYTES) + 2
     (tmp_path / "mixed.csv").write_bytes(utf8[:cut] + utf8[cut:].decode("utf-8").encode("gbk"))
-    with pytest.raises(UnreadableFileError, match="mixed.csv：文本编码无法识别"):
+    with pytest.raises(UnreadableFileError, match=r"mixed.csv：文本编码无法识别：第\d+行（字节位置 \d+）"):
         read_export(tmp_path / "mixed.csv", ASSISTANCE)
     assert frames["gbk"].height == 4000
     for enc, frame in frames.items():

@@ -59,7 +59,9 @@ def test_per_file_counts_match_the_simulator_and_reconcile(loaded) -> None:
         audit = {
             r[0]: r[1:]
             for r in con.execute(
-                "SELECT source_file, rows_read, rows_loaded, rows_quarantined, status FROM raw.load_audit"
+                "SELECT source_file, rows_read - rows_skipped, rows_loaded, rows_quarantined, status "
+                "FROM raw.load_audit_history QUALIFY row_number() OVER (PARTITION BY source_file "
+                "ORDER BY finished_at DESC) = 1"
             ).fetchall()
         }
     assert len(manifest["files"]) >= 40

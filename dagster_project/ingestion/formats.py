@@ -1,0 +1,475 @@
+"""Turn an export's bytes into a grid of cells, whatever the government system wrote.
+
+The format is decided from the content, never from the extension: real xlsx/xls (calamine), an "xls"
+that is an HTML table (lxml), XML Spreadsheet 2003 (stdlib expat), CSV or tab-separated "Unicode text"
+in UTF-8, GBK/GB18030 or UTF-16 (charset-normalizer as the last guess). Cells keep their type where the
+format has one (numbers as float), so ingestion can tell an ID stored as a number from one stored as text.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import math
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from .errors import UnreadableFileError
+
+EXPECTED_ZH = "金民工程导出的 .xlsx、.xls 或 .csv 文件"
+MAX_BAD_BYTES_QUARANTINED = 20  # more undecodable places than this: the file is refused as a whole
+
+
+@dataclass
+class Grid:
+    """One sheet: rows of typed cells (str, float, int, bool, date/datetime or None)."""
+
+    rows: list[list[Any]]
+    first_row: int = 1  # row number (1-based, as the clerk sees it) of rows[0]
+    sheet: str = ""
+    cell_flags: dict[tuple[int, int], tuple[str, str]] = field(
+        default_factory=dict
+    )  # (row, col) -> (code, detail)
+    row_flags: dict[int, tuple[str, str]] = field(default_factory=dict)  # row -> (code, detail)
+    numeric_text: bool = False  # numbers arrive as typed floats (Excel, XML) rather than text
+
+
+@dataclass
+class Workbook:
+    kind: str  # xlsx / xls / html / xml2003 / text
+    sheets: list[tuple[Grid, bool]]  # (grid, visible)
+
+
+# -- format sniffing --------------------------------------------------------------------------------------
+def sniff(head: bytes) -> str:
+    """xlsx / xls / text-utf16 / xml2003 / html / text / binary, from the first bytes."""
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(head):
+        return "text-utf16"
+    probe = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if probe.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head.lower():
+        return "xml2003"
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in head.lower() and b"<workbook" in probe:
+        return "xml2003"
+    if probe.startswith((b"<!doctype html", b"<html", b"<table", b"<meta", b"<head", b"<body")) or (
+        probe.startswith(b"<") and b"<table" in probe
+    ):
+        return "html"
+    if b"\x00" in head[:4096]:
+        return "binary"
+    return "text"
+
+
+def _looks_utf16(head: bytes) -> bool:
+    sample = head[:512]
+    if len(sample) < 8:
+        return False
+    even = sample[0::2].count(0)
+    odd = sample[1::2].count(0)
+    half = len(sample) // 2
+    return (odd > half * 0.3 and even < half * 0.05) or (even > half * 0.3 and odd < half * 0.05)
+
+
+# -- text decoding -------------------------------------------------------------------------------------------
+@dataclass
+class Decoded:
+    text: str
+    encoding: str
+    bad: list[int]  # byte offsets of undecodable bytes (replaced by U+FFFD)
+
+
+def _decode_recording(raw: bytes, encoding: str) -> Decoded:
+    bad: list[int] = []
+
+    def handler(exc: UnicodeError) -> tuple[str, int]:
+        assert isinstance(exc, UnicodeDecodeError)
+        bad.append(exc.start)
+        return "\ufffd", exc.end
+
+    name = f"minzheng-record-{id(bad)}"
+    codecs.register_error(name, handler)
+    text = raw.decode(encoding, errors=name)
+    return Decoded(text, encoding, bad)
+
+
+def decode_text(path: Path, raw: bytes) -> Decoded:
+    """Decode a text export: BOM first, then UTF-8 if the head is UTF-8, else GB18030; charset-normalizer
+    when neither fits. A few undecodable bytes are replaced (and their rows quarantined by the caller);
+    many refuse the file, naming the first line and byte offset."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        candidates = ["utf-8-sig"]
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    elif _looks_utf16(raw[:512]):
+        candidates = ["utf-16-le" if raw[1:2] == b"\x00" else "utf-16-be"]
+    else:
+        head = raw[: 1 << 16]
+        cut = head.rfind(b"\n")
+        head = head[: cut + 1] if cut > 0 and len(raw) > len(head) else head
+        try:
+            head.decode("utf-8")
+            candidates = ["utf-8", "gb18030"]
+        except UnicodeDecodeError:
+            candidates = ["gb18030", "utf-8"]
+    best: Decoded | None = None
+    for enc in candidates:
+        d = _decode_recording(raw, enc)
+        if not d.bad:
+            return d
+        if best is None or len(d.bad) < len(best.bad):
+            best = d
+        if enc == candidates[0] and len(d.bad) <= MAX_BAD_BYTES_QUARANTINED:
+            return d
+    assert best is not None
+    if len(best.bad) > MAX_BAD_BYTES_QUARANTINED:
+        guess = _charset_guess(raw)
+        if guess:
+            d = _decode_recording(raw, guess)
+            if len(d.bad) < len(best.bad):
+                best = d
+    if len(best.bad) > MAX_BAD_BYTES_QUARANTINED:
+        offset = best.bad[0]
+        line = raw.count(b"\n", 0, offset) + 1
+        raise UnreadableFileError(
+            path,
+            f"文本编码无法识别：第{line}行（字节位置 {offset}）起有 {len(best.bad)} 处无法按 UTF-8 或 GBK 解码的字节",
+            "以 UTF-8 或 GBK 编码重新导出的 CSV 文件（不要把不同编码的文件拼接在一起）",
+        )
+    return best
+
+
+def _charset_guess(raw: bytes) -> str | None:
+    try:
+        from charset_normalizer import from_bytes
+
+        match = from_bytes(raw[: 1 << 20]).best()
+    except Exception:  # a guess only: never let the guesser stop a load
+        return None
+    return match.encoding if match else None
+
+
+def line_of(text_raw: bytes, offset: int) -> int:
+    return text_raw.count(b"\n", 0, offset) + 1
+
+
+# -- CSV / tab-separated text ---------------------------------------------------------------------------------
+def read_text(path: Path, raw: bytes) -> Workbook:
+    decoded = decode_text(path, raw)
+    text = decoded.text.lstrip("\ufeff")
+    head_lines = text[:65536].splitlines()[:30]
+    tabs = sum(ln.count("\t") for ln in head_lines)
+    commas = sum(ln.count(",") for ln in head_lines)
+    delimiter = "\t" if tabs > commas else ","
+    csv.field_size_limit(1 << 30)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[Any]] = []
+    spans: list[tuple[int, int]] = []  # physical lines (1-based, inclusive) of each record
+    last = 0
+    try:
+        for record in reader:
+            rows.append([c if c != "" else None for c in record])
+            spans.append((last + 1, reader.line_num))
+            last = reader.line_num
+    except csv.Error as exc:  # never copy the line itself into the message: it may hold IDs and names
+        raise UnreadableFileError(
+            path, f"CSV格式错误：第{reader.line_num}行无法解析（{type(exc).__name__}）", EXPECTED_ZH
+        ) from None
+    grid = Grid(rows, 1, "")
+    if decoded.bad:
+        # byte offset -> physical line -> record
+        for offset in decoded.bad:
+            line = line_of(raw, offset)
+            for i, (a, b) in enumerate(spans):
+                if a <= line <= b:
+                    grid.row_flags.setdefault(
+                        i, ("undecodable", f"第{line}行（字节位置 {offset}）有无法识别的字节")
+                    )
+                    break
+    for i, (a, b) in enumerate(spans):
+        if b - a >= 2:  # a quoted cell spanning lines: an unclosed quote may have swallowed rows
+            grid.row_flags.setdefault(
+                i, ("csv_quote", f"第{a}至{b}行被引号合并为一行（引号未闭合），请检查这些行")
+            )
+    return Workbook("text", [(grid, True)])
+
+
+# -- HTML tables ("xls" exported by web systems) ---------------------------------------------------------------
+def read_html(path: Path, raw: bytes) -> Workbook:
+    import lxml.html
+
+    decoded = decode_text(path, raw)
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", decoded.text.lstrip("\ufeff"))
+    try:
+        doc = lxml.html.document_fromstring(text or "<html></html>")
+    except Exception as exc:  # lxml raises ParserError / ValueError on empty or broken documents
+        raise UnreadableFileError(path, f"网页表格无法解析（{type(exc).__name__}）", EXPECTED_ZH) from None
+    sheets: list[tuple[Grid, bool]] = []
+    for n, table in enumerate(doc.iter("table"), start=1):
+        if table.xpath("ancestor::table"):
+            continue  # nested layout tables: their cells are read as part of the outer table
+        rows = _html_rows(table)
+        if rows:
+            sheets.append((Grid(rows, 1, f"表格{n}"), True))
+    return Workbook("html", sheets)
+
+
+def _html_rows(table: Any) -> list[list[Any]]:
+    grid: list[list[Any]] = []
+    pending: dict[tuple[int, int], bool] = {}  # cells covered by a rowspan from above
+    trs = [tr for tr in table.iter("tr") if tr.xpath("ancestor::table[1]")[0] is table]
+    for r, tr in enumerate(trs):
+        row: list[Any] = []
+        col = 0
+        for cell in tr:
+            if not isinstance(cell.tag, str) or cell.tag.lower() not in ("td", "th"):
+                continue
+            while pending.pop((r, col), False):
+                row.append(None)
+                col += 1
+            value = " ".join(cell.text_content().split()) or None
+            span = _int_attr(cell, "colspan")
+            down = _int_attr(cell, "rowspan")
+            for k in range(span):
+                row.append(value if k == 0 else None)
+                for d in range(1, down):
+                    pending[(r + d, col + k)] = True
+            col += span
+        while pending.pop((r, col), False):
+            row.append(None)
+            col += 1
+        grid.append(row)
+    return grid
+
+
+def _int(text: str | None) -> int:
+    return int(text) if text and text.isdigit() else 0
+
+
+def _int_attr(el: Any, name: str) -> int:
+    try:
+        return max(1, min(int(el.get(name, "1")), 1000))
+    except ValueError:
+        return 1
+
+
+# -- XML Spreadsheet 2003 ----------------------------------------------------------------------------------------
+_SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
+_X = "{urn:schemas-microsoft-com:office:excel}"
+
+
+def read_xml2003(path: Path, raw: bytes) -> Workbook:
+    try:
+        root = ET.fromstring(raw)
+    except ET.ParseError as exc:
+        raise UnreadableFileError(
+            path, f"XML表格格式错误（第{exc.position[0]}行）", "完整的 XML 电子表格 2003 文件"
+        ) from None
+    sheets: list[tuple[Grid, bool]] = []
+    for ws in root.iter(f"{_SS}Worksheet"):
+        name = ws.get(f"{_SS}Name", "")
+        visible = True
+        for v in ws.iter(f"{_X}Visible"):
+            visible = (v.text or "").strip() not in ("SheetHidden", "SheetVeryHidden")
+        rows: list[list[Any]] = []
+        below: dict[tuple[int, int], bool] = {}
+        flags: dict[tuple[int, int], tuple[str, str]] = {}
+        table = ws.find(f"{_SS}Table")
+        if table is None:
+            continue
+        for row_el in table.iter(f"{_SS}Row"):
+            idx = row_el.get(f"{_SS}Index")
+            target = int(idx) - 1 if idx and idx.isdigit() else len(rows)
+            while len(rows) < target:
+                rows.append([])
+            r = len(rows)
+            row: list[Any] = []
+            for cell in row_el.iter(f"{_SS}Cell"):
+                cidx = cell.get(f"{_SS}Index")
+                col = int(cidx) - 1 if cidx and cidx.isdigit() else len(row)
+                while len(row) < col:
+                    row.append(None)
+                while below.pop((r, len(row)), False):
+                    row.append(None)
+                data = cell.find(f"{_SS}Data")
+                value: Any = None
+                if data is not None:
+                    text = "".join(data.itertext())
+                    kind = data.get(f"{_SS}Type", "String")
+                    if kind == "Number":
+                        try:
+                            value = float(text)
+                        except ValueError:
+                            value = text
+                    else:
+                        value = text
+                if value is None and cell.get(f"{_SS}Formula"):
+                    flags[(r, len(row))] = ("formula_no_value", "公式单元格没有计算结果")
+                across = _int(cell.get(f"{_SS}MergeAcross"))
+                down = _int(cell.get(f"{_SS}MergeDown"))
+                start = len(row)
+                row.append(value)
+                row.extend([None] * max(0, min(across, 1000)))
+                for d in range(1, min(down, 1000) + 1):
+                    for k in range(start, start + across + 1):
+                        below[(r + d, k)] = True
+            rows.append(row)
+        sheets.append((Grid(rows, 1, name, cell_flags=flags, numeric_text=True), visible))
+    return Workbook("xml2003", sheets)
+
+
+# -- real Excel (calamine) ----------------------------------------------------------------------------------------
+def read_excel(path: Path, kind: str) -> Workbook:
+    import python_calamine
+
+    try:
+        wb = python_calamine.CalamineWorkbook.from_path(str(path))
+        metas = wb.sheets_metadata
+    except Exception as exc:  # calamine raises its own error types
+        raise UnreadableFileError(
+            path, f"无法作为Excel文件打开（{type(exc).__name__}）", "金民工程导出的 .xlsx 或 .xls 文件"
+        ) from None
+    formula_sheets = _xlsx_formulas_without_value(path) if kind == "xlsx" else {}
+    sheets: list[tuple[Grid, bool]] = []
+    for i, meta in enumerate(metas):
+        if "WorkSheet" not in str(meta.typ):
+            continue
+        try:
+            rows = wb.get_sheet_by_index(i).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise UnreadableFileError(
+                path, f"工作表「{meta.name}」无法读取（{type(exc).__name__}）", EXPECTED_ZH
+            ) from None
+        grid = Grid([list(r) for r in rows], 1, meta.name, numeric_text=True)
+        for at in formula_sheets.get(meta.name, ()):
+            grid.cell_flags[at] = ("formula_no_value", "公式单元格没有计算结果")
+        sheets.append((grid, "Visible" in str(meta.visible)))
+    return Workbook(kind, sheets)
+
+
+_REF = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def _xlsx_formulas_without_value(path: Path) -> dict[str, list[tuple[int, int]]]:
+    """{sheet name: [(row, col) 0-based]} of formula cells that carry no cached value."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            if "xl/workbook.xml" not in names:
+                return out
+            ns = {
+                "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+            }
+            wb = ET.fromstring(zf.read("xl/workbook.xml"))
+            rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+            targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+            for sheet in wb.iter(f"{{{ns['m']}}}sheet"):
+                rid = sheet.get(f"{{{ns['r']}}}id")
+                target = targets.get(rid, "").lstrip("/")
+                member = target if target.startswith("xl/") else f"xl/{target}"
+                if member not in names:
+                    continue
+                data = zf.read(member)
+                if b"<f" not in data and b":f" not in data:
+                    continue
+                cells = []
+                for _, el in ET.iterparse(io.BytesIO(data)):
+                    if el.tag.endswith("}c"):
+                        f = v = None
+                        for child in el:
+                            if child.tag.endswith("}f"):
+                                f = child
+                            elif child.tag.endswith("}v") or child.tag.endswith("}is"):
+                                v = child
+                        has_value = v is not None and "".join(v.itertext()) != ""
+                        m = _REF.match(el.get("r", ""))
+                        if f is not None and not has_value and m:
+                            cells.append((int(m.group(2)) - 1, _col_index(m.group(1))))
+                        el.clear()
+                if cells:
+                    out[sheet.get("name", "")] = cells
+    except (zipfile.BadZipFile, KeyError, ET.ParseError, OSError):
+        return out
+    return out
+
+
+# -- cell values to text --------------------------------------------------------------------------------------------
+def cell_text(value: Any, as_id: bool = False) -> str | None:
+    """A typed cell as the text a clerk sees. Numbers in an ID column are written in scientific form so
+    ingestion quarantines them (an ID stored as a number has lost its last digits)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value != "" else None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return f"{value:.15e}" if as_id else str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        if as_id:
+            return f"{value:.15e}"
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def open_workbook(path: Path) -> Workbook:
+    with open(path, "rb") as fh:
+        head = fh.read(8192)
+    kind = sniff(head)
+    if kind in ("xlsx", "xls"):
+        if kind == "xlsx" and not _is_xlsx(path):
+            raise UnreadableFileError(
+                path, "文件是压缩包，但不是Excel工作簿（无法作为Excel文件打开）", EXPECTED_ZH
+            )
+        return read_excel(path, kind)
+    if kind == "binary":
+        raise UnreadableFileError(path, "不是表格文件（含二进制内容）", EXPECTED_ZH)
+    raw = path.read_bytes()
+    if kind == "xml2003":
+        return read_xml2003(path, raw)
+    if kind == "html":
+        return read_html(path, raw)
+    if kind == "text" and path.suffix.lower() in (".xlsx", ".xls") and _looks_like_markup(raw[:4096]):
+        raise UnreadableFileError(
+            path, "扩展名是Excel，但内容不是Excel文件", "从金民工程重新导出的 .xlsx 或 .xls 文件"
+        )
+    return read_text(path, raw)
+
+
+def _looks_like_markup(head: bytes) -> bool:
+    return head.lstrip().startswith(b"<")
+
+
+def _is_xlsx(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return any(n.startswith("xl/") for n in zf.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False

@@ -1,0 +1,66 @@
+"""Compare an export's own 合计 row with the sum of its data rows (loaded + quarantined), per column.
+
+A truncated or hand-edited export shows up exactly this way: its 合计 no longer matches its rows. The
+result is a warning for the clerk (audit, clerk report, Dagster metadata), not a reason to refuse the file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+
+import polars as pl
+
+from .normalize import parse_number
+from .readers import RawSheet
+from .spec import Kind, SourceSpec
+
+
+@dataclass(frozen=True)
+class TotalCheck:
+    column: str  # Chinese header
+    stated: float  # the export's 合计 row
+    computed: float  # sum of the column over the data rows (cells that are not numbers count as 0)
+    ok: bool
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def _number(text: str) -> float | None:
+    value = pl.select(parse_number(pl.lit(text, dtype=pl.String))).item()
+    return value if value is not None and math.isfinite(value) else None
+
+
+def check_totals(sheet: RawSheet, spec: SourceSpec) -> list[TotalCheck]:
+    out: list[TotalCheck] = []
+    for col in spec.columns:
+        if col.kind not in (Kind.INT, Kind.DECIMAL) or col.name == "row_seq" or col.name not in sheet.totals:
+            continue
+        stated = _number(sheet.totals[col.name])
+        if stated is None:
+            continue
+        computed = sheet.frame.select(
+            parse_number(pl.col(col.name)).filter(parse_number(pl.col(col.name)).is_finite()).sum()
+        ).item()
+        computed = float(computed or 0.0)
+        ok = abs(stated - computed) <= 0.005 + 1e-9 * abs(stated)
+        out.append(TotalCheck(col.header, stated, round(computed, 2), ok))
+    return out
+
+
+def totals_json(checks: list[TotalCheck]) -> str | None:
+    return json.dumps([c.to_json() for c in checks], ensure_ascii=False) if checks else None
+
+
+def totals_summary_zh(checks: list[TotalCheck]) -> str:
+    """'与合计行一致' / '合计行不符：保障金额(元) 合计行 1,600.00，明细之和 1,500.00' / '无合计行'."""
+    if not checks:
+        return "无合计行（未核对）"
+    bad = [c for c in checks if not c.ok]
+    if not bad:
+        return "与合计行一致"
+    return "合计行不符：" + "；".join(
+        f"{c.column} 合计行 {c.stated:,.2f}，明细之和 {c.computed:,.2f}" for c in bad
+    )
