@@ -330,8 +330,9 @@ def read_xml2003(path: Path, raw: bytes) -> Workbook:
 def read_excel(path: Path, kind: str) -> Workbook:
     import python_calamine
 
-    try:
-        wb = python_calamine.CalamineWorkbook.from_path(str(path))
+    try:  # from the content, not the extension (an .xlsx saved as .xls)
+        with open(path, "rb") as fh:
+            wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
         metas = wb.sheets_metadata
     except Exception as exc:  # calamine raises its own error types
         raise UnreadableFileError(
@@ -351,7 +352,7 @@ def read_excel(path: Path, kind: str) -> Workbook:
         grid = Grid([list(r) for r in rows], 1, meta.name, numeric_text=True)
         for at in formula_sheets.get(meta.name, ()):
             grid.cell_flags[at] = ("formula_no_value", "公式单元格没有计算结果")
-        sheets.append((grid, "Visible" in str(meta.visible)))
+        sheets.append((grid, str(meta.visible).endswith(".Visible")))
     return Workbook(kind, sheets)
 
 

@@ -17,10 +17,11 @@ MASK_NAME = "［疑似姓名已脱敏］"
 MASK_NUMBER = "［数字已脱敏］"
 
 _DIGITS = r"0-9０-９"
+_B = r"0-9０-９A-Za-z"  # an ID is not part of a longer code or a hex key
 # 18-digit ID (check X), 15-digit old ID, bank card 16-19 digits, IDs stored as numbers (6.10602E+17),
 # mobile numbers (optionally +86 / spaced / dashed).
-_ID18 = re.compile(rf"(?<![{_DIGITS}])[{_DIGITS}]{{17}}[{_DIGITS}XxＸｘ](?![{_DIGITS}])")
-_LONG = re.compile(rf"(?<![{_DIGITS}])[{_DIGITS}]{{15,19}}(?![{_DIGITS}])")
+_ID18 = re.compile(rf"(?<![{_B}])[{_DIGITS}]{{17}}[{_DIGITS}XxＸｘ](?![{_B}])")
+_LONG = re.compile(rf"(?<![{_B}])[{_DIGITS}]{{15,19}}(?![{_B}])")
 _SCI = re.compile(r"(?<![0-9])[0-9]\.[0-9]{4,}[eE]\+?1[4-9](?![0-9])")
 _MOBILE = re.compile(
     rf"(?<![{_DIGITS}])(?:\+?86[-\s]?)?1[3-9][{_DIGITS}](?:[-\s]?[{_DIGITS}]){{8}}(?![{_DIGITS}])"

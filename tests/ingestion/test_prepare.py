@@ -82,7 +82,9 @@ def test_worker_processes_load_the_same_rows_quarantine_and_audit(
     assert len(rows) > 1_000 and quarantine, "the simulated month should have rows and some dirt"
     assert parallel == serial
     assert len(failures) == 1 and "610631_黄龙县.xlsx" in failures[0] and "Excel" in failures[0]
-    assert sum(a[2] for a in audit) == sum(a[3] + a[4] + a[7] for a in audit)  # read = loaded + quar. + skipped
+    assert sum(a[2] for a in audit) == sum(
+        a[3] + a[4] + a[7] for a in audit
+    )  # read = loaded + quar. + skipped
 
 
 def test_unreadable_file_error_survives_pickling() -> None:
