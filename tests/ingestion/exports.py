@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import math
 from pathlib import Path
 
 import xlsxwriter
@@ -46,8 +47,10 @@ def clean_row(seq: int, name: str = "张三", id17: str | None = None, amount: s
 def totals_row(rows: list[list[str]]) -> list[str]:
     total = 0.0
     for r in rows:
-        with contextlib.suppress(ValueError):
-            total += float(r[7])
+        with contextlib.suppress(ValueError, IndexError, OverflowError):
+            value = float(r[7])
+            if math.isfinite(value) and abs(value) < 1e12:
+                total += value
     return ["合计", "", "", "", "", "", "", f"{total:.2f}", "", "", ""]
 
 
