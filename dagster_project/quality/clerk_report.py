@@ -24,6 +24,7 @@ from typing import Any
 
 import duckdb
 
+from ..ingestion.redact import redact_text, redact_value
 from .paths import QualityPaths
 from .region import RegionRef
 from .results import has_results
@@ -54,6 +55,10 @@ class FileRow:
     finished_at: dt.datetime | None
     top_reasons: str
     quarantined_rows: str
+    rows_skipped: int = 0
+    skipped_zh: str = ""  # '合计、小计行 1行；空行 2行'
+    totals_zh: str = ""  # the export's own 合计 row against its rows
+    totals_ok: bool | None = None
 
 
 def row_ranges(rows: Iterable[int]) -> str:
@@ -76,20 +81,64 @@ def _reason_labels() -> dict[str, str]:
     return {k: v.split("（")[0] for k, v in REASONS_ZH.items()}
 
 
+def _audit_table(con: duckdb.DuckDBPyConnection) -> str:
+    """Every load event (the history) where the warehouse has one; older warehouses kept them in one table."""
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' "
+        "AND table_name = 'load_audit_history'"
+    ).fetchone()
+    return "raw.load_audit_history" if row and row[0] else "raw.load_audit"
+
+
+def _audit_extra(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    cols = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ?",
+            [table.split(".")[1]],
+        ).fetchall()
+    }
+    if {"rows_skipped", "skipped_json", "totals_json", "totals_ok"} <= cols:
+        return "l.rows_skipped, l.skipped_json, l.totals_json, l.totals_ok"
+    return "0, NULL, NULL, NULL"
+
+
+def _skipped_zh(skipped_json: str | None) -> str:
+    from ..ingestion.readers import SKIP_KINDS_ZH
+
+    if not skipped_json:
+        return ""
+    kinds = json.loads(skipped_json)
+    return "；".join(
+        f"{SKIP_KINDS_ZH.get(k, k)} {n}行" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1])
+    )
+
+
+def _totals_zh(totals_json: str | None, status: str) -> str:
+    from ..ingestion.totals import TotalCheck, totals_summary_zh
+
+    if status == "failed":
+        return ""
+    checks = [TotalCheck(**c) for c in json.loads(totals_json)] if totals_json else []
+    return totals_summary_zh(checks)
+
+
 def file_rows(con: duckdb.DuckDBPyConnection, source: str, period: dt.date) -> list[FileRow]:
-    """One row per file of the month, as of its latest audit entry."""
+    """One row per file of the month, as of its latest audit entry (an unchanged file shows the counts of
+    its last load)."""
+    table = _audit_table(con)
     audits = con.execute(
-        """WITH latest AS (
-               SELECT * FROM raw.load_audit WHERE source = $s AND period = $p
+        f"""WITH latest AS (
+               SELECT * FROM {table} WHERE source = $s AND period = $p
                QUALIFY row_number() OVER (PARTITION BY source_file ORDER BY finished_at DESC) = 1),
            last_loaded AS (
-               SELECT * FROM raw.load_audit WHERE source = $s AND period = $p AND status = 'loaded'
+               SELECT * FROM {table} WHERE source = $s AND period = $p AND status = 'loaded'
                QUALIFY row_number() OVER (PARTITION BY source_file, source_sha256 ORDER BY finished_at DESC) = 1)
            SELECT l.county_code, l.source_file, l.status,
                   coalesce(CASE WHEN l.status = 'unchanged' THEN ll.rows_read END, l.rows_read),
                   coalesce(CASE WHEN l.status = 'unchanged' THEN ll.rows_loaded END, l.rows_loaded),
                   coalesce(CASE WHEN l.status = 'unchanged' THEN ll.rows_quarantined END, l.rows_quarantined),
-                  l.message, l.finished_at
+                  l.message, l.finished_at, {_audit_extra(con, table)}
            FROM latest l
            LEFT JOIN last_loaded ll ON ll.source_file = l.source_file AND ll.source_sha256 = l.source_sha256
            ORDER BY l.county_code NULLS LAST, l.source_file""",
@@ -105,7 +154,20 @@ def file_rows(con: duckdb.DuckDBPyConnection, source: str, period: dt.date) -> l
     for source_file, code, row in quarantine:
         by_file.setdefault(source_file, {}).setdefault(code, set()).add(int(row))
     out = []
-    for county, source_file, status, read, loaded, quarantined, message, finished in audits:
+    for (
+        county,
+        source_file,
+        status,
+        read,
+        loaded,
+        quarantined,
+        message,
+        finished,
+        skipped,
+        skipped_json,
+        totals,
+        totals_ok,
+    ) in audits:
         reasons = by_file.get(source_file, {}) if status in ("loaded", "unchanged") else {}
         ranked = sorted(reasons.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         top = "；".join(f"{labels.get(code, code)} {len(rows)}行" for code, rows in ranked[:TOP_REASONS])
@@ -120,10 +182,14 @@ def file_rows(con: duckdb.DuckDBPyConnection, source: str, period: dt.date) -> l
                 read,
                 loaded,
                 quarantined,
-                message,
+                redact_text(message),
                 finished,
                 top,
                 row_ranges(all_rows),
+                skipped or 0,
+                _skipped_zh(skipped_json),
+                _totals_zh(totals, status),
+                totals_ok,
             )
         )
     return out
@@ -132,7 +198,7 @@ def file_rows(con: duckdb.DuckDBPyConnection, source: str, period: dt.date) -> l
 def _shown_value(value: str | None) -> str:
     if value is None:
         return ""
-    return "（已脱敏）" if _HEX64.match(value) else value
+    return "（已脱敏）" if _HEX64.match(value) else (redact_value(value) or "")
 
 
 def quarantine_rows(con: duckdb.DuckDBPyConnection, source: str, period: dt.date) -> list[tuple[Any, ...]]:
@@ -144,7 +210,7 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, source: str, period: dt.date
     ).fetchall()
     labels = _reason_labels()
     return [
-        (c, f, r, col, labels.get(code, code), reason, _shown_value(v))
+        (c, f, r, col, labels.get(code, code), redact_text(reason), _shown_value(v))
         for c, f, r, col, code, reason, v in rows
     ]
 
@@ -200,7 +266,10 @@ def write_report(
     target = paths.clerk_report(suite.source, period)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.stem}.{os.getpid()}.tmp.xlsx")
-    wb = xlsxwriter.Workbook(str(tmp))
+    # Text from the data is written as text: never a formula (a cell "=HYPERLINK(...)"), URL or number.
+    wb = xlsxwriter.Workbook(
+        str(tmp), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
     title = wb.add_format({"bold": True, "font_size": 14})
     head = wb.add_format(
         {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
@@ -233,8 +302,11 @@ def write_report(
         "被隔离行的行号（原文件）",
         "说明",
         "导入时间",
+        "跳过行数",
+        "跳过的行（非数据行）",
+        "与文件合计行核对",
     ]
-    widths = [10, 10, 34, 16, 9, 9, 9, 8, 40, 30, 40, 17]
+    widths = [10, 10, 34, 16, 9, 9, 9, 8, 40, 30, 40, 17, 9, 30, 40]
     for j, (c, w) in enumerate(zip(cols, widths, strict=True)):
         ws.write(3, j, c, head)
         ws.set_column(j, j, w)
@@ -253,10 +325,13 @@ def write_report(
         ws.write(r, 9, f.quarantined_rows, cell)
         ws.write(r, 10, f.message or "", row_fmt)
         ws.write(r, 11, f"{f.finished_at:%Y-%m-%d %H:%M}" if f.finished_at else "", cell)
+        ws.write_number(r, 12, f.rows_skipped, num)
+        ws.write_string(r, 13, f.skipped_zh, cell)
+        ws.write_string(r, 14, f.totals_zh, warn if f.totals_ok is False else cell)
         r += 1
     counted = [f for f in files if f.status in ("loaded", "unchanged")]
     ws.write(r, 3, "合计", total_fmt)
-    for j, attr in ((4, "rows_read"), (5, "rows_loaded"), (6, "rows_quarantined")):
+    for j, attr in ((4, "rows_read"), (5, "rows_loaded"), (6, "rows_quarantined"), (12, "rows_skipped")):
         ws.write_number(r, j, sum(getattr(f, attr) for f in counted), total_fmt)
     missing = [c for c in region.county_codes if c not in {f.county_code for f in counted}]
     if missing:
@@ -316,7 +391,8 @@ def write_report(
     notes = [
         heading,
         "",
-        "文件汇总：每个导出文件一行。读入行数 = 入库行数 + 隔离行数。被隔离的行没有进入数据库，请按“被隔离行的行号”",
+        "文件汇总：每个导出文件一行。读入行数 = 入库行数 + 隔离行数 + 跳过行数（跳过的是合计、小计、制表人等表尾、分页处重复的表头和空行，"
+        "不是数据）。“与文件合计行核对”比较文件自带的合计行与各明细行之和，不一致时请核对文件是否被截断或改动。被隔离的行没有进入数据库，请按“被隔离行的行号”",
         "在原文件中找到这些行（行号与 Excel 左侧行号一致），更正后重新导出，文件名加“_更正1”（再次更正为“_更正2”）放回同一文件夹。",
         "隔离明细：每个被隔离的行、每条不符合的规则一行；身份证号、姓名等个人信息只显示为“已脱敏”。",
         "质量检查：对已入库数据的检查。“错误”级别未通过时，领导看板暂停更新、继续显示上一次合格的数据，直到问题更正；",

@@ -29,7 +29,21 @@ HASHER = Pseudonymiser(TEST_KEY)
 cell = st.one_of(
     st.text(max_size=30),
     st.sampled_from(
-        ["NaN", "Infinity", "-inf", "1e15", "3e10", "1e400", "=1+1", "合　计", "小计", "审核人：", "", " ", "\u3000"]
+        [
+            "NaN",
+            "Infinity",
+            "-inf",
+            "1e15",
+            "3e10",
+            "1e400",
+            "=1+1",
+            "合　计",
+            "小计",
+            "审核人：",
+            "",
+            " ",
+            "\u3000",
+        ]
     ),
     st.integers(min_value=-(10**20), max_value=10**20).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),

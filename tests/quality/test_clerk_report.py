@@ -58,13 +58,15 @@ def test_file_summary_has_counts_reasons_and_original_row_numbers(reports) -> No
     by_county = {r[0]: dict(zip(header, r, strict=True)) for r in rows[4:] if r[0] and r[0].isdigit()}
     assert set(by_county) == {"610602", "610603", "610621"}
     bad = by_county["610621"]
-    assert (bad["读入行数"], bad["入库行数"], bad["隔离行数"]) == (25, 20, 5)
+    # read = loaded + quarantined + skipped (the file's 合计 row)
+    assert (bad["读入行数"], bad["入库行数"], bad["隔离行数"], bad["跳过行数"]) == (26, 20, 5, 1)
+    assert bad["跳过的行（非数据行）"] == "合计、小计行 1行"
     assert bad["主要问题"] == "身份证号码无效 5行"
     assert bad["被隔离行的行号（原文件）"] == "3-7"  # title row 1, header row 2: the first five data rows
     assert bad["状态"] == "已导入"
     assert by_county["610602"]["隔离行数"] == 0 and by_county["610602"]["主要问题"] is None
     total = next(r for r in rows if r[3] == "合计")
-    assert total[4:7] == (75, 70, 5)
+    assert total[4:7] == (78, 70, 5) and total[12] == 3
 
 
 def test_quarantine_detail_never_shows_personal_values(reports) -> None:
@@ -113,3 +115,52 @@ def test_report_right_after_a_load_before_any_check(tmp_path) -> None:
     assert path == paths.clerk_report("volunteer_roster", JUNE)
     assert _sheet(path, "质量检查")[1][0] == "本月尚未运行数据质量检查（构建数据仓库时自动运行）"
     assert any(r[9] == "3-7" for r in _sheet(path, "文件汇总") if len(r) > 9)
+
+
+def test_text_from_exports_is_written_as_text_never_a_formula(tmp_path) -> None:
+    """A cell starting with '=' (formula injection), a shifted ID and the file's own 合计 row: the report
+    shows the formula as plain text, masks the ID, and compares the 合计 row with the rows."""
+    import datetime as dt
+
+    import duckdb
+
+    from dagster_project.ingestion.pipeline import load_partition
+    from dagster_project.ingestion.pseudonymise import Pseudonymiser
+    from dagster_project.ingestion.region import region_lookup
+    from dagster_project.ingestion.spec import SOURCES
+    from dagster_project.quality.clerk_report import write_load_report
+    from dagster_project.quality.paths import QualityPaths
+    from tests.ingestion.exports import ASSISTANCE_HEADER, clean_row
+
+    landing = tmp_path / "landing"
+    folder = landing / "assistance" / "2024-06"
+    folder.mkdir(parents=True)
+    rows = []
+    for i in range(1, 4):
+        r = clean_row(i)
+        r[8] = "610602001001"
+        rows.append(r)
+    rows[0][6] = '=HYPERLINK("http://x.invalid","点击")'
+    rows[1][3] = rows[1][2]  # the ID shifted into 性别
+    lines = ["宝塔区2024年6月花名册", ",".join(ASSISTANCE_HEADER), *(",".join(r) for r in rows)]
+    lines.append("合计,,,,,,,9999.00,,,")
+    (folder / "610602_宝塔区.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        load_partition(
+            con,
+            SOURCES["assistance"],
+            dt.date(2024, 6, 1),
+            landing,
+            region_lookup(),
+            Pseudonymiser(b"k" * 32),
+        )
+        path = write_load_report(con, "assistance", dt.date(2024, 6, 1), QualityPaths(tmp_path), REGION)
+    wb = openpyxl.load_workbook(path)
+    detail = wb["隔离明细"]
+    values = [c for row in detail.iter_rows() for c in row if c.value is not None]
+    formula_cells = [c for c in values if str(c.value).startswith("=")]
+    assert formula_cells and all(c.data_type == "s" for c in formula_cells)
+    assert not any(rows[1][2] in str(c.value) for c in values)
+    summary = {r[2]: r for r in _sheet(path, "文件汇总")[4:] if r[2]}
+    row = summary["assistance/2024-06/610602_宝塔区.csv"]
+    assert row[12] == 1 and "合计行不符" in row[14] and "保障金额(元)" in row[14]
