@@ -55,6 +55,9 @@ def _file_metadata(f: FileResult) -> dict[str, MetadataValue]:
         "rows_read": MetadataValue.int(f.rows_read),
         "rows_loaded": MetadataValue.int(f.rows_loaded),
         "rows_quarantined": MetadataValue.int(f.rows_quarantined),
+        "rows_skipped": MetadataValue.int(f.rows_skipped),
+        "totals_check": MetadataValue.text(f.totals_zh if f.status == "loaded" else ""),
+        "totals_ok": MetadataValue.bool(f.totals_ok is not False),
         "message": MetadataValue.text(f.message or ""),
     }
 
