@@ -31,7 +31,19 @@ ROW_KINDS: dict[str, str | None] = {
     "unknown_category": "unknown_category",
     "duplicate_row": "duplicate_row",
 }
-FILE_KINDS: dict[str, str | None] = {"county_name_variant": None, "corrected_reexport": None}
+FILE_KINDS: dict[str, str | None] = {
+    "county_name_variant": None,
+    "corrected_reexport": None,
+    "export_shape": None,  # read as it is: see EXPORT_SHAPES
+}
+# Shapes real systems export in, injected at a low rate (a file in ~4x dirty_rate, at most 1 in 5). The
+# data rows keep their meaning and row numbers; ingestion reads every shape.
+EXPORT_SHAPES: dict[str, tuple[str, ...]] = {
+    "xls": ("html_table", "xml_2003", "spaced_total_and_footers"),
+    "xlsx": ("spaced_total_and_footers",),
+    "csv-gbk": ("unicode_text", "spaced_total_and_footers"),
+    "csv-utf8-bom": ("unicode_text", "spaced_total_and_footers"),
+}
 KINDS: dict[str, str | None] = ROW_KINDS | FILE_KINDS
 
 NOT_A_NUMBER = {
@@ -44,6 +56,14 @@ NOT_A_NUMBER_DEFAULT = ("待统计", "不详", "约100")
 BAD_MONTHS = ("{y}年13月", "二〇二四年六月", "{yy}年{m}月", "{y}-00", "{m}月份")
 BAD_DATES = ("{y}-{mm}-32", "{y}年{m}月上旬", "同上", "{m}月{d}日", "{y}/{mm}/{d}/")
 FULL_WIDTH = str.maketrans("0123456789.-", "０１２３４５６７８９．－")
+
+
+def export_shape(rng: np.random.Generator, rate: float, fmt: str) -> str | None:
+    """The shape a file is written in (None: the format's usual shape)."""
+    shapes = EXPORT_SHAPES.get(fmt, ())
+    if rate <= 0 or not shapes or rng.random() >= min(0.2, 4 * rate):
+        return None
+    return shapes[int(rng.integers(0, len(shapes)))]
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from . import params
 from .assistance import AssistanceGenerator
 from .base import SourceGenerator, month_end
 from .contract import CONTRACTS, SOURCES, titles
-from .dirt import FILE_KINDS, KINDS, DirtContext, DirtItem, inject
+from .dirt import FILE_KINDS, KINDS, DirtContext, DirtItem, export_shape, inject
 from .eldercare import EldercareGenerator
 from .identity import names
 from .lottery import LotteryGenerator
@@ -228,7 +228,15 @@ def _run_task(task: _Task) -> tuple[list[WrittenFile], list[DirtItem]]:
         footer = (
             (f"制表人：{clerk}    制表时间：{made.year}年{made.month}月{made.day}日",) if style.footer else ()
         )
-        layout = Layout(title_rows, footer)
+        shape = export_shape(stream(task.seed, "shape", task.source, prof.code, t), task.dirty_rate, fmt)
+        if shape == "spaced_total_and_footers":
+            footer = (*footer, "单位负责人：", "审核人：")
+        layout = Layout(
+            title_rows,
+            footer,
+            spaced_total=shape == "spaced_total_and_footers",
+            container=shape if shape in ("html_table", "xml_2003", "unicode_text") else None,
+        )
         ctx = DirtContext(period, prof.code, foreign)
         clean = gen.month(period)
         n_corr = task.corrections.get(t, 0)
@@ -243,6 +251,10 @@ def _run_task(task: _Task) -> tuple[list[WrittenFile], list[DirtItem]]:
             path = out / rel
             write_export(path, fmt, dirty, contract, layout, contract.sheet_name if k % 2 == 0 else "Sheet1")
             quarantined = len({i.row for i in items if i.reason_code})
+            if shape and k == 0:
+                items.append(
+                    DirtItem(rel, None, None, "export_shape", FILE_KINDS["export_shape"], note=shape)
+                )
             if variant and k == 0:
                 items.append(
                     DirtItem(

@@ -10,6 +10,7 @@ to the header width, CRLF line ends, GBK (gb18030 codec) or UTF-8 with BOM.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,12 @@ _SERIAL = r"^\d{5}$"
 class Layout:
     titles: tuple[str, ...]
     footer: tuple[str, ...]
+    spaced_total: bool = False  # "合　计" as many systems print it
+    container: str | None = None  # html_table / xml_2003 / unicode_text: how some systems "export to Excel"
+
+    @property
+    def total_label(self) -> str:
+        return "合　计" if self.spaced_total else "合计"
 
     @property
     def header_row(self) -> int:
@@ -39,10 +46,10 @@ class Layout:
         return len(self.titles) + 2
 
 
-def totals_row(frame: pl.DataFrame, contract: SourceContract) -> list[str]:
+def totals_row(frame: pl.DataFrame, contract: SourceContract, label: str = "合计") -> list[str]:
     """合计 in the first column and the sum of each summed column (text cells ignored, like SUM())."""
     row = [""] * len(contract.headers)
-    row[0] = "合计"
+    row[0] = label
     for c in contract.sums:
         total = frame.select(pl.col(c).str.strip_chars().cast(pl.Float64, strict=False).sum()).item()
         decimals = 1 if c == "服务时长(小时)" else (2 if "元" in c else 0)
@@ -92,7 +99,7 @@ def write_xlsx(path: Path, frame: pl.DataFrame, contract: SourceContract, layout
             elif v is not None:
                 write_number(r, c, v)
         r += 1
-    for c, v in enumerate(totals_row(frame, contract)):
+    for c, v in enumerate(totals_row(frame, contract, layout.total_label)):
         if v:
             ws.write(r, c, float(v) if c else v)
     r += 1
@@ -124,7 +131,7 @@ def write_xls(path: Path, frame: pl.DataFrame, contract: SourceContract, layout:
             if v is not None and v != "":
                 w.write(c, v)
         r += 1
-    for c, v in enumerate(totals_row(frame, contract)):
+    for c, v in enumerate(totals_row(frame, contract, layout.total_label)):
         if v:
             ws.write(r, c, float(v) if c else v)
     r += 1
@@ -147,7 +154,7 @@ def csv_text(frame: pl.DataFrame, contract: SourceContract, layout: Layout) -> s
                 include_header=False, line_terminator="\r\n", quote_style="necessary"
             )
         )
-    buf.write(",".join(totals_row(frame, contract)) + "\r\n")
+    buf.write(",".join(totals_row(frame, contract, layout.total_label)) + "\r\n")
     for line in layout.footer:
         buf.write(line + pad + "\r\n")
     return buf.getvalue()
@@ -161,12 +168,63 @@ def write_csv(
     path.write_bytes(data)
 
 
+def _all_rows(frame: pl.DataFrame, contract: SourceContract, layout: Layout) -> list[list[str]]:
+    width = len(contract.headers)
+    rows: list[list[str]] = [[t] + [""] * (width - 1) for t in layout.titles]
+    rows.append(list(contract.headers))
+    rows += [["" if v is None else str(v) for v in r] for r in frame.select(contract.headers).rows()]
+    rows.append(totals_row(frame, contract, layout.total_label))
+    rows += [[line] + [""] * (width - 1) for line in layout.footer]
+    return rows
+
+
+def write_html_table(path: Path, frame: pl.DataFrame, contract: SourceContract, layout: Layout) -> None:
+    """The "export to Excel" of many web systems: an HTML table saved with an .xls name (GBK)."""
+    out = io.StringIO()
+    out.write(
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gbk"></head><body><table>'
+    )
+    for r in _all_rows(frame, contract, layout):
+        out.write("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r) + "</tr>\n")
+    out.write("</table></body></html>")
+    path.write_bytes(out.getvalue().encode("gb18030"))
+
+
+def write_xml_2003(path: Path, frame: pl.DataFrame, contract: SourceContract, layout: Layout) -> None:
+    """XML Spreadsheet 2003 (SpreadsheetML), every cell a string, saved with an .xls name."""
+    out = io.StringIO()
+    out.write(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="Sheet1"><Table>\n'
+    )
+    for r in _all_rows(frame, contract, layout):
+        cells = "".join(
+            f'<Cell><Data ss:Type="String">{html.escape(v)}</Data></Cell>' if v else "<Cell/>" for v in r
+        )
+        out.write(f"<Row>{cells}</Row>\n")
+    out.write("</Table></Worksheet></Workbook>\n")
+    path.write_bytes(out.getvalue().encode("utf-8"))
+
+
+def write_unicode_text(path: Path, frame: pl.DataFrame, contract: SourceContract, layout: Layout) -> None:
+    """Excel's "Unicode text": UTF-16 with BOM, tab-separated."""
+    text = "\r\n".join("\t".join(r) for r in _all_rows(frame, contract, layout)) + "\r\n"
+    path.write_bytes(text.encode("utf-16"))
+
+
 def write_export(
     path: Path, fmt: str, frame: pl.DataFrame, contract: SourceContract, layout: Layout, sheet: str
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name("~$" + path.name)  # Office lock-file style name: ignored by ingestion while written
-    if fmt == "xlsx":
+    if layout.container == "html_table":
+        write_html_table(tmp, frame, contract, layout)
+    elif layout.container == "xml_2003":
+        write_xml_2003(tmp, frame, contract, layout)
+    elif layout.container == "unicode_text":
+        write_unicode_text(tmp, frame, contract, layout)
+    elif fmt == "xlsx":
         write_xlsx(tmp, frame, contract, layout, sheet)
     elif fmt == "xls":
         write_xls(tmp, frame, contract, layout, sheet)

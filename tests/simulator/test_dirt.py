@@ -17,7 +17,7 @@ from dagster_project.simulator.dirt import KINDS
 def test_every_dirt_kind_is_logged(dirty_run: SimulationResult) -> None:
     assert {d.kind for d in dirty_run.dirt} == set(KINDS)
     for d in dirty_run.dirt:
-        if d.kind in ("county_name_variant", "corrected_reexport"):
+        if d.kind in ("county_name_variant", "corrected_reexport", "export_shape"):
             assert d.row is None
         else:
             f = next(f for f in dirty_run.files if f.path == d.file)
