@@ -46,11 +46,12 @@ def normalise_text(expr: pl.Expr) -> pl.Expr:
     return expr.map_batches(_normalise_text_series, return_dtype=pl.String, is_elementwise=True)
 
 
+_HALF_TABLE = str.maketrans(dict(zip(_FULL_WIDTH, _HALF_WIDTH, strict=True)))
+
+
 def normalise_header(text: str) -> str:
     """Normalise a header cell for matching: half-width, no spaces or line breaks."""
-    for full, half in zip(_FULL_WIDTH, _HALF_WIDTH, strict=True):
-        text = text.replace(full, half)
-    return "".join(text.split())
+    return "".join(text.translate(_HALF_TABLE).split())
 
 
 def parse_number(expr: pl.Expr) -> pl.Expr:

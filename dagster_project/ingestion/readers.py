@@ -166,25 +166,34 @@ def _choose_sheet(path: Path, spec: SourceSpec, sheets: list[tuple[Grid, bool]])
 def _classify(
     cells: list[str | None],
     header_norm: dict[int, str],
+    header_first: frozenset[str],
     title_parts: set[str],
 ) -> str | None:
     """The kind of a non-data row, or None for a data row."""
-    nonempty = [c for c in cells if c is not None and c.strip() and c.strip() != "\u3000"]
-    if not nonempty:
+    first_raw = None
+    for c in cells:
+        if c and not c.isspace():
+            first_raw = c
+            break
+    if first_raw is None:
         return "blank"
-    first = _compact(nonempty[0])
+    if "0" <= first_raw[0] <= "9":  # a data row starts with its 序号 (or a code): the common case, fast
+        return None
+    count = sum(1 for c in cells if c and not c.isspace())
+    first = _compact(first_raw)
     if _SUMMARY.match(first):
         return "summary"
     if _FOOTER.match(first):
         return "footer"
-    same = sum(
-        1
-        for pos, h in header_norm.items()
-        if pos < len(cells) and cells[pos] is not None and normalise_header(cells[pos]) == h
-    )
-    if same >= max(2, (len(header_norm) + 1) // 2):
-        return "repeated_header"
-    if len(nonempty) == 1 and _compact(nonempty[0]) in title_parts:
+    if normalise_header(first) in header_first:
+        same = sum(
+            1
+            for pos, h in header_norm.items()
+            if pos < len(cells) and cells[pos] is not None and normalise_header(cells[pos]) == h
+        )
+        if same >= max(2, (len(header_norm) + 1) // 2):
+            return "repeated_header"
+    if count == 1 and first in title_parts:
         return "repeated_title"
     return None
 
@@ -221,17 +230,18 @@ def read_export(path: Path, spec: SourceSpec) -> RawSheet:
 
     names = list(matched.values())
     positions = list(matched)
-    columns: dict[str, list[str | None]] = {n: [] for n in names}
-    source_rows: list[int] = []
+    header_first = frozenset(header_norm.values())
     skipped: dict[str, int] = {}
     totals: dict[str, str] = {}
     flag_rows: list[tuple[int, str, str, str]] = []
     pos_header = {pos: spec.column(name).header for pos, name in matched.items()}
+    kept_rows: list[list[str | None]] = []
+    kept_index: list[int] = []
+    typed = grid.numeric_text
     for i in range(header_at + 1, len(grid.rows)):
         raw = grid.rows[i]
-        cells = [cell_text(v, pos in id_positions) for pos, v in enumerate(raw)]
-        kind = _classify(cells, header_norm, title_parts)
-        row_no = grid.first_row + i
+        cells = [cell_text(v, pos in id_positions) for pos, v in enumerate(raw)] if typed else raw
+        kind = _classify(cells, header_norm, header_first, title_parts)
         if kind is not None:
             skipped[kind] = skipped.get(kind, 0) + 1
             if kind == "summary" and not totals:
@@ -239,9 +249,15 @@ def read_export(path: Path, spec: SourceSpec) -> RawSheet:
                 if _TOTAL.match(label):
                     totals = {n: cells[p] for p, n in matched.items() if p < len(cells) and cells[p]}
             continue
-        source_rows.append(row_no)
-        for pos, name in zip(positions, names, strict=True):
-            columns[name].append(cells[pos] if pos < len(cells) else None)
+        kept_rows.append(cells)
+        kept_index.append(i)
+    source_rows = [grid.first_row + i for i in kept_index]
+    columns: dict[str, list[str | None]] = {
+        name: [r[pos] if pos < len(r) else None for r in kept_rows]
+        for pos, name in zip(positions, names, strict=True)
+    }
+    for i in kept_index if (grid.row_flags or grid.cell_flags) else ():
+        row_no = grid.first_row + i
         if i in grid.row_flags:
             code, detail = grid.row_flags[i]
             flag_rows.append((row_no, "整行", code, detail))

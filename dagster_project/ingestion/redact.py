@@ -23,9 +23,7 @@ _B = r"0-9０-９A-Za-z"  # an ID is not part of a longer code or a hex key
 _ID18 = re.compile(rf"(?<![{_B}])[{_DIGITS}]{{17}}[{_DIGITS}XxＸｘ](?![{_B}])")
 _LONG = re.compile(rf"(?<![{_B}])[{_DIGITS}]{{15,19}}(?![{_B}])")
 _SCI = re.compile(r"(?<![0-9])[0-9]\.[0-9]{4,}[eE]\+?1[4-9](?![0-9])")
-_MOBILE = re.compile(
-    rf"(?<![{_B}])(?:\+?86[-\s]?)?1[3-9][{_DIGITS}](?:[-\s]?[{_DIGITS}]){{8}}(?![{_B}])"
-)
+_MOBILE = re.compile(rf"(?<![{_B}])(?:\+?86[-\s]?)?1[3-9][{_DIGITS}](?:[-\s]?[{_DIGITS}]){{8}}(?![{_B}])")
 _SPACED_ID = re.compile(r"(?<![0-9A-Za-z])\d{6}[\s-]\d{8}[\s-]\d{3}[\dXx](?![0-9A-Za-z])")
 _SPACED_CARD = re.compile(r"(?<![0-9])\d{4}(?:[\s-]\d{4}){3,4}(?:[\s-]\d{1,3})?(?![0-9])")
 
