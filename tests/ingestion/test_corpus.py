@@ -137,3 +137,25 @@ def test_totals_row_is_checked_against_the_rows(con, landing, region, hasher) ->
     assert con.execute("SELECT totals_ok FROM raw.load_audit WHERE county_code = '610603'").fetchone() == (
         False,
     )
+
+
+def test_totals_check_is_a_quality_warning(con, landing, region, hasher) -> None:
+    """The suite check `totals_row_matches` (WARN) names the file and column whose 合计 row disagrees."""
+    import openpyxl
+
+    from dagster_project.quality.runner import run_sql_check
+    from dagster_project.quality.suites import load_suites
+
+    path = landing / FOLDER / "610602_宝塔区.xlsx"
+    write_xlsx(path, [clean_row(i) for i in range(1, 4)])
+    wb = openpyxl.load_workbook(path)
+    wb.active["H4"] = "900"
+    wb.save(path)
+    load_partition(con, ASSISTANCE, PERIOD, landing, region, hasher)
+    suite = next(s for s in load_suites(layer="raw") if s.source == "assistance")
+    check = suite.check("totals_row_matches")
+    assert check.severity == "WARN"
+    outcome = run_sql_check(con, suite, check, {"source": "assistance", "period": PERIOD}, PERIOD)
+    assert not outcome.passed and outcome.unexpected_count == 1, outcome.message
+    assert outcome.sample[0]["column_name"] == "保障金额(元)"
+    assert outcome.sample[0]["source_file"].endswith("610602_宝塔区.xlsx")
