@@ -55,6 +55,9 @@ class RawSheet:
     flags: pl.DataFrame | None = None  # SOURCE_ROW, column_name, reason_code, detail: problems found reading
     totals: dict[str, str] = field(default_factory=dict)  # the export's own 合计 row: column name -> text
     sheet: str = ""
+    # Per numeric column, the sum as a spreadsheet's SUM() sees the cells (text such as "１２３" ignored):
+    # a 合计 row computed that way matches this rather than the sum of the cleaned values.
+    cell_sums: dict[str, float] = field(default_factory=dict)
 
     @property
     def rows_read(self) -> int:
@@ -269,6 +272,14 @@ def read_export(path: Path, spec: SourceSpec) -> RawSheet:
         {SOURCE_ROW: pl.Series(SOURCE_ROW, source_rows, dtype=pl.Int32)}
         | {n: pl.Series(n, v, dtype=pl.String) for n, v in columns.items()}
     )
+    numeric = [c.name for c in spec.columns if c.kind in (Kind.INT, Kind.DECIMAL) and c.name in columns]
+    as_cells = pl.col(numeric).cast(pl.Float64, strict=False)
+    sums = (
+        frame.select(as_cells.filter(as_cells.is_finite() & (as_cells.abs() < 1e12)).sum())
+        if numeric
+        else None
+    )
+    cell_sums = {n: float(sums[n][0] or 0.0) for n in numeric} if sums is not None else {}
     frame = frame.with_columns([normalise_text(pl.col(n)).alias(n) for n in names])
     for col in spec.columns:  # optional columns absent from the file
         if col.name not in frame.columns:
@@ -293,4 +304,5 @@ def read_export(path: Path, spec: SourceSpec) -> RawSheet:
         flags=flags,
         totals=totals,
         sheet=grid.sheet,
+        cell_sums=cell_sums,
     )

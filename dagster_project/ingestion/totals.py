@@ -46,7 +46,9 @@ def check_totals(sheet: RawSheet, spec: SourceSpec) -> list[TotalCheck]:
         value = parse_number(pl.col(col.name))
         computed = sheet.frame.select(value.filter(value.is_finite() & (value.abs() <= limit)).sum()).item()
         computed = float(computed or 0.0)
-        ok = abs(stated - computed) <= 0.005 + 1e-9 * abs(stated)
+        tolerance = 0.005 + 1e-9 * abs(stated)
+        as_sum = sheet.cell_sums.get(col.name)  # the 合计 as SUM() over the cells would give it
+        ok = abs(stated - computed) <= tolerance or (as_sum is not None and abs(stated - as_sum) <= tolerance)
         out.append(TotalCheck(col.header, stated, round(computed, 2), ok))
     return out
 

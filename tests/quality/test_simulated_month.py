@@ -144,10 +144,11 @@ def test_clerk_report_names_every_quarantined_row_of_every_file(simulated) -> No
         header = summary[3]
         row = dict(zip(header, next(r for r in summary if r[2] == f.path), strict=True))
         expected_rows = dirt_rows.get(f.path, {})
-        assert (row["读入行数"], row["入库行数"], row["隔离行数"]) == (
-            f.data_rows,
+        assert (row["读入行数"], row["入库行数"], row["隔离行数"], row["跳过行数"]) == (
+            f.data_rows + 1 + f.footer_rows,  # the 合计 row and the footer are read and skipped
             f.expected_loaded,
             f.expected_quarantined,
+            1 + f.footer_rows,
         )
         assert (row["被隔离行的行号（原文件）"] or "") == row_ranges(expected_rows)
         detail: dict[int, set[str]] = {}
