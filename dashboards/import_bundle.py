@@ -25,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 # MINZHENG_BUNDLE_DIR: another bundle folder (the tests export into a temporary one)
 BUNDLE = Path(os.environ.get("MINZHENG_BUNDLE_DIR") or HERE / "bundle")
 PLACEHOLDER = "duckdb:///SERVING_PATH"
+DATABASE_NAME = "民政数据仓库"
 
 
 def serving_uri() -> str:
@@ -72,40 +73,73 @@ def import_bundle() -> None:
     print(f"imported {len(list((BUNDLE / 'dashboards').glob('*.yaml')))} dashboards from {BUNDLE}")
 
 
+# What a county login sees beyond its own county's rows (README "Security model"): the prefecture's
+# totals (mart_overview_prefecture_month: already published in the bureau's statistical bulletin) and,
+# in the plan marts, the prefecture-level and other plans' rows; never another county's row.
+COUNTY_RLS = "county_code = '{code}'"
+REGION_RLS = "(region_level <> 'county' OR region_code = '{code}')"
+# Datasets a county login may open, by the column its row-level-security filter uses.
+PREFECTURE_ONLY = ("mart_overview_prefecture_month",)
+
+
 def setup_security() -> None:
-    """Roles and RLS, idempotent (inside the Superset app context)."""
+    """Roles and RLS, idempotent (inside the Superset app context).
+
+    `leaders`: Gamma + database_access on the warehouse database (every dataset of it, and SQL Lab with
+    the `sql_lab` role; the connection itself is read-only and cannot reach files or other databases).
+    `county_<code>`: Gamma + datasource_access on the bundle's datasets, each with a row-level-security
+    filter that keeps only its county (no SQL Lab, no database access)."""
     from superset.connectors.sqla.models import RowLevelSecurityFilter, SqlaTable
+    from superset.models.core import Database
     from superset.utils.core import RowLevelSecurityFilterType
 
     from superset import db
     from superset import security_manager as sm
 
     counties = _counties()
-    tables = db.session.query(SqlaTable).filter(SqlaTable.schema == "marts").all()
-    county_tables = [t for t in tables if any(c.column_name == "county_code" for c in t.columns)]
+    database = db.session.query(Database).filter_by(database_name=DATABASE_NAME).one()
+    tables = db.session.query(SqlaTable).filter(SqlaTable.database_id == database.id).all()
+    columns = {t.table_name: {c.column_name for c in t.columns} for t in tables}
+    county_tables = [t for t in tables if "county_code" in columns[t.table_name]]
+    region_tables = [
+        t
+        for t in tables
+        if {"region_code", "region_level"} <= columns[t.table_name] and t not in county_tables
+    ]
+    open_tables = [t for t in tables if t.table_name in PREFECTURE_ONLY]
     gamma = sm.find_role("Gamma")
     leaders = sm.add_role("leaders")
     for perm in gamma.permissions:
         sm.add_permission_role(leaders, perm)
-    sm.add_permission_role(
-        leaders, sm.find_permission_view_menu("all_datasource_access", "all_datasource_access")
-    )
+    # earlier versions granted every datasource of every database: the warehouse database only
+    all_ds = sm.find_permission_view_menu("all_datasource_access", "all_datasource_access")
+    if all_ds in leaders.permissions:
+        sm.del_permission_role(leaders, all_ds)
+    sm.add_permission_role(leaders, sm.add_permission_view_menu("database_access", database.perm))
     for code, name in counties.items():
         role = sm.add_role(f"county_{code}")
-        for perm in gamma.permissions:
+        wanted = set(gamma.permissions) | {
+            sm.add_permission_view_menu("datasource_access", t.get_perm())
+            for t in county_tables + region_tables + open_tables
+        }
+        for perm in list(role.permissions):
+            if perm not in wanted:  # nothing left over from an earlier grant
+                sm.del_permission_role(role, perm)
+        for perm in wanted:
             sm.add_permission_role(role, perm)
-        for t in county_tables:
-            pvm = sm.add_permission_view_menu("datasource_access", t.get_perm())
-            sm.add_permission_role(role, pvm)
-        rls_name = f"只看本县区：{name}（{code}）"
-        rls = db.session.query(RowLevelSecurityFilter).filter_by(name=rls_name).one_or_none()
-        if rls is None:
-            rls = RowLevelSecurityFilter(name=rls_name, filter_type=RowLevelSecurityFilterType.REGULAR)
-            db.session.add(rls)
-        rls.clause = f"county_code = '{code}'"
-        rls.group_key = "county"
-        rls.tables = county_tables
-        rls.roles = [role]
+        for label, clause, rls_tables in (
+            ("只看本县区", COUNTY_RLS, county_tables),
+            ("规划：全市与本县区", REGION_RLS, region_tables),
+        ):
+            rls_name = f"{label}：{name}（{code}）"
+            rls = db.session.query(RowLevelSecurityFilter).filter_by(name=rls_name).one_or_none()
+            if rls is None:
+                rls = RowLevelSecurityFilter(name=rls_name, filter_type=RowLevelSecurityFilterType.REGULAR)
+                db.session.add(rls)
+            rls.clause = clause.format(code=code)
+            rls.group_key = "county"
+            rls.tables = rls_tables
+            rls.roles = [role]
     db.session.commit()
 
 
