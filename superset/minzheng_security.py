@@ -71,3 +71,34 @@ class MinzhengSecurityManager(SupersetSecurityManager):
                     deduct_when=failed,
                     error_message="登录失败次数过多，请稍后再试",
                 )(blueprint)
+
+
+# Every connection Superset opens to DuckDB, whatever the database's settings in the metadata say (an
+# admin can edit them in the UI): the serving file only, read-only, no file or network access from SQL
+# (read_csv/read_text/read_blob/glob/ATTACH/COPY/INSTALL), no extension loaded at query time, and the
+# configuration locked so SQL cannot SET any of it back. json, icu and parquet are built into the wheel.
+DUCKDB_LOCKDOWN: dict[str, bool] = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "lock_configuration": True,
+}
+
+
+def lock_down_connection(uri: Any, params: dict, serving_path: str) -> tuple[Any, dict]:
+    """DB_CONNECTION_MUTATOR body: refuse anything but the serving DuckDB file, force the lockdown."""
+    from pathlib import Path
+
+    if uri.get_backend_name() != "duckdb":
+        raise ValueError("只允许连接民政数据仓库的只读服务库（DuckDB）")
+    if not uri.database or Path(uri.database).resolve() != Path(serving_path).resolve():
+        raise ValueError("只允许连接民政数据仓库的只读服务库（DuckDB）")
+    uri = uri.set(query={})  # duckdb-engine would apply URL query options over connect_args
+    connect_args = dict(params.get("connect_args") or {})
+    connect_args.pop("preload_extensions", None)
+    connect_args.pop("register_filesystems", None)
+    config = {k: v for k, v in dict(connect_args.get("config") or {}).items() if k == "custom_user_agent"}
+    connect_args["config"] = config | DUCKDB_LOCKDOWN
+    connect_args["read_only"] = True
+    return uri, {**params, "connect_args": connect_args}

@@ -164,6 +164,16 @@ PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
 from minzheng_security import MinzhengSecurityManager  # noqa: E402
 
 CUSTOM_SECURITY_MANAGER = MinzhengSecurityManager
+SERVING_PATH = os.environ.get("MINZHENG_SERVING_PATH") or str(DATA_DIR / "serving" / "minzheng.duckdb")
+
+
+def DB_CONNECTION_MUTATOR(uri, params, username, security_manager, source):  # noqa: N802
+    """Every DuckDB connection: the serving file only, read-only, no file access, config locked."""
+    from minzheng_security import lock_down_connection
+
+    return lock_down_connection(uri, params, SERVING_PATH)
+
+
 RATELIMIT_ENABLED = True
 RATELIMIT_STORAGE_URI = os.environ.get("SUPERSET_RATELIMIT_STORAGE_URI") or "memory://"
 RATELIMIT_APPLICATION = "50 per second"

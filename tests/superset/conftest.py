@@ -8,7 +8,7 @@ import datetime as dt
 import os
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -24,7 +24,6 @@ from dagster_project.settings import DBT_PROJECT_DIR, REPO_ROOT
 from dagster_project.simulator import SimulationConfig, simulate
 
 PORT = int(os.environ.get("SUPERSET_TEST_PORT", "8097"))
-PASSWORD = "superset-test-password"
 MONTHS = ["2024-06", "2025-05", "2025-06"]
 SUPERSET_VENV = REPO_ROOT / ".superset-venv"
 
@@ -36,18 +35,40 @@ class Server:
     url: str
     data_dir: Path
     env: dict[str, str]
+    sessions: dict[str, requests.Session] = field(default_factory=dict)
 
-    def session(self, username: str = "admin", password: str = PASSWORD) -> requests.Session:
+    @property
+    def password_file(self) -> Path:
+        return self.data_dir / "superset" / "initial_passwords"
+
+    def password(self, username: str) -> str:
+        """The random password start.sh gave the login (written once to the mode-600 file)."""
+        for line in self.password_file.read_text(encoding="utf-8").splitlines():
+            name, _, password = line.partition("\t")
+            if name == username:
+                return password
+        raise KeyError(username)
+
+    def session(self, username: str = "admin") -> requests.Session:
+        """A logged-in API session, one per login for the whole test run (logins are rate-limited)."""
+        if username in self.sessions:
+            return self.sessions[username]
         s = requests.Session()
         r = s.post(
             f"{self.url}/api/v1/security/login",
-            json={"username": username, "password": password, "provider": "db", "refresh": False},
+            json={
+                "username": username,
+                "password": self.password(username),
+                "provider": "db",
+                "refresh": False,
+            },
             timeout=60,
         )
         r.raise_for_status()
         s.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
         csrf = s.get(f"{self.url}/api/v1/security/csrf_token/", timeout=60).json()["result"]
         s.headers.update({"X-CSRFToken": csrf, "Referer": self.url})
+        self.sessions[username] = s
         return s
 
     def run(self, *cmd: str) -> subprocess.CompletedProcess:
@@ -114,9 +135,10 @@ def superset_server(tmp_path_factory) -> Iterator[Server]:
         "MINZHENG_DATA_DIR": str(data),
         "MINZHENG_SERVING_PATH": str(serving),
         "SUPERSET_PORT": str(PORT),
-        "SUPERSET_ADMIN_PASSWORD": PASSWORD,
-        "SUPERSET_DEMO_PASSWORD": PASSWORD,
     }
+    # the deployed shape: every login its own random password (no demo password)
+    for name in ("SUPERSET_ADMIN_PASSWORD", "SUPERSET_DEMO_PASSWORD"):
+        env.pop(name, None)
     server = Server(f"http://127.0.0.1:{PORT}", data, env)
     started = server.run(str(REPO_ROOT / "superset" / "scripts" / "start.sh"))
     assert started.returncode == 0, started.stdout[-3000:] + started.stderr[-3000:]
