@@ -135,7 +135,7 @@ TALISMAN_CONFIG = {
     "content_security_policy": _CSP,
     "content_security_policy_nonce_in": ["script-src"],
     "force_https": False,
-    "session_cookie_secure": False,
+    "session_cookie_secure": os.environ.get("MINZHENG_BEHIND_PROXY") == "1",
 }
 TALISMAN_DEV_CONFIG = TALISMAN_CONFIG
 CONTENT_SECURITY_POLICY_WARNING = False
@@ -152,8 +152,8 @@ SUPERSET_WEBSERVER_TIMEOUT = 120
 SQLLAB_ASYNC_TIME_LIMIT_SEC = int(timedelta(minutes=10).total_seconds())
 ROW_LIMIT = 50000
 
-# Session/CSRF on plain HTTP on localhost.
-SESSION_COOKIE_SECURE = False
+# Session/CSRF on plain HTTP on localhost; secure cookies behind the TLS proxy of deploy/nginx.
+SESSION_COOKIE_SECURE = os.environ.get("MINZHENG_BEHIND_PROXY") == "1"
 SESSION_COOKIE_SAMESITE = "Lax"
 WTF_CSRF_ENABLED = True
 WTF_CSRF_TIME_LIMIT = None
