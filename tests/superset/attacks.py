@@ -7,7 +7,8 @@ Kinds (how test_attacks.py sends the payload):
   is granted (mart_overview_county_month); refused = 4xx (Superset refuses sub-queries in custom SQL).
 - sql: a statement in SQL Lab on the warehouse database; a county login has no SQL Lab at all (4xx),
   the leader and the admin get a DuckDB error (no file, no other database, no SET, no extension).
-- api: `METHOD /path` with a JSON body; refused = 4xx.
+- api: `METHOD /path` with a JSON body, logged in with the API's bearer token; refused = 4xx.
+- view: the same, logged in through the login form (cookie), for Superset's older views.
 Payloads may name {warehouse} (the read-write warehouse file), {dataset} (a dataset id the county is
 granted), {hidden} (a dataset id no county is granted), {database} (the warehouse database id) and
 {scratch} (a file path that must not appear).
@@ -24,7 +25,7 @@ EVERYONE = (COUNTY, LEADER, ADMIN)
 @dataclass(frozen=True)
 class Attack:
     name: str
-    kind: str  # metric | column | where | having | sql | api
+    kind: str  # metric | column | where | having | sql | api | view
     payload: str
     body: dict | None = None
     refused_for: tuple[str, ...] = EVERYONE
@@ -68,7 +69,7 @@ ATTACKS: list[Attack] = [
     # other datasets and databases, and the objects that would give them
     Attack('api: chart data of a dataset not granted', 'api', 'POST /api/v1/chart/data', {'datasource': {'id': '{hidden}', 'type': 'table'}, 'queries': [{'columns': ['county_code'], 'metrics': [], 'row_limit': 10}], 'result_format': 'json', 'result_type': 'full'}, refused_for=(COUNTY,), allowed_for=(LEADER, ADMIN)),
     Attack('api: CSV export of a dataset not granted', 'api', 'POST /api/v1/chart/data', {'datasource': {'id': '{hidden}', 'type': 'table'}, 'queries': [{'columns': ['county_code'], 'metrics': [], 'row_limit': 10}], 'result_format': 'csv', 'result_type': 'full'}, refused_for=(COUNTY,), allowed_for=(LEADER, ADMIN)),
-    Attack('api: samples of a dataset not granted', 'api', 'POST /datasource/samples?datasource_id={hidden}&datasource_type=table', {}, refused_for=(COUNTY,), allowed_for=(LEADER, ADMIN)),
+    Attack('view: samples of a dataset not granted', 'view', 'POST /datasource/samples?datasource_id={hidden}&datasource_type=table', {}, refused_for=(COUNTY,), allowed_for=(LEADER, ADMIN)),
     Attack('api: create a dataset on a fact table', 'api', 'POST /api/v1/dataset/', {'database': '{database}', 'schema': 'marts', 'table_name': 'fct_lottery_sales'}, refused_for=(COUNTY, LEADER)),
     Attack('api: create a virtual dataset', 'api', 'POST /api/v1/dataset/', {'database': '{database}', 'schema': 'marts', 'table_name': 'all_rows', 'sql': 'SELECT * FROM marts.mart_overview_county_month'}, refused_for=(COUNTY, LEADER)),
     Attack("api: change the dataset's SQL", 'api', 'PUT /api/v1/dataset/{dataset}', {'sql': 'SELECT * FROM marts.fct_lottery_sales'}, refused_for=(COUNTY, LEADER)),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -69,6 +70,28 @@ class Server:
         csrf = s.get(f"{self.url}/api/v1/security/csrf_token/", timeout=60).json()["result"]
         s.headers.update({"X-CSRFToken": csrf, "Referer": self.url})
         self.sessions[username] = s
+        return s
+
+    def cookie_session(self, username: str) -> requests.Session:
+        """A session logged in through the login form (cookie), as a browser is: Superset's older views
+        (e.g. /datasource/samples, drill to detail) do not take the API's bearer token."""
+        key = f"cookie:{username}"
+        if key in self.sessions:
+            return self.sessions[key]
+        s = requests.Session()
+        page = s.get(f"{self.url}/login/", timeout=60).text
+        token = re.search(r'id="csrf_token"\s+value="([^"]+)"', page)
+        assert token, "no csrf_token on the login page"
+        r = s.post(
+            f"{self.url}/login/",
+            data={"username": username, "password": self.password(username), "csrf_token": token.group(1)},
+            allow_redirects=False,
+            timeout=60,
+        )
+        assert r.status_code in (302, 303) and "/login" not in r.headers.get("Location", ""), r.text[:300]
+        csrf = s.get(f"{self.url}/api/v1/security/csrf_token/", timeout=60).json()["result"]
+        s.headers.update({"X-CSRFToken": csrf, "Referer": self.url})
+        self.sessions[key] = s
         return s
 
     def run(self, *cmd: str) -> subprocess.CompletedProcess:
