@@ -475,6 +475,7 @@ class Where:
     conditions: tuple[tuple[str, str], ...] = ()
 
     def __add__(self, more: str) -> Where:
+        more = more.strip().removeprefix("AND ").strip()
         return Where(f"{self.sql} AND {more}" if self.sql else more, self.conditions)
 
 
