@@ -69,7 +69,7 @@ ATTACKS: list[Attack] = [
     # other datasets and databases, and the objects that would give them
     Attack('api: chart data of a dataset not granted', 'api', 'POST /api/v1/chart/data', {'datasource': {'id': '{hidden}', 'type': 'table'}, 'queries': [{'columns': ['county_code'], 'metrics': [], 'row_limit': 10}], 'result_format': 'json', 'result_type': 'full'}, refused_for=(COUNTY,), allowed_for=(LEADER, ADMIN)),
     Attack('api: CSV export of a dataset not granted', 'api', 'POST /api/v1/chart/data', {'datasource': {'id': '{hidden}', 'type': 'table'}, 'queries': [{'columns': ['county_code'], 'metrics': [], 'row_limit': 10}], 'result_format': 'csv', 'result_type': 'full'}, refused_for=(COUNTY,), allowed_for=(LEADER, ADMIN)),
-    Attack('view: samples of a dataset not granted', 'view', 'POST /datasource/samples?datasource_id={hidden}&datasource_type=table', {}, refused_for=(COUNTY,), allowed_for=(LEADER, ADMIN)),
+    Attack('view: samples (drill to detail) of a dataset not granted', 'view', 'POST /datasource/samples?datasource_id={hidden}&datasource_type=table', {}, refused_for=(COUNTY, LEADER), allowed_for=(ADMIN,)),
     Attack('api: create a dataset on a fact table', 'api', 'POST /api/v1/dataset/', {'database': '{database}', 'schema': 'marts', 'table_name': 'fct_lottery_sales'}, refused_for=(COUNTY, LEADER)),
     Attack('api: create a virtual dataset', 'api', 'POST /api/v1/dataset/', {'database': '{database}', 'schema': 'marts', 'table_name': 'all_rows', 'sql': 'SELECT * FROM marts.mart_overview_county_month'}, refused_for=(COUNTY, LEADER)),
     Attack("api: change the dataset's SQL", 'api', 'PUT /api/v1/dataset/{dataset}', {'sql': 'SELECT * FROM marts.fct_lottery_sales'}, refused_for=(COUNTY, LEADER)),
