@@ -221,7 +221,11 @@ def test_every_chart_answers_a_county_login_with_its_own_county_only(superset_se
 def test_filter_values_of_a_county_login_are_its_own(
     superset_server: Server, targets: dict, endpoint
 ) -> None:
+    """The column-values endpoint: refused to a county login (its role has no can_get_column_values), or
+    if granted some day, filtered by row-level security like every other query."""
     county = superset_server.session(LOGINS[COUNTY])
     r = county.get(superset_server.url + _fill(endpoint, targets), timeout=60)
-    assert r.status_code == 200, r.text[:500]
-    assert set(r.json()["result"]) <= {OWN_COUNTY, _counties()[OWN_COUNTY]} and r.json()["result"]
+    if r.status_code == 200:
+        assert set(r.json()["result"]) <= {OWN_COUNTY, _counties()[OWN_COUNTY]}, r.text[:500]
+    else:
+        assert r.status_code == 403, r.text[:500]
