@@ -143,7 +143,7 @@ def test_admin_cannot_unlock_the_connection(superset_server: Server, admin, targ
     (DB_CONNECTION_MUTATOR), so even read_only off, external access on and URL options do not reach
     DuckDB."""
     url, database = superset_server.url, targets["database"]
-    before = admin.get(f"{url}/api/v1/database/{database}", timeout=60).json()["result"]
+    before = admin.get(f"{url}/api/v1/database/{database}/connection", timeout=60).json()["result"]
     unlocked = {
         "engine_params": {
             "connect_args": {
