@@ -8,6 +8,7 @@ import datetime as dt
 import os
 import re
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,35 @@ SUPERSET_VENV = REPO_ROOT / ".superset-venv"
 pytestmark = pytest.mark.superset
 
 
+class _ApiSession(requests.Session):
+    def __init__(self, server: Server, username: str) -> None:
+        super().__init__()
+        self.server, self.username, self.logged_in_at = server, username, 0.0
+        self._login()
+
+    def _login(self) -> None:
+        r = requests.post(
+            f"{self.server.url}/api/v1/security/login",
+            json={
+                "username": self.username,
+                "password": self.server.password(self.username),
+                "provider": "db",
+                "refresh": False,
+            },
+            timeout=60,
+        )
+        r.raise_for_status()
+        self.logged_in_at = time.monotonic()
+        self.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+        csrf = super().request("GET", f"{self.server.url}/api/v1/security/csrf_token/", timeout=60)
+        self.headers.update({"X-CSRFToken": csrf.json()["result"], "Referer": self.server.url})
+
+    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
+        if time.monotonic() - self.logged_in_at > 600:
+            self._login()
+        return super().request(method, url, *args, **kwargs)
+
+
 @dataclass
 class Server:
     url: str
@@ -51,26 +81,11 @@ class Server:
         raise KeyError(username)
 
     def session(self, username: str = "admin") -> requests.Session:
-        """A logged-in API session, one per login for the whole test run (logins are rate-limited)."""
-        if username in self.sessions:
-            return self.sessions[username]
-        s = requests.Session()
-        r = s.post(
-            f"{self.url}/api/v1/security/login",
-            json={
-                "username": username,
-                "password": self.password(username),
-                "provider": "db",
-                "refresh": False,
-            },
-            timeout=60,
-        )
-        r.raise_for_status()
-        s.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
-        csrf = s.get(f"{self.url}/api/v1/security/csrf_token/", timeout=60).json()["result"]
-        s.headers.update({"X-CSRFToken": csrf, "Referer": self.url})
-        self.sessions[username] = s
-        return s
+        """A logged-in API session, one per login for the whole test run (logins are rate-limited); it
+        logs in again before its token (15 minutes) runs out."""
+        if username not in self.sessions:
+            self.sessions[username] = _ApiSession(self, username)
+        return self.sessions[username]
 
     def cookie_session(self, username: str) -> requests.Session:
         """A session logged in through the login form (cookie), as a browser is: Superset's older views

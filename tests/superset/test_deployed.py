@@ -72,7 +72,7 @@ def deployed(superset_server: Server) -> Iterator[dict[str, Path]]:
 
 
 def _as_bi_user(*cmd: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["runuser", "-u", BI_USER, "--", *cmd], capture_output=True, text=True, timeout=60)
+    return subprocess.run(["runuser", "-u", BI_USER, "--", *cmd], capture_output=True, timeout=60)
 
 
 def test_superset_runs_as_the_service_user(deployed: dict[str, Path]) -> None:
