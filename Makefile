@@ -4,7 +4,7 @@ START ?= 2024-01
 END ?= 2025-12
 SCALE ?= 1.0
 
-.PHONY: demo test install prepare key simulate pipeline ui ui-stop superset superset-stop superset-export stop lint docs bench
+.PHONY: demo test install prepare key simulate pipeline ui ui-stop superset superset-stop superset-export stop lint docs bench deploy deploy-stop
 
 demo:            ## install, simulate 延安市 exports, run the pipeline, start Dagster UI and Superset
 	scripts/demo.sh
@@ -38,6 +38,12 @@ superset-stop:
 
 superset-export: ## write dashboards edited in the UI back into dashboards/bundle/
 	source superset/scripts/env.sh && "$$SUPERSET_VENV/bin/python" dashboards/import_bundle.py export
+
+deploy:          ## (root) the bureau server: service users, /opt/minzheng, /srv/minzheng, start both (see README)
+	deploy/install.sh install all && deploy/install.sh start all
+
+deploy-stop:
+	deploy/install.sh stop all
 
 stop: ui-stop superset-stop
 

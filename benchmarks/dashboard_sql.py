@@ -58,10 +58,13 @@ def _metric(metric: Any, saved: dict[str, str]) -> tuple[str, str]:
     return f"{metric['aggregate']}({column})", metric.get("label") or f"{metric['aggregate']}({column})"
 
 
-def _filter(f: dict[str, Any]) -> str | None:
+def _filter(f: dict[str, Any], calculated: dict[str, str] | None = None) -> str | None:
     col, op, val = f.get("col"), f.get("op"), f.get("val")
     if not isinstance(col, str) or op in (None, "TEMPORAL_RANGE"):
         return None
+    col = f"({calculated[col]})" if calculated and col in calculated else col  # a calculated column
+    if op in ("IS TRUE", "IS FALSE"):
+        return f"{col} {op}"
     quote = lambda v: str(v) if isinstance(v, int | float) else "'" + str(v).replace("'", "''") + "'"  # noqa: E731
     if op in ("IN", "NOT IN"):
         return f"{col} {op} ({', '.join(quote(v) for v in val)})"
@@ -104,7 +107,10 @@ def _render(query: dict[str, Any], dataset: dict[str, Any]) -> str:
         group.append(expr)
     metrics = [_metric(m, saved) for m in query.get("metrics") or []]
     select += [f"{expr} AS {_q(label)}" for expr, label in metrics]
-    where = [w for w in (_filter(f) for f in query.get("filters") or []) if w]
+    calculated = {
+        c["column_name"]: c["expression"] for c in dataset.get("columns") or [] if c.get("expression")
+    }
+    where = [w for w in (_filter(f, calculated) for f in query.get("filters") or []) if w]
     extra_where = (query.get("extras") or {}).get("where")
     if extra_where:
         where.append(extra_where)

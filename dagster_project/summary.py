@@ -30,9 +30,12 @@ def main() -> None:
     port = os.environ.get("DAGSTER_PORT", "3000")
     sport = os.environ.get("SUPERSET_PORT", "8088")
     print(f"Dagster UI: http://127.0.0.1:{port}")
+    demo = os.environ.get("SUPERSET_DEMO_PASSWORD")
+    data = os.environ.get("MINZHENG_DATA_DIR", "data")
+    where = f"password {demo}" if demo else f"passwords in {data}/superset/initial_passwords"
     print(
-        f"Superset:   http://127.0.0.1:{sport}  (login: {os.environ.get('SUPERSET_ADMIN_USER', 'admin')} / "
-        f"{os.environ.get('SUPERSET_ADMIN_PASSWORD', 'minzheng-demo')})"
+        f"Superset:   http://127.0.0.1:{sport}  (logins: {os.environ.get('SUPERSET_ADMIN_USER', 'admin')}, "
+        f"leader, c610602, …; {where})"
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import secrets
 import shutil
 import sys
 import urllib.request
@@ -25,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 # MINZHENG_BUNDLE_DIR: another bundle folder (the tests export into a temporary one)
 BUNDLE = Path(os.environ.get("MINZHENG_BUNDLE_DIR") or HERE / "bundle")
 PLACEHOLDER = "duckdb:///SERVING_PATH"
+DATABASE_NAME = "民政数据仓库"
 
 
 def serving_uri() -> str:
@@ -72,69 +74,143 @@ def import_bundle() -> None:
     print(f"imported {len(list((BUNDLE / 'dashboards').glob('*.yaml')))} dashboards from {BUNDLE}")
 
 
+# What a county login sees beyond its own county's rows (README "Security model"): the prefecture's
+# totals (mart_overview_prefecture_month: already published in the bureau's statistical bulletin) and,
+# in the plan marts, the prefecture-level and other plans' rows; never another county's row.
+COUNTY_RLS = "county_code = '{code}'"
+REGION_RLS = "(region_level <> 'county' OR region_code = '{code}')"
+# Datasets a county login may open, by the column its row-level-security filter uses.
+PREFECTURE_ONLY = ("mart_overview_prefecture_month",)
+
+
 def setup_security() -> None:
-    """Roles and RLS, idempotent (inside the Superset app context)."""
+    """Roles and RLS, idempotent (inside the Superset app context).
+
+    `leaders`: Gamma + database_access on the warehouse database (every dataset of it, and SQL Lab with
+    the `sql_lab` role; the connection itself is read-only and cannot reach files or other databases).
+    `county_<code>`: Gamma + datasource_access on the bundle's datasets, each with a row-level-security
+    filter that keeps only its county (no SQL Lab, no database access)."""
     from superset.connectors.sqla.models import RowLevelSecurityFilter, SqlaTable
+    from superset.models.core import Database
     from superset.utils.core import RowLevelSecurityFilterType
 
     from superset import db
     from superset import security_manager as sm
 
     counties = _counties()
-    tables = db.session.query(SqlaTable).filter(SqlaTable.schema == "marts").all()
-    county_tables = [t for t in tables if any(c.column_name == "county_code" for c in t.columns)]
+    database = db.session.query(Database).filter_by(database_name=DATABASE_NAME).one()
+    tables = db.session.query(SqlaTable).filter(SqlaTable.database_id == database.id).all()
+    columns = {t.table_name: {c.column_name for c in t.columns} for t in tables}
+    county_tables = [t for t in tables if "county_code" in columns[t.table_name]]
+    region_tables = [
+        t
+        for t in tables
+        if {"region_code", "region_level"} <= columns[t.table_name] and t not in county_tables
+    ]
+    open_tables = [t for t in tables if t.table_name in PREFECTURE_ONLY]
     gamma = sm.find_role("Gamma")
     leaders = sm.add_role("leaders")
     for perm in gamma.permissions:
         sm.add_permission_role(leaders, perm)
-    sm.add_permission_role(
-        leaders, sm.find_permission_view_menu("all_datasource_access", "all_datasource_access")
-    )
+    # earlier versions granted every datasource of every database: the warehouse database only
+    all_ds = sm.find_permission_view_menu("all_datasource_access", "all_datasource_access")
+    if all_ds in leaders.permissions:
+        sm.del_permission_role(leaders, all_ds)
+    sm.add_permission_role(leaders, sm.add_permission_view_menu("database_access", database.perm))
     for code, name in counties.items():
         role = sm.add_role(f"county_{code}")
-        for perm in gamma.permissions:
+        wanted = set(gamma.permissions) | {
+            sm.add_permission_view_menu("datasource_access", t.get_perm())
+            for t in county_tables + region_tables + open_tables
+        }
+        for perm in list(role.permissions):
+            if perm not in wanted:  # nothing left over from an earlier grant
+                sm.del_permission_role(role, perm)
+        for perm in wanted:
             sm.add_permission_role(role, perm)
-        for t in county_tables:
-            pvm = sm.add_permission_view_menu("datasource_access", t.get_perm())
-            sm.add_permission_role(role, pvm)
-        rls_name = f"只看本县区：{name}（{code}）"
-        rls = db.session.query(RowLevelSecurityFilter).filter_by(name=rls_name).one_or_none()
-        if rls is None:
-            rls = RowLevelSecurityFilter(name=rls_name, filter_type=RowLevelSecurityFilterType.REGULAR)
-            db.session.add(rls)
-        rls.clause = f"county_code = '{code}'"
-        rls.group_key = "county"
-        rls.tables = county_tables
-        rls.roles = [role]
+        for label, clause, rls_tables in (
+            ("只看本县区", COUNTY_RLS, county_tables),
+            ("规划：全市与本县区", REGION_RLS, region_tables),
+        ):
+            rls_name = f"{label}：{name}（{code}）"
+            rls = db.session.query(RowLevelSecurityFilter).filter_by(name=rls_name).one_or_none()
+            if rls is None:
+                rls = RowLevelSecurityFilter(name=rls_name, filter_type=RowLevelSecurityFilterType.REGULAR)
+                db.session.add(rls)
+            rls.clause = clause.format(code=code)
+            rls.group_key = "county"
+            rls.tables = rls_tables
+            rls.roles = [role]
     db.session.commit()
 
 
-def create_demo_users() -> None:
-    """Demo logins: `leader` (all counties) and `c<code>` per county (only its own), same demo password."""
+def _password_file() -> Path:
+    home = os.environ.get("SUPERSET_HOME_DIR") or str(
+        Path(os.environ.get("MINZHENG_DATA_DIR") or HERE.parent / "data") / "superset"
+    )
+    return Path(home) / "initial_passwords"
+
+
+def _record_password(username: str, password: str) -> None:
+    """Append `username<TAB>password` to the mode-600 password file (created if missing; earlier lines are
+    never rewritten, so a password changed in the UI is not overwritten here)."""
+    path = _password_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as fh:
+        os.fchmod(fh.fileno(), 0o600)
+        fh.write(f"{username}\t{password}\n")
+
+
+def _ensure_user(username: str, first: str, roles: list, demo_password: str | None) -> None:
+    """Create a login, or update its roles. Demo (SUPERSET_DEMO_PASSWORD set): the demo password, reset
+    at every start. Otherwise a new login gets a random password, recorded once in the password file, and
+    an existing login's password is never touched."""
     from superset import security_manager as sm
 
-    password = os.environ.get(
-        "SUPERSET_DEMO_PASSWORD", os.environ.get("SUPERSET_ADMIN_PASSWORD", "minzheng-demo")
+    if None in roles:
+        raise RuntimeError(f"role missing for {username}: run `import` first (it creates the roles)")
+    user = sm.find_user(username=username)
+    if user is None:
+        password = demo_password or secrets.token_urlsafe(15)
+        if not sm.add_user(username, first, "用户", f"{username}@minzheng.local", roles, password=password):
+            raise RuntimeError(f"could not create login {username}")
+        if not demo_password:
+            _record_password(username, password)
+        return
+    user.roles = roles
+    sm.update_user(user)
+    if demo_password:
+        sm.reset_password(user.id, demo_password)
+
+
+def create_admin() -> None:
+    """The admin login (before the import, which runs as admin)."""
+    from superset import security_manager as sm
+
+    demo = os.environ.get("SUPERSET_DEMO_PASSWORD") or None
+    _ensure_user(
+        os.environ.get("SUPERSET_ADMIN_USER", "admin"),
+        "数据管理员",
+        [sm.find_role("Admin")],
+        os.environ.get("SUPERSET_ADMIN_PASSWORD") or demo,
     )
+
+
+def create_users() -> None:
+    """Logins: `leader` (all counties, SQL Lab on the marts) and `c<code>` per county (only its own)."""
+    from superset import security_manager as sm
+
+    demo = os.environ.get("SUPERSET_DEMO_PASSWORD") or None
     gamma, sql_lab = sm.find_role("Gamma"), sm.find_role("sql_lab")
     wanted = {"leader": ("领导", "leaders")} | {
         f"c{code}": (name, f"county_{code}") for code, name in _counties().items()
     }
     for username, (name, role_name) in wanted.items():
         roles = [sm.find_role(role_name), gamma] + ([sql_lab] if username == "leader" else [])
-        if None in roles:
-            raise RuntimeError(f"role missing for {username}: run `import` first (it creates the roles)")
-        user = sm.find_user(username=username)
-        if user is None:
-            if not sm.add_user(
-                username, name, "用户", f"{username}@minzheng.local", roles, password=password
-            ):
-                raise RuntimeError(f"could not create demo user {username}")
-        else:
-            user.roles = roles
-            sm.update_user(user)
-            sm.reset_password(user.id, password)
-    print(f"demo users: leader, {', '.join(u for u in wanted if u != 'leader')}")
+        _ensure_user(username, name, roles, demo)
+    where = "demo password" if demo else f"new passwords in {_password_file()}"
+    print(f"logins: leader, {', '.join(u for u in wanted if u != 'leader')} ({where})")
 
 
 def _counties() -> dict[str, str]:
@@ -150,13 +226,25 @@ def _counties() -> dict[str, str]:
         }
 
 
+def _recorded_password(username: str) -> str:
+    """The first password recorded for a login (SUPERSET_ADMIN_PASSWORD if it was changed since)."""
+    path = _password_file()
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    for line in lines:
+        name, _, password = line.partition("\t")
+        if name == username:
+            return password
+    raise SystemExit(f"no password for {username}: set SUPERSET_ADMIN_PASSWORD")
+
+
 def export_bundle() -> None:
     """Download every dashboard from the running server and write it back into bundle/."""
     base = os.environ.get("SUPERSET_URL", "http://127.0.0.1:8088")
+    admin = os.environ.get("SUPERSET_ADMIN_USER", "admin")
     login = json.dumps(
         {
-            "username": os.environ.get("SUPERSET_ADMIN_USER", "admin"),
-            "password": os.environ["SUPERSET_ADMIN_PASSWORD"],
+            "username": admin,
+            "password": os.environ.get("SUPERSET_ADMIN_PASSWORD") or _recorded_password(admin),
             "provider": "db",
             "refresh": False,
         }
@@ -186,7 +274,7 @@ def export_bundle() -> None:
     check_bundle()  # the UI's version must pass the same checks before it is committed
 
 
-IN_APP = {"import": import_bundle, "security": setup_security, "users": create_demo_users}
+IN_APP = {"admin": create_admin, "import": import_bundle, "security": setup_security, "users": create_users}
 
 if __name__ == "__main__":
     commands = sys.argv[1:] or ["import"]

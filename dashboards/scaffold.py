@@ -272,7 +272,7 @@ class Chart:
     x_axis: str | None = None
     latest_only: bool = False
     extra: dict = field(default_factory=dict)
-    where: str | None = None
+    where: Where | str | None = None
     width: int = 6
     height: int = 50
 
@@ -282,6 +282,27 @@ def _metric_ref(table: str, name: str) -> str:
     return name
 
 
+# Calculated boolean columns of each dataset: {table: {column: expression}}, filled while the charts are
+# generated (main() writes the charts before the datasets).
+CONDITIONS: dict[str, dict[str, str]] = {}
+
+
+def condition(table: str, name: str, expression: str) -> dict:
+    """A chart filter `<name> IS TRUE` on a calculated column of the chart's dataset."""
+    known = CONDITIONS.setdefault(table, {}).setdefault(name, expression)
+    assert known == expression, (table, name, "one name, two expressions")
+    return {
+        "clause": "WHERE",
+        "expressionType": "SIMPLE",
+        "subject": name,
+        "operator": "IS TRUE",
+        "operatorId": "IS_TRUE",
+        "comparator": None,
+        "isExtra": False,
+        "filterOptionName": f"condition_{name}",
+    }
+
+
 def chart_params(c: Chart, defaults: list[tuple[str, str]] | None = None) -> dict:
     """`defaults`: (filter key, SQL) of the dashboard's native filters that apply to the chart, each the
     rows to show while that filter has no value (see NativeFilter.fallback)."""
@@ -289,23 +310,15 @@ def chart_params(c: Chart, defaults: list[tuple[str, str]] | None = None) -> dic
     filters = []
     if c.latest_only:
         filters.append(
-            {
-                "clause": "WHERE",
-                "expressionType": "SQL",
-                "sqlExpression": LATEST.format(table=c.table, dttm=DS[c.table].dttm),
-                "subject": None,
-                "operator": None,
-                "comparator": None,
-                "isExtra": False,
-                "filterOptionName": f"latest_{c.table}",
-            }
+            condition(c.table, "is_latest_month", LATEST.format(table=c.table, dttm=DS[c.table].dttm))
         )
-    if c.where:
+    where = Where(c.where) if isinstance(c.where, str) else c.where
+    if where and where.sql:
         filters.append(
             {
                 "clause": "WHERE",
                 "expressionType": "SQL",
-                "sqlExpression": c.where,
+                "sqlExpression": where.sql,
                 "subject": None,
                 "operator": None,
                 "comparator": None,
@@ -313,19 +326,10 @@ def chart_params(c: Chart, defaults: list[tuple[str, str]] | None = None) -> dic
                 "filterOptionName": "where",
             }
         )
+    for name, expression in where.conditions if where else ():
+        filters.append(condition(c.table, name, expression))
     for key, sql in defaults or []:
-        filters.append(
-            {
-                "clause": "WHERE",
-                "expressionType": "SQL",
-                "sqlExpression": sql,
-                "subject": None,
-                "operator": None,
-                "comparator": None,
-                "isExtra": False,
-                "filterOptionName": f"default_{key}",
-            }
-        )
+        filters.append(condition(c.table, f"default_{key}", sql))
     p: dict = {
         "viz_type": c.viz,
         "adhoc_filters": filters,
@@ -401,13 +405,19 @@ def query_context(c: Chart, params: dict) -> dict:
     filters = [
         {"expressionType": "SQL", "sqlExpression": f["sqlExpression"], "clause": "WHERE"}
         for f in params["adhoc_filters"]
+        if f["expressionType"] == "SQL"
+    ]
+    simple = [
+        {"col": f["subject"], "op": f["operator"]}
+        for f in params["adhoc_filters"]
+        if f["expressionType"] == "SIMPLE"
     ]
     query = {
         "columns": cols,
         "metrics": metrics,
         "orderby": [[metrics[0], False]] if metrics else [],
         "row_limit": params["row_limit"],
-        "filters": [],
+        "filters": simple,
         "extras": {"having": "", "where": ""},
         "time_range": "No filter",
         "applied_time_extras": {},
@@ -443,10 +453,35 @@ OV, AS, EL, VO, LO, PR, PP, SC, CI = (
     "mart_county_indicator_month",
 )
 # Plan marts also hold other plans' reported values (泰安): show the prefectures this warehouse loads.
-OURS = "prefecture_code IN (SELECT prefecture_code FROM marts.mart_overview_prefecture_month)"
-PREF_LATEST = f"region_level = 'prefecture' AND is_latest_period AND {OURS}"
-COUNTY_LATEST = f"region_level = 'county' AND is_latest_period AND {OURS}"
-SC_PREF = "region_level = 'prefecture' AND region_code IN (SELECT prefecture_code FROM marts.mart_overview_prefecture_month)"
+# A condition that needs a subquery is a calculated column of the dataset (defined here, by the bundle),
+# never ad-hoc SQL of a chart: Superset refuses sub-queries in ad-hoc SQL (ALLOW_ADHOC_SUBQUERY off), so
+# a logged-in user cannot use one to read around row-level security.
+OURS = (
+    "is_our_prefecture",
+    "prefecture_code IN (SELECT prefecture_code FROM marts.mart_overview_prefecture_month)",
+)
+SC_OURS = (
+    "is_our_prefecture",
+    "region_code IN (SELECT prefecture_code FROM marts.mart_overview_prefecture_month)",
+)
+
+
+@dataclass(frozen=True)
+class Where:
+    """A chart's row condition: plain SQL on the dataset's own columns, and calculated boolean columns
+    (name, expression) that must be true."""
+
+    sql: str | None
+    conditions: tuple[tuple[str, str], ...] = ()
+
+    def __add__(self, more: str) -> Where:
+        more = more.strip().removeprefix("AND ").strip()
+        return Where(f"{self.sql} AND {more}" if self.sql else more, self.conditions)
+
+
+PREF_LATEST = Where("region_level = 'prefecture' AND is_latest_period", (OURS,))
+COUNTY_LATEST = Where("region_level = 'county' AND is_latest_period", (OURS,))
+SC_PREF = Where("region_level = 'prefecture'", (SC_OURS,))
 
 DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
     "overview": (
@@ -924,7 +959,21 @@ def database_yaml() -> dict:
         "allow_dml": False,
         "allow_file_upload": False,
         "extra": {
-            "engine_params": {"connect_args": {"read_only": True}},
+            # Read-only, and no file, network or other database from SQL: external access off, the
+            # configuration locked (SQL cannot SET it back), no extension installed or loaded at query
+            # time (json, icu and parquet are built into the duckdb wheel).
+            "engine_params": {
+                "connect_args": {
+                    "read_only": True,
+                    "config": {
+                        "enable_external_access": False,
+                        "autoinstall_known_extensions": False,
+                        "autoload_known_extensions": False,
+                        "allow_community_extensions": False,
+                        "lock_configuration": True,
+                    },
+                }
+            },
             "allows_virtual_table_explore": True,
             "metadata_params": {},
             "schemas_allowed_for_file_upload": [],
@@ -982,6 +1031,23 @@ def dataset_yaml(d: Dataset) -> dict:
                 "extra": {},
             }
             for c, label in d.columns.items()
+        ]
+        + [
+            {
+                "column_name": name,
+                "verbose_name": None,
+                "is_dttm": False,
+                "is_active": True,
+                "type": "BOOLEAN",
+                "advanced_data_type": None,
+                "groupby": False,
+                "filterable": True,
+                "expression": expression,
+                "description": "图表条件（由看板定义，用户不可改）",
+                "python_date_format": None,
+                "extra": {},
+            }
+            for name, expression in sorted(CONDITIONS.get(d.table, {}).items())
         ],
         "version": "1.0.0",
         "database_uuid": uid("database", DB_NAME),
@@ -1212,8 +1278,6 @@ def main() -> None:
         {"version": "1.0.0", "type": "assets", "timestamp": "2026-01-01T00:00:00+00:00"},
     )
     _dump(BUNDLE / "databases" / "minzheng_warehouse.yaml", database_yaml())
-    for d in DATASETS:
-        _dump(BUNDLE / "datasets" / "minzheng_warehouse" / f"{d.table}.yaml", dataset_yaml(d))
     for slug, (title, rows) in DASHBOARDS.items():
         _dump(BUNDLE / "dashboards" / f"{slug}.yaml", dashboard_yaml(slug, title, rows))
         charts = [c for r in rows for c in r]
@@ -1221,6 +1285,8 @@ def main() -> None:
         for c in charts:
             defaults = [(f.key, f.default_sql(c)) for f in filters if f.fallback and in_scope(f, c)]
             _dump(BUNDLE / "charts" / f"{uid('chart', c.name)[:8]}_{c.viz}.yaml", chart_yaml(c, defaults))
+    for d in DATASETS:  # after the charts: they register the calculated columns (CONDITIONS)
+        _dump(BUNDLE / "datasets" / "minzheng_warehouse" / f"{d.table}.yaml", dataset_yaml(d))
 
 
 if __name__ == "__main__":

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Start/stop the Dagster webserver and daemon against the persistent $DAGSTER_HOME, by PID file.
+# The UI has no login of its own (launching runs, wiping assets, deleting runs are one GraphQL call): it
+# listens on 127.0.0.1 only. To reach it from the LAN, put it behind the reverse proxy of
+# deploy/nginx/minzheng.conf (TLS + login) with DAGSTER_PATH_PREFIX=/dagster; never bind it to the LAN.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$REPO_ROOT"
-RUN_DIR="$MINZHENG_DATA_DIR/run"; mkdir -p "$RUN_DIR" "$MINZHENG_DATA_DIR/logs"
+RUN_DIR="${MINZHENG_RUN_DIR:-$MINZHENG_DATA_DIR/run}"
+LOG_DIR="${MINZHENG_LOG_DIR:-$MINZHENG_DATA_DIR/logs}"
+mkdir -p "$RUN_DIR" "$LOG_DIR"
 PORT="${DAGSTER_PORT:-3000}"
+PREFIX_ARGS=(); [ -n "${DAGSTER_PATH_PREFIX:-}" ] && PREFIX_ARGS=(--path-prefix "$DAGSTER_PATH_PREFIX")
 VENV_BIN="$REPO_ROOT/.venv/bin"
 export PATH="$VENV_BIN:$PATH"
 
@@ -24,17 +30,17 @@ stop_one() {
 case "${1:-start}" in
   start)
     stop_one dagster-webserver; stop_one dagster-daemon
-    setsid "$VENV_BIN/dagster-webserver" -h 127.0.0.1 -p "$PORT" -m dagster_project.definitions \
-      >"$MINZHENG_DATA_DIR/logs/dagster-webserver.log" 2>&1 < /dev/null &
+    setsid "$VENV_BIN/dagster-webserver" -h 127.0.0.1 -p "$PORT" "${PREFIX_ARGS[@]}" -m dagster_project.definitions \
+      >"$LOG_DIR/dagster-webserver.log" 2>&1 < /dev/null &
     echo $! > "$RUN_DIR/dagster-webserver.pid"
     setsid "$VENV_BIN/dagster-daemon" run -m dagster_project.definitions \
-      >"$MINZHENG_DATA_DIR/logs/dagster-daemon.log" 2>&1 < /dev/null &
+      >"$LOG_DIR/dagster-daemon.log" 2>&1 < /dev/null &
     echo $! > "$RUN_DIR/dagster-daemon.pid"
     for _ in $(seq 1 120); do
-      curl -fsS "http://127.0.0.1:$PORT/server_info" >/dev/null 2>&1 && break; sleep 1
+      curl -fsS "http://127.0.0.1:$PORT${DAGSTER_PATH_PREFIX:-}/server_info" >/dev/null 2>&1 && break; sleep 1
     done
-    curl -fsS "http://127.0.0.1:$PORT/server_info" >/dev/null || { echo "Dagster UI did not start; see $MINZHENG_DATA_DIR/logs/dagster-webserver.log"; exit 1; }
-    echo "Dagster UI: http://127.0.0.1:$PORT  (DAGSTER_HOME=$DAGSTER_HOME)"
+    curl -fsS "http://127.0.0.1:$PORT${DAGSTER_PATH_PREFIX:-}/server_info" >/dev/null || { echo "Dagster UI did not start; see $LOG_DIR/dagster-webserver.log"; exit 1; }
+    echo "Dagster UI: http://127.0.0.1:$PORT${DAGSTER_PATH_PREFIX:-}  (DAGSTER_HOME=$DAGSTER_HOME; this machine only)"
     ;;
   stop)
     stop_one dagster-webserver; stop_one dagster-daemon; echo "Dagster stopped"

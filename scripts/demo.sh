@@ -21,6 +21,9 @@ echo "==> 3/6 loading exports and building the warehouse through Dagster ($DAGST
 uv run python -m dagster_project.orchestrate --start "$START" --end "$END"
 
 echo "==> 4/6 Superset (own virtual environment) with the dashboards"
+# The demo only: every login shares one password, reset at each start (deploy/ gives each login its own).
+export SUPERSET_DEMO_PASSWORD="${SUPERSET_DEMO_PASSWORD:-minzheng-demo}"
+scripts/system_packages.sh server
 superset/scripts/setup_venv.sh
 superset/scripts/start.sh
 

@@ -8,5 +8,6 @@ export MINZHENG_SERVING_PATH="${MINZHENG_SERVING_PATH:-$MINZHENG_DATA_DIR/servin
 export MINZHENG_HMAC_KEY_FILE="${MINZHENG_HMAC_KEY_FILE:-$HOME/.config/minzheng/hmac.key}"
 export DAGSTER_HOME="${DAGSTER_HOME:-$MINZHENG_DATA_DIR/dagster_home}"
 export UV_LINK_MODE=copy
-mkdir -p "$MINZHENG_DATA_DIR" "$DAGSTER_HOME"
-[ -f "$DAGSTER_HOME/dagster.yaml" ] || cp "$REPO_ROOT/deploy/dagster.yaml" "$DAGSTER_HOME/dagster.yaml"
+# (the Superset service user of deploy/ may not write here: only the pipeline's user creates these)
+{ mkdir -p "$MINZHENG_DATA_DIR" "$DAGSTER_HOME" &&
+  { [ -f "$DAGSTER_HOME/dagster.yaml" ] || cp "$REPO_ROOT/deploy/dagster.yaml" "$DAGSTER_HOME/dagster.yaml"; }; } 2>/dev/null || true

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Debian packages the dashboards and their browser tests need: Chromium and a CJK font.
+# Debian packages the dashboards and their browser tests need: Chromium and a CJK font, and Redis (the
+# login rate limits of Superset). `system_packages.sh server`: only what the servers need (make demo).
 set -euo pipefail
 need=()
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+[ "${1:-}" = server ] || {
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+}
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq

@@ -97,9 +97,13 @@ THEME_DEFAULT = {
 # Feature flags. Native filters, cross-filters and row-level security are always on in Superset 6.
 FEATURE_FLAGS = {
     "DASHBOARD_RBAC": True,  # a dashboard can be limited to roles (e.g. leaders only)
-    # charts default to the latest month with `month_start = (SELECT max(month_start) ...)`
-    "ALLOW_ADHOC_SUBQUERY": True,
-    "ENABLE_TEMPLATE_PROCESSING": True,  # Jinja in virtual datasets
+    # Off: a sub-query in a chart request's custom SQL (metric, column, WHERE/HAVING) would read tables
+    # row-level security does not filter. Conditions that need one are calculated columns of the bundle's
+    # datasets (e.g. is_latest_month), which users cannot edit.
+    "ALLOW_ADHOC_SUBQUERY": False,
+    # Jinja (filter_values in the bundle's calculated columns); rendered before the sub-query check, so
+    # a macro that expands to a sub-query (dataset()) is refused like a written one.
+    "ENABLE_TEMPLATE_PROCESSING": True,
     "DRILL_TO_DETAIL": True,
     "DRILL_BY": True,
     "ALERT_REPORTS": False,  # would need Celery and a browser driver
@@ -131,7 +135,7 @@ TALISMAN_CONFIG = {
     "content_security_policy": _CSP,
     "content_security_policy_nonce_in": ["script-src"],
     "force_https": False,
-    "session_cookie_secure": False,
+    "session_cookie_secure": os.environ.get("MINZHENG_BEHIND_PROXY") == "1",
 }
 TALISMAN_DEV_CONFIG = TALISMAN_CONFIG
 CONTENT_SECURITY_POLICY_WARNING = False
@@ -148,13 +152,38 @@ SUPERSET_WEBSERVER_TIMEOUT = 120
 SQLLAB_ASYNC_TIME_LIMIT_SEC = int(timedelta(minutes=10).total_seconds())
 ROW_LIMIT = 50000
 
-# Session/CSRF on plain HTTP on localhost.
-SESSION_COOKIE_SECURE = False
+# Session/CSRF on plain HTTP on localhost; secure cookies behind the TLS proxy of deploy/nginx.
+SESSION_COOKIE_SECURE = os.environ.get("MINZHENG_BEHIND_PROXY") == "1"
 SESSION_COOKIE_SAMESITE = "Lax"
 WTF_CSRF_ENABLED = True
 WTF_CSRF_TIME_LIMIT = None
 PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
-# The login form is rate limited by Superset; scripted logins of tests stay well below that.
-RATELIMIT_ENABLED = False
+# Login attempts rate-limited for real (minzheng_security.py): the form and the REST login, counted in
+# Redis on a Unix socket of the data dir (start.sh runs it), shared by every gunicorn worker. Without a
+# storage URI (a script that only imports the bundle) the limits are counted in memory.
+from minzheng_security import MinzhengSecurityManager  # noqa: E402
+
+CUSTOM_SECURITY_MANAGER = MinzhengSecurityManager
+SERVING_PATH = os.environ.get("MINZHENG_SERVING_PATH") or str(DATA_DIR / "serving" / "minzheng.duckdb")
+
+
+def DB_CONNECTION_MUTATOR(uri, params, username, security_manager, source):  # noqa: N802
+    """Every DuckDB connection: the serving file only, read-only, no file access, config locked."""
+    from minzheng_security import lock_down_connection
+
+    return lock_down_connection(uri, params, SERVING_PATH)
+
+
+RATELIMIT_ENABLED = True
+RATELIMIT_STORAGE_URI = os.environ.get("SUPERSET_RATELIMIT_STORAGE_URI") or "memory://"
+RATELIMIT_APPLICATION = "50 per second"
+AUTH_RATE_LIMITED = False  # replaced by the three limits below, on the form and on the REST login
+LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("MINZHENG_LOGIN_LIMIT_PER_ACCOUNT", "5 per minute")
+LOGIN_LIMIT_PER_ADDRESS = os.environ.get("MINZHENG_LOGIN_LIMIT_PER_ADDRESS", "20 per minute")
+LOGIN_LIMIT_PER_NAME = os.environ.get("MINZHENG_LOGIN_LIMIT_PER_NAME", "30 per hour")
+# Behind the reverse proxy of deploy/ (which overwrites X-Forwarded-For with the client's address) the
+# limits must see the client, not the proxy; without a proxy the header is the client's to forge.
+ENABLE_PROXY_FIX = os.environ.get("MINZHENG_BEHIND_PROXY") == "1"
+PROXY_FIX_CONFIG = {"x_for": 1, "x_proto": 1, "x_host": 1, "x_port": 1, "x_prefix": 1}
 
 LOG_LEVEL = os.environ.get("SUPERSET_LOG_LEVEL", "INFO")

@@ -14,8 +14,10 @@ from pathlib import Path
 import duckdb
 
 PUBLISHED_SCHEMAS = ("marts",)
-# Pseudonymous keys of persons stay in the warehouse: a table carrying any of them is not published.
-PERSON_KEY_COLUMNS = ("person_key", "household_key", "name_key")
+# Person-level tables stay in the warehouse: a table carrying a pseudonymous person key or another
+# identifier of a person (the volunteer number of 志愿服务) is not published. The serving file is what
+# Superset and analysts read; it holds counts and sums, never a row per person.
+PERSON_KEY_COLUMNS = ("person_key", "household_key", "name_key", "volunteer_id")
 
 
 @dataclass(frozen=True)

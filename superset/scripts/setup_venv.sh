@@ -10,7 +10,7 @@ if [ -x "$VENV/bin/superset" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$want" ]; t
   exit 0
 fi
 command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet "uv==0.13.9"
-PY=$(command -v python3.11 || command -v python3)
+PY="${SUPERSET_PYTHON:-$(command -v python3.11 || command -v python3)}"
 uv venv --quiet --allow-existing --python "$PY" "$VENV"
 VIRTUAL_ENV="$VENV" uv pip sync --quiet --python "$VENV/bin/python" "$LOCK"
 echo "$want" > "$STAMP"

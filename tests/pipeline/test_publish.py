@@ -14,6 +14,9 @@ def _warehouse(path: Path, value: int) -> duckdb.DuckDBPyConnection:
     con.execute(
         "CREATE OR REPLACE TABLE marts.fct_payment AS SELECT repeat('a', 64) AS person_key, 1 AS amount"
     )
+    con.execute(  # one row per service record of a volunteer: person-level, without a person key
+        "CREATE OR REPLACE TABLE marts.fct_service AS SELECT 'V001' AS volunteer_id, 2.5 AS service_hours"
+    )
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute("CREATE OR REPLACE TABLE raw.secret AS SELECT 1 AS x")
     return con
@@ -24,7 +27,7 @@ def test_publish_swaps_atomically_and_withholds_person_keys(tmp_path: Path) -> N
     with _warehouse(tmp_path / "w.duckdb", 1) as con:
         result = publish(con, serving)
     assert result.tables == {"marts.mart_x": 1}
-    assert result.withheld == ("marts.fct_payment",)
+    assert result.withheld == ("marts.fct_payment", "marts.fct_service")
     reader = duckdb.connect(str(serving), read_only=True)  # a dashboard holding the old file open
     with _warehouse(tmp_path / "w.duckdb", 2) as con:
         publish(con, serving)
@@ -42,5 +45,5 @@ def test_publish_swaps_atomically_and_withholds_person_keys(tmp_path: Path) -> N
             r[0] for r in fresh.execute("SELECT column_name FROM information_schema.columns").fetchall()
         }
     assert tables == {"marts.mart_x"}
-    assert "person_key" not in columns
+    assert "person_key" not in columns and "volunteer_id" not in columns
     assert not list(serving.parent.glob(".*.tmp"))

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -24,11 +26,39 @@ from dagster_project.settings import DBT_PROJECT_DIR, REPO_ROOT
 from dagster_project.simulator import SimulationConfig, simulate
 
 PORT = int(os.environ.get("SUPERSET_TEST_PORT", "8097"))
-PASSWORD = "superset-test-password"
 MONTHS = ["2024-06", "2025-05", "2025-06"]
 SUPERSET_VENV = REPO_ROOT / ".superset-venv"
 
 pytestmark = pytest.mark.superset
+
+
+class _ApiSession(requests.Session):
+    def __init__(self, server: Server, username: str) -> None:
+        super().__init__()
+        self.server, self.username, self.logged_in_at = server, username, 0.0
+        self._login()
+
+    def _login(self) -> None:
+        r = requests.post(
+            f"{self.server.url}/api/v1/security/login",
+            json={
+                "username": self.username,
+                "password": self.server.password(self.username),
+                "provider": "db",
+                "refresh": False,
+            },
+            timeout=60,
+        )
+        r.raise_for_status()
+        self.logged_in_at = time.monotonic()
+        self.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+        csrf = super().request("GET", f"{self.server.url}/api/v1/security/csrf_token/", timeout=60)
+        self.headers.update({"X-CSRFToken": csrf.json()["result"], "Referer": self.server.url})
+
+    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
+        if time.monotonic() - self.logged_in_at > 600:
+            self._login()
+        return super().request(method, url, *args, **kwargs)
 
 
 @dataclass
@@ -36,18 +66,47 @@ class Server:
     url: str
     data_dir: Path
     env: dict[str, str]
+    sessions: dict[str, requests.Session] = field(default_factory=dict)
 
-    def session(self, username: str = "admin", password: str = PASSWORD) -> requests.Session:
+    @property
+    def password_file(self) -> Path:
+        return self.data_dir / "superset" / "initial_passwords"
+
+    def password(self, username: str) -> str:
+        """The random password start.sh gave the login (written once to the mode-600 file)."""
+        for line in self.password_file.read_text(encoding="utf-8").splitlines():
+            name, _, password = line.partition("\t")
+            if name == username:
+                return password
+        raise KeyError(username)
+
+    def session(self, username: str = "admin") -> requests.Session:
+        """A logged-in API session, one per login for the whole test run (logins are rate-limited); it
+        logs in again before its token (15 minutes) runs out."""
+        if username not in self.sessions:
+            self.sessions[username] = _ApiSession(self, username)
+        return self.sessions[username]
+
+    def cookie_session(self, username: str) -> requests.Session:
+        """A session logged in through the login form (cookie), as a browser is: Superset's older views
+        (e.g. /datasource/samples, drill to detail) do not take the API's bearer token."""
+        key = f"cookie:{username}"
+        if key in self.sessions:
+            return self.sessions[key]
         s = requests.Session()
+        page = s.get(f"{self.url}/login/", timeout=60).text
+        token = re.search(r'id="csrf_token"\s+value="([^"]+)"', page)
+        assert token, "no csrf_token on the login page"
         r = s.post(
-            f"{self.url}/api/v1/security/login",
-            json={"username": username, "password": password, "provider": "db", "refresh": False},
+            f"{self.url}/login/",
+            data={"username": username, "password": self.password(username), "csrf_token": token.group(1)},
+            allow_redirects=False,
             timeout=60,
         )
-        r.raise_for_status()
-        s.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+        assert r.status_code in (302, 303) and "/login" not in r.headers.get("Location", ""), r.text[:300]
         csrf = s.get(f"{self.url}/api/v1/security/csrf_token/", timeout=60).json()["result"]
         s.headers.update({"X-CSRFToken": csrf, "Referer": self.url})
+        self.sessions[key] = s
         return s
 
     def run(self, *cmd: str) -> subprocess.CompletedProcess:
@@ -114,9 +173,10 @@ def superset_server(tmp_path_factory) -> Iterator[Server]:
         "MINZHENG_DATA_DIR": str(data),
         "MINZHENG_SERVING_PATH": str(serving),
         "SUPERSET_PORT": str(PORT),
-        "SUPERSET_ADMIN_PASSWORD": PASSWORD,
-        "SUPERSET_DEMO_PASSWORD": PASSWORD,
     }
+    # the deployed shape: every login its own random password (no demo password)
+    for name in ("SUPERSET_ADMIN_PASSWORD", "SUPERSET_DEMO_PASSWORD"):
+        env.pop(name, None)
     server = Server(f"http://127.0.0.1:{PORT}", data, env)
     started = server.run(str(REPO_ROOT / "superset" / "scripts" / "start.sh"))
     assert started.returncode == 0, started.stdout[-3000:] + started.stderr[-3000:]

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from .conftest import PASSWORD, REPO_ROOT, Server
+from .conftest import REPO_ROOT, Server
 
 pytestmark = pytest.mark.superset
 
@@ -81,11 +81,11 @@ def _county_codes_seen(session, url: str, dataset_id: int) -> set[str]:
 def test_county_role_sees_only_its_county(superset_server: Server, admin, table: str) -> None:
     datasets = {d["table_name"]: d["id"] for d in _all(admin, superset_server.url, "dataset")}
     ds = datasets[table]
-    everyone = _county_codes_seen(superset_server.session("leader", PASSWORD), superset_server.url, ds)
+    everyone = _county_codes_seen(superset_server.session("leader"), superset_server.url, ds)
     assert len(everyone) == 13
-    baota = _county_codes_seen(superset_server.session("c610602", PASSWORD), superset_server.url, ds)
+    baota = _county_codes_seen(superset_server.session("c610602"), superset_server.url, ds)
     assert baota == {"610602"}
-    huanglong = _county_codes_seen(superset_server.session("c610631", PASSWORD), superset_server.url, ds)
+    huanglong = _county_codes_seen(superset_server.session("c610631"), superset_server.url, ds)
     assert huanglong == {"610631"}
 
 
@@ -106,7 +106,7 @@ def test_county_heat_table_ranks_every_county_on_every_indicator(superset_server
     labels = {c["indicator_label_zh"] for c in cells}
     assert len(labels) == 14 and any(label.startswith("社会救助·") for label in labels)
     assert all(c["county_rank"] is None or 1 <= c["county_rank"] <= 13 for c in cells)
-    baota = _chart_data(superset_server.session("c610602", PASSWORD), superset_server.url, heat)
+    baota = _chart_data(superset_server.session("c610602"), superset_server.url, heat)
     assert {c["county_name_zh"] for c in baota} == {"宝塔区"}
     assert {c["indicator_label_zh"]: c["county_rank"] for c in baota} == {
         c["indicator_label_zh"]: c["county_rank"] for c in cells if c["county_name_zh"] == "宝塔区"

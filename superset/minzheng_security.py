@@ -1,0 +1,104 @@
+"""Superset's security manager for the civil-affairs warehouse: login attempts rate-limited for real.
+
+Superset limits only its login *form* (AUTH_RATE_LIMIT); the REST login (/api/v1/security/login) that
+scripts and attackers use has no limit of its own. Both get the same limits here, counted in the shared
+storage of RATELIMIT_STORAGE_URI (Redis on a Unix socket, started by superset/scripts/start.sh), so every
+gunicorn worker sees the same counts:
+
+- per client address and login name: LOGIN_LIMIT_PER_ACCOUNT failed attempts (guessing one password),
+- per client address: LOGIN_LIMIT_PER_ADDRESS failed attempts (trying one password on many logins),
+- per login name from anywhere: LOGIN_LIMIT_PER_NAME failed attempts an hour.
+
+Only failed attempts count (a successful login does not use up the allowance); once a limit is reached
+every attempt is answered 429 until the window passes, the right password included.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from flask.wrappers import Response
+from flask_appbuilder.security.api import SecurityApi
+from flask_limiter.util import get_remote_address
+from superset.security import SupersetSecurityManager
+
+
+def _login_name() -> str:
+    data: Any = request.get_json(silent=True) if request.is_json else request.form
+    name = data.get("username", "") if hasattr(data, "get") else ""
+    return str(name).strip().lower()[:200]
+
+
+def _address_and_name() -> str:
+    return f"{get_remote_address()}|{_login_name()}"
+
+
+def _name() -> str:
+    return _login_name()
+
+
+def _api_login_failed(response: Response) -> bool:
+    return response.status_code >= 400
+
+
+def _form_login_failed(response: Response) -> bool:
+    # the form answers a redirect either way: back to the login page when the password was wrong
+    return response.status_code >= 400 or "/login" in (response.headers.get("Location") or "")
+
+
+class MinzhengSecurityManager(SupersetSecurityManager):
+    def register_views(self) -> None:
+        super().register_views()
+        config = current_app.config
+        targets = [(self.auth_view, _form_login_failed)] + [
+            (view, _api_login_failed) for view in self.appbuilder.baseviews if isinstance(view, SecurityApi)
+        ]
+        limits = (
+            (config["LOGIN_LIMIT_PER_ACCOUNT"], _address_and_name),
+            (config["LOGIN_LIMIT_PER_ADDRESS"], get_remote_address),
+            (config["LOGIN_LIMIT_PER_NAME"], _name),
+        )
+        for view, failed in targets:
+            blueprint = getattr(view, "blueprint", None)
+            if blueprint is None:
+                continue
+            for value, key in limits:
+                self.limiter.limit(
+                    value,
+                    key_func=key,
+                    methods=["POST"],
+                    deduct_when=failed,
+                    error_message="登录失败次数过多，请稍后再试",
+                )(blueprint)
+
+
+# Every connection Superset opens to DuckDB, whatever the database's settings in the metadata say (an
+# admin can edit them in the UI): the serving file only, read-only, no file or network access from SQL
+# (read_csv/read_text/read_blob/glob/ATTACH/COPY/INSTALL), no extension loaded at query time, and the
+# configuration locked so SQL cannot SET any of it back. json, icu and parquet are built into the wheel.
+DUCKDB_LOCKDOWN: dict[str, bool] = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "lock_configuration": True,
+}
+
+
+def lock_down_connection(uri: Any, params: dict, serving_path: str) -> tuple[Any, dict]:
+    """DB_CONNECTION_MUTATOR body: refuse anything but the serving DuckDB file, force the lockdown."""
+    from pathlib import Path
+
+    if uri.get_backend_name() != "duckdb":
+        raise ValueError("只允许连接民政数据仓库的只读服务库（DuckDB）")
+    if not uri.database or Path(uri.database).resolve() != Path(serving_path).resolve():
+        raise ValueError("只允许连接民政数据仓库的只读服务库（DuckDB）")
+    uri = uri.set(query={})  # duckdb-engine would apply URL query options over connect_args
+    connect_args = dict(params.get("connect_args") or {})
+    connect_args.pop("preload_extensions", None)
+    connect_args.pop("register_filesystems", None)
+    config = {k: v for k, v in dict(connect_args.get("config") or {}).items() if k == "custom_user_agent"}
+    connect_args["config"] = config | DUCKDB_LOCKDOWN
+    connect_args["read_only"] = True
+    return uri, {**params, "connect_args": connect_args}

@@ -1,0 +1,86 @@
+"""Every attack a logged-in user might try against the Superset server, in one table: a new class of
+attack is one more line here. test_attacks.py runs each one as a county login, as `leader` and as
+`admin` against the real server and asserts it is refused (for the logins named in `refused_for`).
+
+Kinds (how test_attacks.py sends the payload):
+- metric / column / where / having: custom SQL in a chart-data request on a dataset the county login
+  is granted (mart_overview_county_month); refused = 4xx (Superset refuses sub-queries in custom SQL).
+- sql: a statement in SQL Lab on the warehouse database; a county login has no SQL Lab at all (4xx),
+  the leader and the admin get a DuckDB error (no file, no other database, no SET, no extension).
+- api: `METHOD /path` with a JSON body, logged in with the API's bearer token; refused = 4xx.
+- view: the same, logged in through the login form (cookie), for Superset's older views.
+Payloads may name {warehouse} (the read-write warehouse file), {dataset} (a dataset id the county is
+granted), {hidden} (a dataset id no county is granted), {database} (the warehouse database id) and
+{scratch} (a file path that must not appear).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+COUNTY, LEADER, ADMIN = "county", "leader", "admin"
+EVERYONE = (COUNTY, LEADER, ADMIN)
+
+
+@dataclass(frozen=True)
+class Attack:
+    name: str
+    kind: str  # metric | column | where | having | sql | api | view
+    payload: str
+    body: dict | None = None
+    refused_for: tuple[str, ...] = EVERYONE
+    allowed_for: tuple[str, ...] = ()  # the same request answers for these logins (it is well-formed)
+
+
+# fmt: off
+ATTACKS: list[Attack] = [
+    # ad-hoc SQL around row-level security: sub-queries over other tables and table functions
+    Attack('metric: sub-query on a fact table', 'metric', '(SELECT count(*) FROM marts.fct_lottery_sales)'),
+    Attack('metric: sub-query on the same mart', 'metric', '(SELECT count(*) FROM marts.mart_overview_county_month)'),
+    Attack('metric: FROM-first sub-query', 'metric', '(FROM marts.fct_lottery_sales SELECT count(*))'),
+    Attack('metric: IN sub-query', 'metric', 'count(*) FILTER (WHERE county_code IN (SELECT county_code FROM marts.dim_region))'),
+    Attack('metric: duckdb_tables()', 'metric', "(SELECT string_agg(table_name, ',') FROM duckdb_tables())"),
+    Attack('metric: query_table()', 'metric', "(SELECT count(*) FROM query_table('marts.mart_overview_county_month'))"),
+    Attack('metric: fully qualified name', 'metric', '(SELECT count(*) FROM minzheng.marts.mart_overview_county_month)'),
+    Attack('metric: read_text() of a file', 'metric', "(SELECT content FROM read_text('/etc/passwd'))"),
+    Attack('column: scalar sub-query', 'column', '(SELECT max(county_code) FROM marts.mart_overview_county_month)'),
+    Attack('column: ARRAY sub-query', 'column', 'ARRAY(SELECT county_code FROM marts.mart_overview_county_month)'),
+    Attack('column: read_csv() of a file', 'column', "(SELECT count(*) FROM read_csv('/etc/passwd'))"),
+    Attack('where: IN sub-query', 'where', 'county_code IN (SELECT county_code FROM marts.mart_overview_county_month)'),
+    Attack('where: EXISTS sub-query', 'where', 'EXISTS (SELECT 1 FROM marts.fct_assistance_caseload)'),
+    Attack('where: break out of the clause', 'where', '1 = 1) OR (1 = 1'),
+    Attack('where: UNION injection', 'where', '1 = 1 UNION ALL SELECT * FROM marts.mart_overview_county_month'),
+    Attack('where: Jinja dataset() macro', 'where', 'county_code IN {{ dataset({dataset}) }}'),
+    Attack('having: sub-query', 'having', 'count(*) > (SELECT count(*) FROM duckdb_tables())'),
+    # DuckDB's file system and other databases from SQL Lab (county logins have no SQL Lab at all)
+    Attack('sql: read_csv a system file', 'sql', "SELECT * FROM read_csv('/etc/passwd')"),
+    Attack('sql: read_text', 'sql', "SELECT * FROM read_text('/etc/passwd')"),
+    Attack('sql: read_blob', 'sql', "SELECT * FROM read_blob('/etc/hostname')"),
+    Attack('sql: glob', 'sql', "SELECT * FROM glob('/*')"),
+    Attack('sql: read the warehouse file', 'sql', "SELECT * FROM read_duckdb('{warehouse}', table_name => 'load_audit')"),
+    Attack('sql: ATTACH the warehouse', 'sql', "ATTACH '{warehouse}' AS w (READ_ONLY)"),
+    Attack('sql: COPY TO a file', 'sql', "COPY (SELECT 1 AS x) TO '{scratch}'"),
+    Attack('sql: SET external access back on', 'sql', 'SET enable_external_access = true'),
+    Attack('sql: RESET a locked option', 'sql', 'RESET lock_configuration'),
+    Attack('sql: INSTALL an extension', 'sql', 'INSTALL httpfs'),
+    Attack('sql: LOAD an extension', 'sql', 'LOAD httpfs'),
+    Attack('sql: write a table', 'sql', 'CREATE TABLE marts.x AS SELECT 1 AS x'),
+    Attack('sql: SQL Lab as a county login', 'sql', 'SELECT count(*) FROM marts.mart_overview_county_month', None, refused_for=(COUNTY,), allowed_for=(LEADER, ADMIN)),
+    # other datasets and databases, and the objects that would give them
+    Attack('api: chart data of a dataset not granted', 'api', 'POST /api/v1/chart/data', {'datasource': {'id': '{hidden}', 'type': 'table'}, 'queries': [{'columns': ['county_code'], 'metrics': [], 'row_limit': 10}], 'result_format': 'json', 'result_type': 'full'}, refused_for=(COUNTY,), allowed_for=(LEADER, ADMIN)),
+    Attack('api: CSV export of a dataset not granted', 'api', 'POST /api/v1/chart/data', {'datasource': {'id': '{hidden}', 'type': 'table'}, 'queries': [{'columns': ['county_code'], 'metrics': [], 'row_limit': 10}], 'result_format': 'csv', 'result_type': 'full'}, refused_for=(COUNTY,), allowed_for=(LEADER, ADMIN)),
+    Attack('view: samples (drill to detail) of a dataset not granted', 'view', 'POST /datasource/samples?datasource_id={hidden}&datasource_type=table', {}, refused_for=(COUNTY, LEADER), allowed_for=(ADMIN,)),
+    Attack('api: create a dataset on a fact table', 'api', 'POST /api/v1/dataset/', {'database': '{database}', 'schema': 'marts', 'table_name': 'fct_lottery_sales'}, refused_for=(COUNTY, LEADER)),
+    Attack('api: create a virtual dataset', 'api', 'POST /api/v1/dataset/', {'database': '{database}', 'schema': 'marts', 'table_name': 'all_rows', 'sql': 'SELECT * FROM marts.mart_overview_county_month'}, refused_for=(COUNTY, LEADER)),
+    Attack("api: change the dataset's SQL", 'api', 'PUT /api/v1/dataset/{dataset}', {'sql': 'SELECT * FROM marts.fct_lottery_sales'}, refused_for=(COUNTY, LEADER)),
+    Attack('api: saved queries', 'api', 'GET /api/v1/saved_query/', None, refused_for=(COUNTY,), allowed_for=(LEADER, ADMIN)),
+    Attack('api: save a query', 'api', 'POST /api/v1/saved_query/', {'db_id': '{database}', 'label': 'x', 'sql': 'SELECT 1', 'schema': 'marts'}, refused_for=(COUNTY,)),
+    Attack('api: query history of others', 'api', 'GET /api/v1/query/', None, refused_for=(COUNTY,)),
+    Attack('api: change the database connection', 'api', 'PUT /api/v1/database/{database}', {'extra': '{"engine_params": {"connect_args": {"read_only": false}}}'}, refused_for=(COUNTY, LEADER)),
+    Attack('api: add a database on the warehouse file', 'api', 'POST /api/v1/database/', {'database_name': 'w', 'sqlalchemy_uri': 'duckdb:///{warehouse}'}),
+    Attack('api: test a connection to the warehouse', 'api', 'POST /api/v1/database/test_connection/', {'database_name': 'w', 'sqlalchemy_uri': 'duckdb:///{warehouse}'}),
+    Attack('api: list the logins', 'api', 'GET /api/v1/security/users/', None, refused_for=(COUNTY, LEADER)),
+    Attack('api: row-level security rules', 'api', 'GET /api/v1/rowlevelsecurity/', None, refused_for=(COUNTY, LEADER)),
+    Attack('api: import assets', 'api', 'POST /api/v1/assets/import/', {}, refused_for=(COUNTY, LEADER)),
+]
+# fmt: on
