@@ -27,8 +27,14 @@ scripts/system_packages.sh server
 superset/scripts/setup_venv.sh
 superset/scripts/start.sh
 
-echo "==> 5/6 Dagster UI (webserver + daemon: schedules and sensors run)"
+echo "==> 5/6 Dagster UI (webserver + daemon) and the report server"
+# The landing sensor, the automation sensor, both schedules and the failure notifier are RUNNING by
+# default (default_status in code): from here a file dropped into the landing folder reaches the
+# dashboards with no further action. The sensor's first scan finds everything above already loaded
+# (by content hash) and requests nothing.
 scripts/dagster_ui.sh start
 
 echo "==> 6/6 summary"
 uv run python -m dagster_project.summary
+echo "Quality reports: http://127.0.0.1:${MINZHENG_REPORTS_PORT:-8089}/reports/   Guide for statistics staff: docs/操作指南_统计人员.md"
+echo "Drop an export into $MINZHENG_LANDING_DIR/<source>/<YYYY-MM>/ and watch it reach the dashboards (a few minutes)."

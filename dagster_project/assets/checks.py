@@ -48,6 +48,7 @@ from ..quality.results import ensure_results_schema, record, stored_run
 from ..quality.runner import CheckOutcome, run_suite, sample_markdown
 from ..quality.runner import fingerprint as data_fingerprint
 from ..quality.suites import CheckDef, Suite, load_suites
+from ..report_server import public_url
 from ..resources import WarehouseResource
 
 WAREHOUSE_POOL = "warehouse"  # the same pool as assets/raw.py: one process opens the warehouse at a time
@@ -57,8 +58,22 @@ _COUNTY = re.compile(r"^\d{6}$")
 
 # With the automation daemon on, the checks run by themselves after their asset is updated (a raw load
 # through the landing sensor, a dbt build), so the clerk report and the UI status follow every load.
+# A run that selected the checks but did not run them (skipped, e.g. a range materialized from the UI
+# whose partitions are reported as events) counts as "handled" for since_last_handled(), yet leaves no
+# result on the latest materialization: NOT_EVALUATED requests them again, so the blocking checks always
+# run on what was loaded and the models below are not held back for good. A check that crashed
+# (execution failed) is not retried by itself: that is a failed run for someone to look at.
+NOT_EVALUATED = (
+    ~AutomationCondition.check_passed()
+    & ~AutomationCondition.check_failed()
+    & ~AutomationCondition.execution_failed()
+    & ~AutomationCondition.newly_requested()
+    & AutomationCondition.all_deps_match(~AutomationCondition.missing())
+).with_label("no_result_on_latest_materialization")
 CHECK_AUTOMATION = (
-    AutomationCondition.any_deps_updated().since_last_handled() & ~AutomationCondition.in_progress()
+    (AutomationCondition.any_deps_updated().since_last_handled() | NOT_EVALUATED)
+    & ~AutomationCondition.in_progress()
+    & ~AutomationCondition.any_deps_in_progress()
 )
 
 
@@ -160,7 +175,7 @@ def evaluate(
 
 
 def _month(p: dt.date | None) -> str:
-    return f"{p:%Y-%m}" if p else "全表"
+    return f"{p.year}年{p.month}月" if p else "全表"
 
 
 def check_result(
@@ -177,34 +192,34 @@ def check_result(
         description = "；".join(f"{_month(o.period)} {o.message}" for o in failing[:6])
     first = failing[0] if failing else None
     metadata: dict[str, MetadataValue] = {
-        "severity": MetadataValue.text(
-            f"{check.severity}（{'阻断下游模型与看板' if check.blocking else '仅提示'}）"
+        "级别": MetadataValue.text(
+            f"{'错误' if check.severity == 'ERROR' else '警告'}（{'阻断下游模型与看板' if check.blocking else '仅提示'}）"
         ),
-        "months_checked": MetadataValue.text(", ".join(months) or "-"),
-        "failing_months": MetadataValue.text(", ".join(_month(o.period) for o in failing) or "-"),
-        "unexpected_count": MetadataValue.int(sum(o.unexpected_count for o in failing)),
-        "check_kind": MetadataValue.text(check.label),
-        "suite_file": MetadataValue.path(suite.relative_path),
-        "data_docs_index": MetadataValue.path(str(data_docs_index(paths))),
+        "检查的月份": MetadataValue.text("、".join(months) or "-"),
+        "未通过的月份": MetadataValue.text("、".join(_month(o.period) for o in failing) or "-"),
+        "问题数": MetadataValue.int(sum(o.unexpected_count for o in failing)),
+        "检查方式": MetadataValue.text(check.label),
+        "规则文件": MetadataValue.path(suite.relative_path),
+        "数据文档（全部）": MetadataValue.url(public_url(data_docs_index(paths), data_dir=paths.data_dir)),
     }
     if check.kind == "gx" and check.expectation:
-        metadata["expectation"] = MetadataValue.json(
+        metadata["期望（GX）"] = MetadataValue.json(
             {"type": check.expectation["type"], "kwargs": check.expectation["kwargs"]}
         )
     elif check.sql:
         metadata["sql"] = MetadataValue.md(f"```sql\n{check.sql.strip()}\n```")
     if first is not None:
-        metadata["offending_rows"] = MetadataValue.md(
+        metadata["问题行"] = MetadataValue.md(
             f"{_month(first.period)}（{first.unexpected_count} 处，仅显示脱敏键）\n\n"
             + sample_markdown(first.sample)
         )
-        metadata["offending_rows_json"] = MetadataValue.json(
-            json.loads(json.dumps(first.sample, default=str))
-        )
+        metadata["问题行（JSON）"] = MetadataValue.json(json.loads(json.dumps(first.sample, default=str)))
         if first.docs_url:
-            metadata["data_docs"] = MetadataValue.url(first.docs_url)
-    if ev.reports:
-        metadata["clerk_report"] = MetadataValue.path(str(ev.reports[max(ev.reports)]))
+            metadata["数据文档（本次检查）"] = MetadataValue.url(first.docs_url)
+    for month, report in sorted(ev.reports.items())[-3:]:
+        metadata[f"质量报告 {_month(month)}（下载）"] = MetadataValue.url(
+            public_url(report, data_dir=paths.data_dir)
+        )
     return AssetCheckResult(
         asset_key=AssetKey(list(suite.asset_key)),
         check_name=check.name,

@@ -21,6 +21,7 @@ from dagster import (
     BackfillPolicy,
     Backoff,
     Failure,
+    MaterializeResult,
     MetadataValue,
     RetryPolicy,
     asset,
@@ -41,6 +42,7 @@ from ..partitions import (
     month_county_key,
 )
 from ..resources import LandingResource, PseudonymiserResource, WarehouseResource
+from .load_metadata import STATUS_ZH, county_month_zh, file_metadata, loaded_files, report_url, top_reasons
 
 WAREHOUSE_POOL = "warehouse"
 # Transient errors (a file still being copied, a lock held by another process) are retried with backoff;
@@ -48,18 +50,41 @@ WAREHOUSE_POOL = "warehouse"
 RAW_RETRY = RetryPolicy(max_retries=2, delay=5, backoff=Backoff.EXPONENTIAL)
 
 
-def _file_metadata(f: FileResult) -> dict[str, MetadataValue]:
-    return {
-        "source_file": MetadataValue.text(f.source_file),
-        "status": MetadataValue.text(f.status),
-        "rows_read": MetadataValue.int(f.rows_read),
-        "rows_loaded": MetadataValue.int(f.rows_loaded),
-        "rows_quarantined": MetadataValue.int(f.rows_quarantined),
-        "rows_skipped": MetadataValue.int(f.rows_skipped),
-        "totals_check": MetadataValue.text(f.totals_zh if f.status == "loaded" else ""),
-        "totals_ok": MetadataValue.bool(f.totals_ok is not False),
-        "message": MetadataValue.text(f.message or ""),
-    }
+def _single_partition(context: AssetExecutionContext) -> str | None:
+    """The run's partition key when the run is exactly one partition (the asset page's Materialize of
+    one partition, a sensor run for one file), else None."""
+    keys = context.partition_keys
+    return str(keys[0]) if len(keys) == 1 else None
+
+
+def _materialization(
+    context: AssetExecutionContext, partition: str, metadata: dict[str, MetadataValue]
+) -> AssetMaterialization | MaterializeResult:
+    """The run's own partition is reported as the step's result, so the asset checks selected in the
+    same run (the UI's Materialize includes them) run on what was loaded instead of being skipped;
+    any other partition the load touched as a plain materialization event."""
+    if partition == _single_partition(context):
+        return MaterializeResult(metadata=metadata)
+    return AssetMaterialization(asset_key=context.asset_key, partition=partition, metadata=metadata)
+
+
+def _file_details(
+    con, spec: SourceSpec, period: dt.date, files: list[FileResult]
+) -> dict[str, dict[str, MetadataValue]]:
+    """{county: metadata} for the loaded or unchanged files of one source × month, read in the load's
+    own connection (the only writer), with the clerk report written for that month."""
+    ok = [f for f in files if f.status in ("loaded", "unchanged") and f.county_code]
+    if not ok:
+        return {}
+    audits = loaded_files(con, spec.source, period, {f.county_code for f in ok if f.county_code})
+    url = report_url(con, spec.source, period)
+    out = {}
+    for f in ok:
+        county = f.county_code or ""
+        audit = audits.get(county)
+        reasons = top_reasons(con, spec.source, period, county, audit.source_file if audit else f.source_file)
+        out[county] = file_metadata(f, period, audit, reasons, url)
+    return out
 
 
 def _days_present(
@@ -86,7 +111,7 @@ def _load_months(
     warehouse: WarehouseResource,
     landing: LandingResource,
     pseudonymiser: PseudonymiserResource,
-) -> Iterator[AssetMaterialization]:
+) -> Iterator[AssetMaterialization | MaterializeResult]:
     """A monthly source: one materialization per county-month file loaded (or already loaded)."""
     hasher = pseudonymiser.hasher()
     region = region_lookup()
@@ -97,21 +122,26 @@ def _load_months(
             report = load_partition(
                 con, spec, period, landing.dir, region, hasher, counties=counties, raise_on_failure=False
             )
+            details = _file_details(con, spec, period, report.files)
         failures += report.failures
         seen = set()
         for f in report.files:
             if f.status in ("loaded", "unchanged") and f.county_code:
                 seen.add(f.county_code)
                 loaded += f.status == "loaded"
-                yield AssetMaterialization(
-                    asset_key=context.asset_key,
-                    partition=month_county_key(period, f.county_code),
-                    metadata=_file_metadata(f),
+                context.log.info(
+                    f"{county_month_zh(f.county_code, period)} {spec.title_zh}：{f.source_file} "
+                    f"{STATUS_ZH.get(f.status, f.status)}"
+                )
+                yield _materialization(
+                    context, str(month_county_key(period, f.county_code)), details[f.county_code]
                 )
         for missing in sorted(
             counties - seen - {f.county_code for f in report.files if f.status == "failed"}
         ):
-            context.log.warning(f"{spec.source} {period:%Y-%m} {missing}：着陆文件夹中没有该县区的文件")
+            context.log.warning(
+                f"{spec.title_zh} {county_month_zh(missing, period)}：着陆文件夹中没有该县区的文件"
+            )
     if failures:
         raise Failure(description=str(PartitionLoadError(failures, loaded)), allow_retries=False)
 
@@ -122,7 +152,7 @@ def _load_days(
     warehouse: WarehouseResource,
     landing: LandingResource,
     pseudonymiser: PseudonymiserResource,
-) -> Iterator[AssetMaterialization]:
+) -> Iterator[AssetMaterialization | MaterializeResult]:
     """Lottery: load the month-to-date file of each requested county-month, then materialize the day
     partitions whose sales it holds (see the module docstring)."""
     hasher = pseudonymiser.hasher()
@@ -143,28 +173,31 @@ def _load_days(
                 if f.status in ("loaded", "unchanged") and f.county_code
             }
             present = _days_present(con, spec, period, set(ok))
+            details = _file_details(con, spec, period, report.files)
         failures += report.failures
         for county_code, f in sorted(ok.items()):
             loaded += f.status == "loaded"
             days = present.get(county_code, {})
             for day, (n, amount) in sorted(days.items()):
                 if day > newest:
-                    context.log.info(f"{spec.source} {day} {county_code}：该日尚未结束，次日导入时再登记")
+                    context.log.info(
+                        f"{spec.title_zh} {county_month_zh(county_code, period)}{day.day}日：该日尚未结束，次日导入时再登记"
+                    )
                     continue
-                yield AssetMaterialization(
-                    asset_key=context.asset_key,
-                    partition=day_county_key(day, county_code),
-                    metadata={
-                        **_file_metadata(f),
-                        "sale_date": MetadataValue.text(day.isoformat()),
-                        "rows_on_day": MetadataValue.int(n),
-                        "sales_amount_on_day": MetadataValue.float(float(amount)),
+                yield _materialization(
+                    context,
+                    str(day_county_key(day, county_code)),
+                    {
+                        **details[county_code],
+                        "销售日期": MetadataValue.text(f"{day.year}年{day.month}月{day.day}日"),
+                        "当日行数": MetadataValue.int(n),
+                        "当日销售额（元）": MetadataValue.float(float(amount)),
                     },
                 )
             absent = sorted(requested[county_code] - set(days))
             if absent:
                 context.log.warning(
-                    f"{spec.source} {county_code} {f.source_file}：文件中没有以下日期的销售记录："
+                    f"{spec.title_zh} {county_month_zh(county_code, period)} {f.source_file}：文件中没有以下日期的销售记录："
                     + "、".join(f"{d:%m-%d}" for d in absent)
                 )
             if f.status == "loaded":  # a re-export that dropped a day: say so, Dagster keeps the old event
@@ -181,13 +214,15 @@ def _load_days(
                 )
                 if gone:
                     context.log.warning(
-                        f"{spec.source} {county_code}：新导入的文件 {f.source_file} 不再包含以下日期（此前已导入，"
+                        f"{spec.title_zh} {county_month_zh(county_code, period)}：新导入的文件 {f.source_file} 不再包含以下日期（此前已导入，"
                         "现已从数据仓库中替换掉）：" + "、".join(f"{d:%m-%d}" for d in gone)
                     )
         for missing in sorted(
             counties - set(ok) - {f.county_code for f in report.files if f.status == "failed"}
         ):
-            context.log.warning(f"{spec.source} {period:%Y-%m} {missing}：着陆文件夹中没有该县区的文件")
+            context.log.warning(
+                f"{spec.title_zh} {county_month_zh(missing, period)}：着陆文件夹中没有该县区的文件"
+            )
     if failures:
         raise Failure(description=str(PartitionLoadError(failures, loaded)), allow_retries=False)
 
@@ -223,7 +258,7 @@ def build_raw_asset(spec: SourceSpec) -> AssetsDefinition:
         warehouse: WarehouseResource,
         landing: LandingResource,
         pseudonymiser: PseudonymiserResource,
-    ) -> Iterator[AssetMaterialization]:
+    ) -> Iterator[AssetMaterialization | MaterializeResult]:
         yield from load(context, spec, warehouse, landing, pseudonymiser)
 
     return _raw

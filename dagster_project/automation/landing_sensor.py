@@ -4,6 +4,13 @@ A file is only considered once it is stable: its size and mtime unchanged since 
 older than STABLE_SECONDS (a half-copied file is still growing). Temp and lock names are ignored.
 The cursor maps each file to its last seen (size, mtime) and the sha256 already requested.
 
+Only the file that counts for its county-month is considered (the highest _更正N, as the load picks
+it), and never one whose content is already loaded: each raw materialization records the loaded file's
+sha256 (assets/load_metadata.py), and the sensor compares with the newest one of the partition in the
+Dagster instance. So the first scan over a folder that is already loaded (a fresh cursor, the sensor
+switched on after `make demo` loaded everything) requests nothing, and the sensor never opens the
+warehouse (one writer at a time: a load may be writing it).
+
 Monthly sources: the run is the file's month × county partition (load_jinmin_exports).
 Lottery (day × county, load_lottery_sales): a changed month-to-date 销售日报 requests every closed day of
 its month for its county (the whole month for a past month, the 1st to yesterday for the current
@@ -15,21 +22,38 @@ closed day yet (a July file on 1 July) is left to the next morning's lottery sch
 
 import datetime as dt
 import json
+import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dagster import AssetKey, RunRequest, SensorEvaluationContext, SkipReason, sensor
+from dagster import (
+    AssetKey,
+    AssetRecordsFilter,
+    DagsterInstance,
+    DefaultSensorStatus,
+    RunRequest,
+    SensorEvaluationContext,
+    SkipReason,
+    sensor,
+)
 
-from ..ingestion.landing import file_sha256, is_candidate, parse_name
+from ..assets.load_metadata import SHA256, county_month_zh
+from ..ingestion.landing import ExportFile, effective_files, file_sha256, is_candidate, parse_name
 from ..ingestion.region import region_lookup
 from ..ingestion.spec import SOURCES
 from ..jobs import LOTTERY_SOURCE, lottery_job, raw_job_for, raw_monthly_job
-from ..partitions import month_county_key
+from ..partitions import day_county_key, last_closed_day, month_county_key, month_end
 from ..resources import LandingResource
 from .requests import lottery_month_tags, month_range_tags
 
 STABLE_SECONDS = 10.0
+INTERVAL_ENV = "MINZHENG_SENSOR_INTERVAL_SECONDS"  # tests shorten the ticks; 30 s by default
+
+
+def tick_interval() -> int:
+    return max(5, int(os.environ.get(INTERVAL_ENV, "30")))
 
 
 @dataclass(frozen=True)
@@ -61,9 +85,9 @@ def scan(landing_dir: Path, cursor: dict, now: float) -> tuple[list[LandedFile],
             period = _month_of(month_dir.name)
             if period is None:
                 continue
-            for path in sorted(month_dir.iterdir()):
-                if not is_candidate(path):
-                    continue
+            paths = sorted(p for p in month_dir.iterdir() if is_candidate(p))
+            counted = _effective(paths, landing_dir, resolve)
+            for path in paths:
                 rel = path.relative_to(landing_dir).as_posix()
                 st = path.stat()
                 prev = cursor.get(rel, {})
@@ -80,9 +104,87 @@ def scan(landing_dir: Path, cursor: dict, now: float) -> tuple[list[LandedFile],
                 sha = prev["sha"] if prev.get("sha_mtime") == st.st_mtime else file_sha256(path)
                 entry.update(sha=sha, sha_mtime=st.st_mtime)
                 county, _ = parse_name(path.stem, resolve)
-                if sha != prev.get("sha") and county:
+                if sha != prev.get("sha") and county and path in counted:
                     changed.append(LandedFile(source, period, county, rel, sha))
     return changed, new_cursor
+
+
+def _effective(paths: list[Path], landing_dir: Path, resolve) -> set[Path]:
+    """The files the load would pick, one per county (the highest _更正N): a superseded original is
+    never a reason to run."""
+    files = []
+    for path in paths:
+        county, correction = parse_name(path.stem, resolve)
+        files.append(ExportFile(path, path.relative_to(landing_dir).as_posix(), county, correction))
+    chosen, _ = effective_files(files)
+    return {f.path for f in chosen.values()}
+
+
+def _partition_keys(f: LandedFile) -> list[str]:
+    """The partitions whose materializations carry the hash of `f`'s county-month load."""
+    if f.source != LOTTERY_SOURCE:
+        return [str(month_county_key(f.period, f.county_code))]
+    last = min(month_end(f.period), last_closed_day())
+    days = (last - f.period).days + 1
+    return [str(day_county_key(f.period + dt.timedelta(days=i), f.county_code)) for i in range(max(days, 0))]
+
+
+def _county_month(partition: str) -> tuple[str, dt.date]:
+    county, date = partition.split("|")
+    return county, dt.date.fromisoformat(date).replace(day=1)
+
+
+PAGE = 1000
+FEW = 20  # up to this many files, one query per file; more (a first scan), one pass over the asset
+
+
+def loaded_hashes(
+    instance: DagsterInstance, source: str, files: Iterable[LandedFile]
+) -> dict[tuple[str, dt.date], str]:
+    """{(county, month): sha256 of the loaded file} from the newest materialization of each county-month
+    of the files, as recorded by the raw asset."""
+    key = AssetKey(["raw", SOURCES[source].table])
+    wanted = {(f.county_code, f.period): f for f in files}
+    found: dict[tuple[str, dt.date], str] = {}
+
+    def take(records) -> None:
+        for record in records:
+            m = record.asset_materialization
+            if m is None or m.partition is None:
+                continue
+            cm = _county_month(str(m.partition))
+            value = m.metadata.get(SHA256)
+            if cm in wanted and cm not in found and value is not None:
+                found[cm] = str(value.value)
+
+    if len(wanted) <= FEW:
+        for f in wanted.values():
+            keys = _partition_keys(f)
+            if keys:  # (a lottery month without a closed day has no partition yet)
+                take(
+                    instance.fetch_materializations(
+                        AssetRecordsFilter(asset_key=key, asset_partitions=keys), limit=1
+                    ).records
+                )
+        return found
+    cursor = None
+    while len(found) < len(wanted):
+        result = instance.fetch_materializations(key, limit=PAGE, cursor=cursor)
+        take(result.records)
+        if not result.has_more:
+            break
+        cursor = result.cursor
+    return found
+
+
+def not_loaded(instance: DagsterInstance, changed: list[LandedFile]) -> list[LandedFile]:
+    """The changed files whose content is not what is loaded for their county-month."""
+    out = []
+    for source in sorted({f.source for f in changed}):
+        files = [f for f in changed if f.source == source]
+        loaded = loaded_hashes(instance, source, files)
+        out += [f for f in files if loaded.get((f.county_code, f.period)) != f.sha256]
+    return out
 
 
 def run_requests(changed: list[LandedFile], now: dt.datetime | None = None) -> list[RunRequest]:
@@ -95,7 +197,15 @@ def run_requests(changed: list[LandedFile], now: dt.datetime | None = None) -> l
     for source, files in sorted(by_source.items()):
         key = [AssetKey(["raw", SOURCES[source].table])]
         run_key = f"{source}:" + ",".join(sorted(f"{f.relative}@{f.sha256[:12]}" for f in files))
-        tags = {"minzheng/trigger": "landing_sensor", "minzheng/files": str(len(files))}
+        tags = {
+            "minzheng/trigger": "landing_sensor",
+            "minzheng/files": str(len(files)),
+            "minzheng/source": SOURCES[source].title_zh,
+            "minzheng/county_month": "、".join(
+                county_month_zh(f.county_code, f.period) for f in sorted(files, key=lambda f: f.relative)[:5]
+            )
+            + (f" 等{len(files)}个文件" if len(files) > 5 else ""),
+        }
         job_name = raw_job_for(source).name
         first, last = min(f.period for f in files), max(f.period for f in files)
         counties = sorted({f.county_code for f in files})
@@ -125,13 +235,16 @@ def run_requests(changed: list[LandedFile], now: dt.datetime | None = None) -> l
 
 @sensor(
     jobs=[raw_monthly_job, lottery_job],
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=tick_interval(),
+    default_status=DefaultSensorStatus.RUNNING,
     description="着陆文件夹有新的或更改过的导出文件时，导入对应的分区（月份×县区；福彩为该文件所在月份已结束的各日×县区）",
 )
 def landing_sensor(context: SensorEvaluationContext, landing: LandingResource):
     cursor = json.loads(context.cursor) if context.cursor else {}
     changed, new_cursor = scan(landing.dir, cursor, time.time())
+    todo = not_loaded(context.instance, changed) if changed else []
     context.update_cursor(json.dumps(new_cursor))
-    if not changed:
-        return SkipReason("没有新的或更改过的稳定文件")
-    return run_requests(changed)
+    if not todo:
+        already = f"（{len(changed)} 个文件的内容已经导入）" if changed else ""
+        return SkipReason(f"没有新的或更改过的稳定文件{already}")
+    return run_requests(todo)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from dagster import RunFailureSensorContext, run_failure_sensor
+from dagster import DefaultSensorStatus, RunFailureSensorContext, run_failure_sensor
 
 from ..settings import Settings
 
@@ -84,7 +84,10 @@ def notice_from(context: RunFailureSensorContext) -> FailureNotice:
     )
 
 
-@run_failure_sensor(description="运行失败时写入日志文件，并在配置了 MINZHENG_ALERT_WEBHOOK 时推送通知")
+@run_failure_sensor(
+    description="运行失败时写入日志文件，并在配置了 MINZHENG_ALERT_WEBHOOK 时推送通知",
+    default_status=DefaultSensorStatus.RUNNING,
+)
 def run_failure_notifier(context: RunFailureSensorContext) -> None:
     notice = notice_from(context)
     for notifier in configured_notifiers():

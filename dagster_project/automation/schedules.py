@@ -12,7 +12,7 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from dagster import AssetKey, RunRequest, ScheduleEvaluationContext, schedule
+from dagster import AssetKey, DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, schedule
 
 from ..ingestion.spec import SOURCES
 from ..jobs import LOTTERY_SOURCE, MONTHLY_SOURCES, lottery_job, raw_monthly_job
@@ -36,7 +36,11 @@ def monthly_request(run_day: dt.date) -> RunRequest:
     return RunRequest(
         run_key=f"monthly-{month:%Y-%m}",
         asset_selection=[AssetKey(["raw", SOURCES[s].table]) for s in MONTHLY_SOURCES],
-        tags={**month_range_tags(month, month), "minzheng/trigger": "monthly_schedule"},
+        tags={
+            **month_range_tags(month, month),
+            "minzheng/trigger": "monthly_schedule",
+            "minzheng/county_month": f"全部县区 {month.year}年{month.month}月",
+        },
     )
 
 
@@ -46,7 +50,11 @@ def lottery_request(run_day: dt.date) -> RunRequest:
     return RunRequest(
         run_key=f"lottery-{yesterday:%Y-%m-%d}",
         asset_selection=[AssetKey(["raw", SOURCES[LOTTERY_SOURCE].table])],
-        tags={**day_range_tags(yesterday, yesterday), "minzheng/trigger": "lottery_daily_schedule"},
+        tags={
+            **day_range_tags(yesterday, yesterday),
+            "minzheng/trigger": "lottery_daily_schedule",
+            "minzheng/county_month": f"全部县区 {yesterday.year}年{yesterday.month}月{yesterday.day}日",
+        },
     )
 
 
@@ -54,6 +62,7 @@ def lottery_request(run_day: dt.date) -> RunRequest:
     job=raw_monthly_job,
     cron_schedule="0 6 10 * *",
     execution_timezone=TIMEZONE,
+    default_status=DefaultScheduleStatus.RUNNING,
     description="每月10日6时：导入上月的救助、养老、志愿者导出文件（全部县区）",
 )
 def monthly_exports_schedule(context: ScheduleEvaluationContext) -> RunRequest:
@@ -64,6 +73,7 @@ def monthly_exports_schedule(context: ScheduleEvaluationContext) -> RunRequest:
     job=lottery_job,
     cron_schedule="0 7 * * *",
     execution_timezone=TIMEZONE,
+    default_status=DefaultScheduleStatus.RUNNING,
     description="每天7时：导入昨天的福利彩票销售日报（全部县区；读取当月累计文件，文件中的日期都登记为已导入）",
 )
 def lottery_daily_schedule(context: ScheduleEvaluationContext) -> RunRequest:

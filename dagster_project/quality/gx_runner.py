@@ -48,8 +48,9 @@ class GxRun:
     def docs_link(self, column: str | None) -> str | None:
         if self.docs_page is None:
             return None
-        anchor = self.anchors.get(column or "", "")
-        return self.docs_page.as_uri() + (f"#{anchor}" if anchor else "")
+        from ..report_server import public_url  # an HTTP address clerks can open, not a server path
+
+        return public_url(self.docs_page, self.anchors.get(column or "") or None)
 
 
 class _Contexts:

@@ -198,7 +198,7 @@ def run_suite(
         rows = len(df)
         run_name = f"{period:%Y-%m}_{run_label}" if period else run_label
         gx: GxRun = validate_frame(df, suite, params, paths, run_name, build_docs=build_docs)
-        docs_page = gx.docs_page.as_uri() if gx.docs_page else None
+        docs_page = gx.docs_link(None)
         for check in suite.gx_checks:
             o = gx.outcomes.get(check.name)
             if o is None:  # GX dropped it: treat as failed so it cannot pass silently

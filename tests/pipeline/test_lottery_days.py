@@ -201,7 +201,7 @@ def test_rerun_one_day_materializes_exactly_the_days_in_the_file(tmp_path: Path,
         assert result.success
         assert _days(instance) == _keys("610602", in_file)  # 安塞区 was not requested: not loaded
         mats = result.asset_materializations_for_node("raw__lottery_sales")
-        assert {m.metadata["rows_on_day"].value for m in mats} == {2}
+        assert {m.metadata["当日行数"].value for m in mats} == {2}
         assert result.dagster_run.tags["dagster/partition"] == "610602|2024-06-15"
         logged = [e.user_message for e in instance.all_logs(result.run_id)]
         assert any("没有以下日期的销售记录：06-15" in m for m in logged), logged

@@ -116,3 +116,72 @@ def test_failed_run_reaches_the_failure_notifier(tmp_path: Path, resources: dict
     ]
     assert logged[0]["run_id"] == result.run_id
     assert logged[0]["partition"] == "610603|2024-06-01"
+
+
+def _aged(path: Path, seconds: float = 60) -> None:
+    import os
+    import time
+
+    t = time.time() - seconds
+    os.utime(path, (t, t))
+
+
+def _sensor_scans(instance: DagsterInstance, landing: Path, scans: int = 2) -> list:
+    """What the landing sensor requests over `scans` ticks from a fresh cursor (a fresh deployment)."""
+    from dagster import build_sensor_context
+
+    from dagster_project.automation.landing_sensor import landing_sensor
+
+    cursor, requested = None, []
+    for _ in range(scans):
+        ctx = build_sensor_context(
+            instance=instance, cursor=cursor, resources={"landing": LandingResource(path=str(landing))}
+        )
+        result = landing_sensor(ctx)
+        requested += result if isinstance(result, list) else []
+        cursor = ctx.cursor
+    return requested
+
+
+def test_sensor_first_scan_knows_what_is_loaded_and_what_the_clerk_sees(
+    tmp_path: Path, resources: dict
+) -> None:
+    from dagster_project.assets.load_metadata import COUNTY_MONTH, QUARANTINED, READ, REASONS, SHA256
+    from dagster_project.ingestion.landing import file_sha256
+
+    folder = tmp_path / "landing" / "assistance" / "2024-06"
+    good = write_xlsx(folder / "610602_宝塔区.xlsx", [_row(i, "610602") for i in range(1, 4)])
+    bad = _row(4, "610631")
+    bad[2] = "12345"  # 身份证号 too short: quarantined with its row number
+    other = write_xlsx(folder / "610631_黄龙县.xlsx", [_row(1, "610631"), bad])
+    for f in (good, other):
+        _aged(f)
+    with DagsterInstance.ephemeral() as instance:
+        assert materialize(
+            [ASSISTANCE], instance=instance, resources=resources, tags=month_range_tags(JUNE, JUNE)
+        ).success
+        by_partition = {
+            r.asset_materialization.partition: r.asset_materialization.metadata
+            for r in instance.fetch_materializations(ASSISTANCE.key, limit=10).records
+        }
+        meta = by_partition["610631|2024-06-01"]
+        assert meta[COUNTY_MONTH].value == "黄龙县 2024年6月"
+        assert (meta[READ].value, meta[QUARANTINED].value) == (2, 1)
+        assert "身份证" in meta[REASONS].value and "第" in meta[REASONS].value
+        assert meta[SHA256].value == file_sha256(other)
+
+        # the sensor switched on over the loaded folder: nothing to do
+        assert _sensor_scans(instance, tmp_path / "landing") == []
+
+        # a corrected re-export of 黄龙县: only it is requested, never the superseded original
+        fixed = write_xlsx(folder / "610631_黄龙县_更正1.xlsx", [_row(1, "610631"), _row(2, "610631")])
+        _aged(fixed)
+        requests = _sensor_scans(instance, tmp_path / "landing")
+        assert [r.partition_key for r in requests] == ["610631|2024-06-01"]
+        assert requests[0].tags["minzheng/county_month"] == "黄龙县 2024年6月"
+
+        # once loaded (here a run of the partition), a fresh sensor again requests nothing
+        assert materialize(
+            [ASSISTANCE], instance=instance, resources=resources, partition_key="610631|2024-06-01"
+        ).success
+        assert _sensor_scans(instance, tmp_path / "landing") == []

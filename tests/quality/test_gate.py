@@ -154,10 +154,13 @@ def test_error_check_blocks_publish_and_the_last_good_month_stays(tmp_path: Path
     assert set(failed) == {"nursing_beds_within_beds"}
     check = failed["nursing_beds_within_beds"]
     assert check.severity.value == "ERROR" and check.blocking
-    assert check.description.startswith("2024-06 1 行不符合")
-    assert "610603_安塞区.csv" in check.metadata["offending_rows"].value
-    assert check.metadata["data_docs"].value.startswith("file://")
-    assert Path(check.metadata["clerk_report"].value).name == "eldercare_质量报告.xlsx"
+    assert check.description.startswith("2024年6月 1 行不符合")
+    assert "610603_安塞区.csv" in check.metadata["问题行"].value
+    assert check.metadata["数据文档（本次检查）"].value.startswith("http://127.0.0.1:")  # report_server
+    report_url = check.metadata["质量报告 2024年6月（下载）"].value
+    assert report_url.startswith("http://127.0.0.1:") and report_url.endswith(
+        "/reports/2024-06/eldercare_%E8%B4%A8%E9%87%8F%E6%8A%A5%E5%91%8A.xlsx"
+    )
     assert not ({"marts__standin_eldercare_county_month", "serving__minzheng_duckdb"} & _ran(blocked))
     assert p.served() == (good_digest, good_rows)  # leaders still see May, nothing built on the bad June
 

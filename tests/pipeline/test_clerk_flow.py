@@ -1,0 +1,189 @@
+"""The statistics clerk's flow on a real Dagster deployment with the daemon running, as `make demo` leaves
+it (scripts/dagster_ui.sh on a DAGSTER_HOME the pipeline was loaded into by dagster_project.orchestrate):
+
+1. the landing sensor, the automation, the schedules and the failure notifier are on without anyone
+   switching them on, and the sensor's first scans over the already-loaded folder request nothing;
+2. a file dropped into the landing folder (a county that had not reported) reaches the serving file
+   Superset reads, with no call other than the drop, and the clerk sees per-file counts, reasons and a
+   report link that downloads over HTTP;
+3. the asset page's "Materialize" of one partition (the implicit asset job with the asset, its checks
+   and one partition, as the UI sends it) runs the blocking raw checks on what was loaded and also
+   reaches the serving file.
+
+A tiny simulated region (two counties, one month, scale 0.01) keeps it to a few minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+import requests
+
+from dagster_project.assets.load_metadata import (
+    COUNTY_MONTH,
+    LOADED,
+    QUARANTINED,
+    READ,
+    REASONS,
+    REPORT,
+    SHA256,
+)
+from tests.pipeline.live_dagster import LiveDagster, wait_for
+
+pytestmark = pytest.mark.slow
+
+MONTH = "2024-06"
+COUNTIES = "610602,610603"  # 宝塔区, 安塞区 load first; 延长县 (610621) is dropped during the test
+NEW_COUNTY = "610621"
+SERVING_KEY = ["serving", "minzheng_duckdb"]
+INSTIGATORS = (
+    "landing_sensor",
+    "minzheng_automation",
+    "run_failure_notifier",
+    "monthly_exports_schedule",
+    "lottery_daily_schedule",
+)
+TICK = 5  # MINZHENG_SENSOR_INTERVAL_SECONDS: the deployment's default is 30 s
+
+
+def _simulate(live: LiveDagster, out: Path, counties: str) -> None:
+    live.python(
+        "-m",
+        "dagster_project.simulator",
+        "--months",
+        MONTH,
+        "--scale",
+        "0.01",
+        "--counties",
+        counties,
+        "--corrections",
+        "0",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+        "--quiet",
+    )
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDagster]:
+    reuse = os.environ.get("MINZHENG_TEST_LIVE_DIR")  # developing: a folder this fixture loaded before
+    data = Path(reuse) if reuse else tmp_path_factory.mktemp("clerk_flow")
+    live = LiveDagster.environment(data, MINZHENG_SENSOR_INTERVAL_SECONDS=str(TICK))
+    if not live.serving.exists():
+        _simulate(live, live.landing, COUNTIES)
+        live.python("-m", "dagster_project.orchestrate", "--start", MONTH, "--end", MONTH)
+    assert live.serving.exists()
+    live.start()
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+def _published_after(live: LiveDagster, t: float) -> dict | None:
+    mats = live.materializations(SERVING_KEY, limit=1)
+    return mats[0] if mats and int(mats[0]["timestamp"]) / 1000 > t else None
+
+
+def _recipients(serving: Path, county: str) -> int | None:
+    with duckdb.connect(str(serving), read_only=True) as con:
+        row = con.execute(
+            "SELECT dibao_recipients FROM marts.mart_assistance_county_month "
+            "WHERE county_code = ? AND month_start = ?",
+            [county, f"{MONTH}-01"],
+        ).fetchone()
+    return row[0] if row else None
+
+
+def _meta(materialization: dict) -> dict[str, object]:
+    out = {}
+    for e in materialization["metadataEntries"]:
+        out[e["label"]] = next((e[k] for k in ("text", "intValue", "url", "mdStr") if k in e), None)
+    return out
+
+
+def test_first_scans_over_a_loaded_folder_request_nothing(live: LiveDagster) -> None:
+    status = wait_for("instigators listed", lambda: live.instigator_status() or None, 120)
+    assert {name: status.get(name) for name in INSTIGATORS} == dict.fromkeys(INSTIGATORS, "RUNNING")
+
+    # tick 1 records the files, tick 2 finds them stable (older than STABLE_SECONDS) and hashes them
+    def three_ticks() -> list[dict] | None:
+        ticks = live.sensor_ticks("landing_sensor")
+        return ticks if len(ticks) >= 3 else None
+
+    ticks = wait_for("three landing sensor ticks", three_ticks, 180)
+    assert all(t["status"] in ("SKIPPED", "SUCCESS") and not t["runIds"] for t in ticks), ticks
+    assert any("已经导入" in (t["skipReason"] or "") for t in ticks), [t["skipReason"] for t in ticks]
+    assert not [r for r in live.runs() if r["tags"].get("minzheng/trigger") == "landing_sensor"]
+
+
+def test_a_dropped_file_reaches_the_dashboards_with_nothing_else(live: LiveDagster, tmp_path: Path) -> None:
+    assert not _recipients(live.serving, NEW_COUNTY)  # 延长县 has not reported yet
+    extra = tmp_path / "extra"
+    _simulate(live, extra, NEW_COUNTY)
+    [exported] = list((extra / "assistance" / MONTH).iterdir())
+    dropped_at = time.time()
+    shutil.copy(exported, live.landing / "assistance" / MONTH / exported.name)  # the drop: nothing else
+
+    published = wait_for("serving file republished", lambda: _published_after(live, dropped_at), 900, 5)
+    seconds = int(published["timestamp"]) / 1000 - dropped_at
+    print(f"drop -> published: {seconds:.0f} s")
+    assert _recipients(live.serving, NEW_COUNTY), "the new county's rows are on the dashboards"
+
+    sensor_runs = [r for r in live.runs() if r["tags"].get("minzheng/trigger") == "landing_sensor"]
+    assert len(sensor_runs) == 1, sensor_runs  # exactly the dropped file, nothing already loaded
+    assert sensor_runs[0]["tags"]["minzheng/county_month"] == "延长县 2024年6月"
+    assert sensor_runs[0]["tags"]["dagster/partition"] == f"{NEW_COUNTY}|{MONTH}-01"
+
+    # what the clerk sees on the partition: counts, reasons with row numbers, the report over HTTP
+    [mat] = [
+        m
+        for m in live.materializations(["raw", "assistance_roster"], limit=50)
+        if m["partition"] == f"{NEW_COUNTY}|{MONTH}-01"
+    ][:1]
+    meta = _meta(mat)
+    assert meta[COUNTY_MONTH] == "延长县 2024年6月"
+    assert meta[READ] == meta[LOADED] + meta[QUARANTINED] and meta[LOADED] > 0
+    assert isinstance(meta[REASONS], str) and meta[REASONS]
+    if meta[QUARANTINED]:
+        assert "第" in meta[REASONS] and "行" in meta[REASONS]
+    assert len(str(meta[SHA256])) == 64
+    url = str(meta[REPORT])
+    assert url.startswith(f"http://127.0.0.1:{live.reports_port}/reports/2024-06/"), url
+    report = requests.get(url, timeout=30)
+    assert report.status_code == 200 and report.content[:2] == b"PK"  # an xlsx workbook
+    assert urllib.parse.unquote(url).endswith("assistance_质量报告.xlsx")
+    # the report server answers for reports and Data Docs only
+    base = f"http://127.0.0.1:{live.reports_port}"
+    for path in ("/warehouse/minzheng.duckdb", "/landing/", "/reports/../warehouse/minzheng.duckdb"):
+        assert requests.get(base + path, timeout=30).status_code == 404, path
+
+
+def test_ui_materialize_of_one_partition_runs_the_checks_and_publishes(live: LiveDagster) -> None:
+    asset = ["raw", "eldercare_institutions"]
+    launched_at = time.time()
+    run_id = live.materialize_partition_as_ui(asset, {"county": "610602", "month": f"{MONTH}-01"})
+
+    def finished() -> dict | None:
+        run = next((r for r in live.runs() if r["runId"] == run_id), None)
+        return run if run and run["status"] in ("SUCCESS", "FAILURE", "CANCELED") else None
+
+    run = wait_for("the UI run finishes", finished, 600, 5)
+    assert run["status"] == "SUCCESS", run
+    evaluations = live.check_executions(run_id)
+    assert {e["checkName"] for e in evaluations} == set(live.check_names(asset)), "checks ran, not skipped"
+    assert all(e["success"] for e in evaluations), evaluations
+
+    published = wait_for("serving file republished", lambda: _published_after(live, launched_at), 900, 5)
+    print(f"UI materialize -> published: {int(published['timestamp']) / 1000 - launched_at:.0f} s")
+    # the sensor never reloads what the UI run loaded
+    assert len([r for r in live.runs() if r["tags"].get("minzheng/trigger") == "landing_sensor"]) <= 1
