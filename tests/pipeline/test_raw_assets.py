@@ -146,7 +146,15 @@ def _sensor_scans(instance: DagsterInstance, landing: Path, scans: int = 2) -> l
 def test_sensor_first_scan_knows_what_is_loaded_and_what_the_clerk_sees(
     tmp_path: Path, resources: dict
 ) -> None:
-    from dagster_project.assets.load_metadata import COUNTY_MONTH, QUARANTINED, READ, REASONS, SHA256
+    from dagster_project.assets.load_metadata import (
+        COUNTY_MONTH,
+        LOADED,
+        QUARANTINED,
+        READ,
+        REASONS,
+        SHA256,
+        SKIPPED,
+    )
     from dagster_project.ingestion.landing import file_sha256
 
     folder = tmp_path / "landing" / "assistance" / "2024-06"
@@ -166,7 +174,8 @@ def test_sensor_first_scan_knows_what_is_loaded_and_what_the_clerk_sees(
         }
         meta = by_partition["610631|2024-06-01"]
         assert meta[COUNTY_MONTH].value == "黄龙县 2024年6月"
-        assert (meta[READ].value, meta[QUARANTINED].value) == (2, 1)
+        assert (meta[LOADED].value, meta[QUARANTINED].value) == (1, 1)
+        assert meta[READ].value == meta[LOADED].value + meta[QUARANTINED].value + meta[SKIPPED].value
         assert "身份证" in meta[REASONS].value and "第" in meta[REASONS].value
         assert meta[SHA256].value == file_sha256(other)
 
