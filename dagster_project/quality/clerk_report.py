@@ -25,6 +25,7 @@ from typing import Any
 import duckdb
 
 from ..ingestion.redact import redact_text, redact_value
+from ..report_server import public_url
 from .paths import QualityPaths
 from .region import RegionRef
 from .results import has_results
@@ -397,7 +398,7 @@ def write_report(
         "隔离明细：每个被隔离的行、每条不符合的规则一行；身份证号、姓名等个人信息只显示为“已脱敏”。",
         "质量检查：对已入库数据的检查。“错误”级别未通过时，领导看板暂停更新、继续显示上一次合格的数据，直到问题更正；",
         "“警告”级别只提示，请核实（例如金额异常偏高、县区人数骤降、县区未报送）。",
-        f"数据文档（Great Expectations Data Docs）：{paths.data_docs / 'index.html'}",
+        f"数据文档（Great Expectations Data Docs，浏览器打开）：{public_url(paths.data_docs / 'index.html', data_dir=paths.data_dir)}",
     ]
     for i, line in enumerate(notes):
         ws.write(i, 0, line, title if i == 0 else None)

@@ -100,6 +100,15 @@ def test_missing_county_is_named(reports) -> None:
     )
 
 
+def test_notes_link_the_data_docs_over_http_not_a_server_path(reports) -> None:
+    tmp, out = reports
+    notes = [r[0] for r in _sheet(out["volunteer_roster"], "说明") if r and r[0]]
+    docs = [line for line in notes if line.startswith("数据文档")]
+    assert len(docs) == 1
+    assert "http://" in docs[0] and docs[0].endswith("/quality/data_docs/index.html")
+    assert str(tmp) not in "\n".join(notes)  # no server path anywhere on the sheet
+
+
 def test_row_ranges() -> None:
     assert row_ranges([9, 3, 4, 5, 12, 13, 4]) == "3-5, 9, 12-13"
     assert row_ranges([]) == ""
