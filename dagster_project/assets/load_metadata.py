@@ -62,6 +62,7 @@ class LoadedFile:
     rows_read: int
     rows_loaded: int
     rows_quarantined: int
+    rows_skipped: int
 
 
 def loaded_files(
@@ -71,7 +72,8 @@ def loaded_files(
     if not counties:
         return {}
     rows = con.execute(
-        """SELECT county_code, source_file, source_sha256, rows_read, rows_loaded, rows_quarantined
+        """SELECT county_code, source_file, source_sha256, rows_read, rows_loaded, rows_quarantined,
+                  rows_skipped
            FROM raw.load_audit
            WHERE source = ? AND period = ? AND status = 'loaded' AND list_contains(?, county_code)
            QUALIFY row_number() OVER (PARTITION BY county_code ORDER BY finished_at DESC) = 1""",
@@ -118,7 +120,7 @@ def file_metadata(
         READ: MetadataValue.int(counts.rows_read),
         LOADED: MetadataValue.int(counts.rows_loaded),
         QUARANTINED: MetadataValue.int(counts.rows_quarantined),
-        SKIPPED: MetadataValue.int(f.rows_skipped),  # recognised non-data rows (titles, 合计, notes)
+        SKIPPED: MetadataValue.int(counts.rows_skipped),  # recognised non-data rows (titles, 合计, notes)
         REASONS: MetadataValue.md(reasons),
     }
     if report_url:

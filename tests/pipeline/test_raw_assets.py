@@ -154,6 +154,8 @@ def test_sensor_first_scan_knows_what_is_loaded_and_what_the_clerk_sees(
         REASONS,
         SHA256,
         SKIPPED,
+        STATUS,
+        STATUS_ZH,
     )
     from dagster_project.ingestion.landing import file_sha256
 
@@ -194,3 +196,16 @@ def test_sensor_first_scan_knows_what_is_loaded_and_what_the_clerk_sees(
             [ASSISTANCE], instance=instance, resources=resources, partition_key="610631|2024-06-01"
         ).success
         assert _sensor_scans(instance, tmp_path / "landing") == []
+
+        # a rerun over the unchanged 宝塔区 file: the counts shown are those of the load in the
+        # warehouse (the audit), skipped rows (the file's 合计 row) included, not the reload's zeros
+        first = by_partition["610602|2024-06-01"]
+        assert first[SKIPPED].value >= 1
+        assert materialize(
+            [ASSISTANCE], instance=instance, resources=resources, partition_key="610602|2024-06-01"
+        ).success
+        again = instance.fetch_materializations(ASSISTANCE.key, limit=1).records[0].asset_materialization
+        assert again.partition == "610602|2024-06-01"
+        assert again.metadata[STATUS].value == STATUS_ZH["unchanged"]
+        for label in (READ, LOADED, QUARANTINED, SKIPPED):
+            assert again.metadata[label].value == first[label].value, label
