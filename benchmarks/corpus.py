@@ -7,10 +7,11 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from dagster_project.ingestion.formats import sniff
 from dagster_project.ingestion.landing import discover, effective_files
 from dagster_project.ingestion.region import region_lookup
 
-FORMATS = ("xlsx", "xls", "csv-gbk", "csv-utf8")
+FORMATS = ("xlsx", "xls", "csv-gbk", "csv-utf8", "html", "xml2003", "text-utf16")
 MANIFEST = Path("_simulator") / "manifest.json"
 
 
@@ -19,13 +20,14 @@ def month(text: str) -> dt.date:
 
 
 def detect_format(path: Path) -> str:
-    """xlsx / xls by magic bytes; CSV: UTF-8 if it starts with a BOM or decodes as UTF-8, else GBK."""
+    """From the content, as ingestion decides it (ingestion/formats.sniff): xlsx / xls by magic bytes, an
+    "xls" that is an HTML table or XML Spreadsheet 2003, UTF-16 "Unicode text"; CSV: UTF-8 if it starts
+    with a BOM or decodes as UTF-8, else GBK."""
     with open(path, "rb") as fh:
         head = fh.read(1 << 16)
-    if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "xls"
+    kind = sniff(head)
+    if kind != "text":
+        return kind
     if head.startswith(b"\xef\xbb\xbf"):
         return "csv-utf8"
     try:

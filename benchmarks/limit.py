@@ -4,6 +4,9 @@ CSV UTF-8: DuckDB's read_csv into an in-memory table (every cell VARCHAR, no sni
 CSV GBK: DuckDB reads only UTF-8, so the file is first decoded (gb18030) and re-encoded to UTF-8 in a
 RAM-backed temp file; the decode is timed separately and is part of this format's limit.
 xlsx / xls: calamine (fastexcel) loads the sheet as strings into an Arrow-backed frame.
+The shapes some systems write instead of a workbook (simulator export_shape): an "xls" that is an HTML
+table (lxml parses it, rows counted), XML Spreadsheet 2003 (ElementTree parses it, rows counted),
+UTF-16 "Unicode text" (decoded, split into tab-separated cells).
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import duckdb
 import fastexcel
+import lxml.html
 
 RAM_DIR = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
 
@@ -43,7 +48,23 @@ def duckdb_csv(con: duckdb.DuckDBPyConnection, path: Path, width: int) -> int:
     return int(row[0]) if row else 0
 
 
+XML_ROW = "{urn:schemas-microsoft-com:office:spreadsheet}Row"
+
+
+def _container_limit(path: Path, fmt: str) -> LimitTiming:
+    t = time.perf_counter()
+    if fmt == "html":
+        lines = len(lxml.html.fromstring(path.read_bytes()).xpath("//tr"))
+    elif fmt == "xml2003":
+        lines = sum(1 for _ in ET.parse(path).getroot().iter(XML_ROW))
+    else:  # text-utf16
+        lines = len([line.split("\t") for line in path.read_bytes().decode("utf-16").splitlines()])
+    return LimitTiming(time.perf_counter() - t, 0.0, lines)
+
+
 def read_limit(path: Path, fmt: str, con: duckdb.DuckDBPyConnection) -> LimitTiming:
+    if fmt in ("html", "xml2003", "text-utf16"):
+        return _container_limit(path, fmt)
     if fmt in ("xlsx", "xls"):
         t = time.perf_counter()
         frame = fastexcel.read_excel(str(path)).load_sheet(0, header_row=None, dtypes="string").to_arrow()
