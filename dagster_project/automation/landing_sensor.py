@@ -22,7 +22,6 @@ closed day yet (a July file on 1 July) is left to the next morning's lottery sch
 
 import datetime as dt
 import json
-import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -46,14 +45,15 @@ from ..ingestion.spec import SOURCES
 from ..jobs import LOTTERY_SOURCE, lottery_job, raw_job_for, raw_monthly_job
 from ..partitions import day_county_key, last_closed_day, month_county_key, month_end
 from ..resources import LandingResource
+from ..settings import process_settings
 from .requests import lottery_month_tags, month_range_tags
 
 STABLE_SECONDS = 10.0
-INTERVAL_ENV = "MINZHENG_SENSOR_INTERVAL_SECONDS"  # tests shorten the ticks; 30 s by default
 
 
 def tick_interval() -> int:
-    return max(5, int(os.environ.get(INTERVAL_ENV, "30")))
+    """Seconds between sensor ticks (MINZHENG_SENSOR_INTERVAL_SECONDS; tests shorten it, 30 s by default)."""
+    return process_settings().sensor_interval_seconds
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..settings import disable_library_telemetry
 from .paths import QualityPaths
 from .suites import Suite, SuiteError
 
@@ -65,7 +65,7 @@ _STATE = _Contexts()
 
 
 def _gx() -> Any:
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    disable_library_telemetry()
     import great_expectations as gx
 
     return gx
