@@ -13,7 +13,7 @@ from dagster_project.ingestion.spec import SOURCES, Cadence
 from dagster_project.jobs import DAILY_SOURCES, MONTHLY_SOURCES, raw_job_for
 from dagster_project.partitions import day_county, group_by_month, month_county, parse_key
 from dagster_project.quality.suites import SuiteError, load_suite, load_suites
-from dagster_project.simulator.contract import CONTRACTS
+from minzheng_simulator.contract import CONTRACTS
 
 
 def test_cadence_decides_partitions_and_job() -> None:

@@ -12,10 +12,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 # Headers, roles and the allowed categories are declared once, in the ingestion contract.
-from ..ingestion.spec import GAMES as GAMES
-from ..ingestion.spec import SERVICE_CATEGORIES as SERVICE_CATEGORIES
-from ..ingestion.spec import SOURCES as SPECS
-from ..ingestion.spec import Kind
+from dagster_project.ingestion.spec import GAMES as GAMES
+from dagster_project.ingestion.spec import SERVICE_CATEGORIES as SERVICE_CATEGORIES
+from dagster_project.ingestion.spec import SOURCES as SPECS
+from dagster_project.ingestion.spec import Kind
 
 
 @dataclass(frozen=True)
