@@ -14,8 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
-from dagster_project.simulator.contract import CONTRACTS
-from dagster_project.simulator.writers import Layout, write_export
+from minzheng_simulator.contract import CONTRACTS
+from minzheng_simulator.writers import Layout, write_export
 
 from .corpus import ExportInfo
 

@@ -42,7 +42,7 @@ def _warm_up() -> None:
 def simulate(
     out: str, months: list[str], scale: float, sources: list[str], dirty_rate: float, seed: int, workers: int
 ) -> dict[str, Any]:
-    from dagster_project.simulator import SimulationConfig, simulate
+    from minzheng_simulator import SimulationConfig, simulate
 
     t = time.perf_counter()
     result = simulate(

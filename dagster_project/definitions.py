@@ -14,6 +14,7 @@ from .automation.notify import run_failure_notifier
 from .automation.schedules import lottery_daily_schedule, monthly_exports_schedule
 from .jobs import lottery_job, raw_monthly_job, warehouse_job
 from .resources import dbt_executable, default_resources
+from .settings import process_settings
 
 defs = Definitions(
     assets=[*raw_assets, dbt_models, serving_database, plan_target_templates],
@@ -26,7 +27,7 @@ defs = Definitions(
     # per step, which is most of the time between a dropped file and the published dashboards.
     executor=in_process_executor,
     resources={
-        **default_resources(),
+        **default_resources(process_settings()),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
     },
 )

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dagster import AssetSelection, define_asset_job
 
-from .ingestion.spec import SOURCES
+from .ingestion.spec import SOURCES, Cadence, sources_with
 
 RAW = AssetSelection.key_prefixes(["raw"])
-MONTHLY_SOURCES = ("assistance", "eldercare", "volunteer_roster", "volunteer_service")
-LOTTERY_SOURCE = "lottery"
+# The cadence is declared per source in its contract (ingestion/spec.py).
+MONTHLY_SOURCES = sources_with(Cadence.MONTHLY)
+DAILY_SOURCES = sources_with(Cadence.DAILY)
 MONTHLY_RAW = AssetSelection.assets(*[["raw", SOURCES[s].table] for s in MONTHLY_SOURCES])
-LOTTERY_RAW = AssetSelection.assets(["raw", SOURCES[LOTTERY_SOURCE].table])
+LOTTERY_RAW = AssetSelection.assets(*[["raw", SOURCES[s].table] for s in DAILY_SOURCES])
 
 raw_monthly_job = define_asset_job(
     name="load_jinmin_exports",
@@ -36,7 +37,7 @@ raw_jobs = [raw_monthly_job, lottery_job]
 
 
 def raw_job_for(source: str):
-    return lottery_job if source == LOTTERY_SOURCE else raw_monthly_job
+    return lottery_job if SOURCES[source].daily else raw_monthly_job
 
 
 warehouse_job = define_asset_job(

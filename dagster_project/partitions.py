@@ -1,4 +1,7 @@
 """Partitions of the raw loads: one export file is one county's month, and the Dagster partitions say so.
+The cadence of each source is declared in its contract (ingestion/spec.py, `SourceSpec.cadence`);
+`partitions_for` turns it into the partitions definition, and `parse_key` is the one place that reads a
+"<county>|<date>" key.
 
 - assistance, eldercare, volunteer_roster, volunteer_service: calendar month × county
   (`month_county`, keys like "610602|2024-06-01"): one partition is one export file.
@@ -17,7 +20,7 @@ or days, is one run (single-run backfill policy; the keys are grouped by month, 
 county-month), so a backfill does not launch hundreds of runs.
 
 Both multi-partition keys put the county first ("county" sorts before "day" and "month"), so code that
-only needs {month: counties} can read either kind of key (`group_by_month`, assets/checks.months_of).
+only needs {month: counties} can read either kind of key (`parse_key`, `group_by_month`).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from dagster import (
 )
 
 from .ingestion.region import county_codes
+from .ingestion.spec import SourceSpec
 
 PLAN_START = "2021-01-01"
 MONTH = "month"
@@ -47,6 +51,29 @@ daily = DailyPartitionsDefinition(start_date=PLAN_START, timezone=TIMEZONE)
 county = StaticPartitionsDefinition(county_codes())
 month_county = MultiPartitionsDefinition({MONTH: monthly, COUNTY: county})
 day_county = MultiPartitionsDefinition({DAY: daily, COUNTY: county})
+
+
+def partitions_for(spec: SourceSpec) -> MultiPartitionsDefinition:
+    """day × county for a daily source (the lottery 销售日报), month × county for a monthly one."""
+    return day_county if spec.daily else month_county
+
+
+def parse_key(key: object) -> tuple[str | None, dt.date]:
+    """A raw partition key -> (county code, date): '610602|2024-06-01' (month × county),
+    '610602|2024-06-15' (day × county) or '2024-06-01' (a month alone: county None).
+    Raises ValueError for anything else."""
+    parts = str(key).split("|")
+    if len(parts) == 1:
+        return None, dt.date.fromisoformat(parts[0])
+    if len(parts) != 2 or not (len(parts[0]) == 6 and parts[0].isascii() and parts[0].isdigit()):
+        raise ValueError(f"not a '<county>|<date>' partition key: {key!r}")
+    return parts[0], dt.date.fromisoformat(parts[1])
+
+
+def county_month_of(key: object) -> tuple[str | None, dt.date]:
+    """A raw partition key -> (county code, first day of its month)."""
+    county_code, day = parse_key(key)
+    return county_code, day.replace(day=1)
 
 
 def period_of(month_key: str) -> dt.date:
@@ -85,8 +112,10 @@ def group_by_month(partition_keys: list[str]) -> dict[dt.date, set[str]]:
     """Partition keys of a run (month × county or day × county, "<county>|<date>") -> {month: {counties}}."""
     out: dict[dt.date, set[str]] = defaultdict(set)
     for key in partition_keys:
-        county_code, date = str(key).split("|")
-        out[dt.date.fromisoformat(date).replace(day=1)].add(county_code)
+        county_code, month = county_month_of(key)
+        if county_code is None:
+            raise ValueError(f"not a '<county>|<date>' partition key: {key!r}")
+        out[month].add(county_code)
     return dict(sorted(out.items()))
 
 
@@ -94,7 +123,8 @@ def days_by_month(partition_keys: list[str]) -> dict[dt.date, dict[str, set[dt.d
     """Day × county keys of a run -> {month: {county: {days requested}}}."""
     out: dict[dt.date, dict[str, set[dt.date]]] = defaultdict(lambda: defaultdict(set))
     for key in partition_keys:
-        dims = day_county.get_partition_key_from_str(str(key)).keys_by_dimension
-        day = dt.date.fromisoformat(dims[DAY])
-        out[day.replace(day=1)][dims[COUNTY]].add(day)
+        county_code, day = parse_key(key)
+        if county_code is None:
+            raise ValueError(f"not a '<county>|<day>' partition key: {key!r}")
+        out[day.replace(day=1)][county_code].add(day)
     return {m: dict(by_county) for m, by_county in sorted(out.items())}

@@ -14,24 +14,20 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
-import os
 import posixpath
 import urllib.parse
 from pathlib import Path
 
-from .settings import Settings
+from .settings import DEFAULT_REPORTS_PORT, Settings
 
-DEFAULT_PORT = 8089
-PORT_ENV = "MINZHENG_REPORTS_PORT"
-URL_ENV = "MINZHENG_REPORTS_URL"  # the address clerks use, if not http://127.0.0.1:<port> (e.g. a proxy)
+DEFAULT_PORT = DEFAULT_REPORTS_PORT
+PORT_ENV = "MINZHENG_REPORTS_PORT"  # Settings.reports_port
+URL_ENV = "MINZHENG_REPORTS_URL"  # Settings.reports_url: the address clerks use, if not 127.0.0.1 (a proxy)
 SERVED = ("reports", "quality/data_docs")  # relative to the data directory
 
 
-def base_url() -> str:
-    explicit = os.environ.get(URL_ENV)
-    if explicit:
-        return explicit.rstrip("/")
-    return f"http://127.0.0.1:{os.environ.get(PORT_ENV, DEFAULT_PORT)}"
+def base_url(settings: Settings | None = None) -> str:
+    return (settings or Settings.from_env()).reports_base_url
 
 
 def served_roots(data_dir: Path) -> list[Path]:
@@ -40,13 +36,14 @@ def served_roots(data_dir: Path) -> list[Path]:
 
 def public_url(path: Path, anchor: str | None = None, data_dir: Path | None = None) -> str:
     """The HTTP address of a file under a served folder; a file:// URI for anything else."""
-    data_dir = (data_dir or Settings.from_env().data_dir).resolve()
+    settings = Settings.from_env()
+    data_dir = (data_dir or settings.data_dir).resolve()
     resolved = Path(path).resolve()
     if not any(resolved.is_relative_to(root) for root in served_roots(data_dir)):
         url = resolved.as_uri()
     else:
         rel = resolved.relative_to(data_dir).as_posix()
-        url = f"{base_url()}/{urllib.parse.quote(rel)}"
+        url = f"{settings.reports_base_url}/{urllib.parse.quote(rel)}"
     return url + (f"#{anchor}" if anchor else "")
 
 
@@ -83,11 +80,12 @@ def make_server(host: str, port: int, data_dir: Path) -> http.server.ThreadingHT
 
 
 def main(argv: list[str] | None = None) -> int:
+    settings = Settings.from_env()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=int(os.environ.get(PORT_ENV, DEFAULT_PORT)))
+    parser.add_argument("--port", type=int, default=settings.reports_port)
     args = parser.parse_args(argv)
-    server = make_server(args.host, args.port, Settings.from_env().data_dir)
+    server = make_server(args.host, args.port, settings.data_dir)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -1,8 +1,7 @@
-"""Dagster resources: paths and connections, configured by environment (see settings.py)."""
+"""Dagster resources: paths and connections, configured from one Settings (settings.py)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +10,7 @@ import duckdb
 from dagster import ConfigurableResource
 
 from .ingestion.pseudonymise import Pseudonymiser, load_key
-from .settings import Settings
+from .settings import Settings, export_dbt_env
 
 
 class WarehouseResource(ConfigurableResource):
@@ -50,18 +49,20 @@ class ServingResource(ConfigurableResource):
 
 
 class PseudonymiserResource(ConfigurableResource):
-    """HMAC key for personal identifiers; from MINZHENG_HMAC_KEY or a key file outside the repo."""
+    """HMAC key for personal identifiers; from MINZHENG_HMAC_KEY or a key file outside the repo.
+
+    The key itself is not a config field: Dagster shows resource config in its UI. It is taken from the
+    settings when the hasher is built, so a key set for the run's process wins over the file."""
 
     key_file: str
 
     def hasher(self) -> Pseudonymiser:
-        return Pseudonymiser(load_key(Path(self.key_file)))
+        return Pseudonymiser(load_key(Path(self.key_file), Settings.from_env().hmac_key))
 
 
-def default_resources(settings: Settings | None = None) -> dict[str, ConfigurableResource]:
-    s = settings or Settings.from_env()
+def default_resources(s: Settings) -> dict[str, ConfigurableResource]:
     # dbt's profile reads the warehouse path from the environment; keep dbt and Dagster on one file.
-    os.environ.setdefault("MINZHENG_WAREHOUSE_PATH", str(s.warehouse_path))
+    export_dbt_env(s)
     return {
         "warehouse": WarehouseResource(path=str(s.warehouse_path)),
         "landing": LandingResource(path=str(s.landing_dir)),

@@ -1,9 +1,13 @@
-"""Paths and settings, resolved from the environment (see docs/ARCHITECTURE.md)."""
+"""Every setting of the runtime, read from the environment here and nowhere else (see the table in
+docs/ARCHITECTURE.md). Entry points (the Dagster definitions, the CLIs) build one `Settings` with
+`Settings.from_env()` and hand it on: to Dagster resources, or as arguments. Library code takes the values
+it needs as parameters; a test (tests/test_settings.py) fails if another module reads os.environ."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -11,10 +15,24 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 # Reference data that ships with the code (dbt seeds): read by dbt, ingestion, the simulator and the checks.
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 
+DEFAULT_PREFECTURE = "610600"  # 延安市
+DEFAULT_REPORTS_PORT = 8089
+DEFAULT_SENSOR_INTERVAL_SECONDS = 30
+MIN_SENSOR_INTERVAL_SECONDS = 5
+
 
 def _path(var: str, default: Path) -> Path:
     value = os.environ.get(var)
     return Path(value).expanduser().resolve() if value else default
+
+
+def _text(var: str) -> str | None:
+    value = os.environ.get(var)
+    return value if value else None
+
+
+def default_workers() -> int:
+    return min(2, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -24,14 +42,73 @@ class Settings:
     warehouse_path: Path
     serving_path: Path
     hmac_key_file: Path
+    # The pseudonymisation key itself (MINZHENG_HMAC_KEY); wins over the key file. Never printed.
+    hmac_key: str | None = field(default=None, repr=False)
+    prefecture: str = DEFAULT_PREFECTURE
+    ingest_workers: int = field(default_factory=default_workers)
+    alert_webhook: str | None = field(default=None, repr=False)
+    sensor_interval_seconds: int = DEFAULT_SENSOR_INTERVAL_SECONDS
+    reports_port: int = DEFAULT_REPORTS_PORT
+    reports_url: str | None = None
+    # Only printed by `python -m dagster_project.summary` (the demo's closing lines).
+    dagster_port: str = "3000"
+    superset_port: str = "8088"
+    superset_admin_user: str = "admin"
+    superset_demo_password: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls) -> Settings:
         data_dir = _path("MINZHENG_DATA_DIR", REPO_ROOT / "data")
+        workers = _text("MINZHENG_INGEST_WORKERS")
         return cls(
             data_dir=data_dir,
             landing_dir=_path("MINZHENG_LANDING_DIR", data_dir / "landing"),
             warehouse_path=_path("MINZHENG_WAREHOUSE_PATH", data_dir / "warehouse" / "minzheng.duckdb"),
             serving_path=_path("MINZHENG_SERVING_PATH", data_dir / "serving" / "minzheng.duckdb"),
             hmac_key_file=_path("MINZHENG_HMAC_KEY_FILE", Path.home() / ".config" / "minzheng" / "hmac.key"),
+            hmac_key=_text("MINZHENG_HMAC_KEY"),
+            prefecture=_text("MINZHENG_PREFECTURE") or DEFAULT_PREFECTURE,
+            ingest_workers=int(workers) if workers else default_workers(),
+            alert_webhook=_text("MINZHENG_ALERT_WEBHOOK"),
+            sensor_interval_seconds=max(
+                MIN_SENSOR_INTERVAL_SECONDS,
+                int(_text("MINZHENG_SENSOR_INTERVAL_SECONDS") or DEFAULT_SENSOR_INTERVAL_SECONDS),
+            ),
+            reports_port=int(_text("MINZHENG_REPORTS_PORT") or DEFAULT_REPORTS_PORT),
+            reports_url=_text("MINZHENG_REPORTS_URL"),
+            dagster_port=_text("DAGSTER_PORT") or "3000",
+            superset_port=_text("SUPERSET_PORT") or "8088",
+            superset_admin_user=_text("SUPERSET_ADMIN_USER") or "admin",
+            superset_demo_password=_text("SUPERSET_DEMO_PASSWORD"),
         )
+
+    @property
+    def reports_base_url(self) -> str:
+        """The address clerks open reports at: MINZHENG_REPORTS_URL (e.g. a proxy), else the local server."""
+        if self.reports_url:
+            return self.reports_url.rstrip("/")
+        return f"http://127.0.0.1:{self.reports_port}"
+
+    def dbt_env(self) -> dict[str, str]:
+        """What dbt's profile (dbt/profiles.yml) reads: the warehouse file Dagster writes to."""
+        return {"MINZHENG_WAREHOUSE_PATH": str(self.warehouse_path)}
+
+
+@cache
+def process_settings() -> Settings:
+    """This process's settings, built once at first use. For what Dagster fixes when the code location is
+    imported (the county partitions of the prefecture, sensor intervals, the default resources). What
+    is resolved per run (the HMAC key, the data folder of reports and notices) uses Settings.from_env()."""
+    return Settings.from_env()
+
+
+def export_dbt_env(settings: Settings) -> None:
+    """dagster-dbt starts dbt with this process's environment (DbtCliResource takes no env of its own):
+    put the warehouse path there so dbt and Dagster work on one file. An explicit value wins."""
+    for name, value in settings.dbt_env().items():
+        os.environ.setdefault(name, value)
+
+
+def disable_library_telemetry() -> None:
+    """Great Expectations phones home unless told not to (it reads only its environment variable)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import duckdb
 
 from .settings import Settings
@@ -27,14 +25,11 @@ def main() -> None:
         )
         for r in rows:
             print(f"{r[0]:<20}{r[1]:>8}{r[2]:>10}{r[3]:>12}{r[4]:>12}{r[5]:>13}{r[6]:>14}")
-    port = os.environ.get("DAGSTER_PORT", "3000")
-    sport = os.environ.get("SUPERSET_PORT", "8088")
-    print(f"Dagster UI: http://127.0.0.1:{port}")
-    demo = os.environ.get("SUPERSET_DEMO_PASSWORD")
-    data = os.environ.get("MINZHENG_DATA_DIR", "data")
-    where = f"password {demo}" if demo else f"passwords in {data}/superset/initial_passwords"
+    print(f"Dagster UI: http://127.0.0.1:{s.dagster_port}")
+    demo = s.superset_demo_password
+    where = f"password {demo}" if demo else f"passwords in {s.data_dir}/superset/initial_passwords"
     print(
-        f"Superset:   http://127.0.0.1:{sport}  (logins: {os.environ.get('SUPERSET_ADMIN_USER', 'admin')}, "
+        f"Superset:   http://127.0.0.1:{s.superset_port}  (logins: {s.superset_admin_user}, "
         f"leader, c610602, …; {where})"
     )
 

@@ -20,7 +20,6 @@ Wire into Definitions with `asset_checks=quality_checks`.
 import datetime as dt
 import json
 import logging
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +39,7 @@ from dagster import (
 from dagster._core.errors import DagsterInvariantViolationError
 from dagster_dbt.errors import DagsterDbtError
 
+from ..partitions import county_month_of
 from ..quality.clerk_report import write_report
 from ..quality.gx_runner import data_docs_index
 from ..quality.paths import QualityPaths
@@ -52,8 +52,6 @@ from ..report_server import public_url
 from ..resources import WarehouseResource
 
 WAREHOUSE_POOL = "warehouse"  # the same pool as assets/raw.py: one process opens the warehouse at a time
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_COUNTY = re.compile(r"^\d{6}$")
 
 
 # With the automation daemon on, the checks run by themselves after their asset is updated (a raw load
@@ -111,11 +109,11 @@ def months_of(keys: Sequence[str]) -> dict[dt.date, set[str]] | None:
     partition keys -> {month: counties}."""
     scope: dict[dt.date, set[str]] = {}
     for key in keys:
-        parts = str(key).split("|")
-        months = [p for p in parts if _ISO_DATE.match(p)]
-        counties = {p for p in parts if _COUNTY.match(p)}
-        for month in months:
-            scope.setdefault(dt.date.fromisoformat(month).replace(day=1), set()).update(counties)
+        try:
+            county_code, month = county_month_of(key)
+        except ValueError:
+            continue  # not a raw partition key: nothing of it is in scope
+        scope.setdefault(month, set()).update({county_code} if county_code else set())
     return dict(sorted(scope.items())) or None
 
 

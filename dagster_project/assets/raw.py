@@ -31,15 +31,14 @@ from ..ingestion.errors import PartitionLoadError, UnreadableFileError
 from ..ingestion.pipeline import FileResult, load_partition
 from ..ingestion.region import region_lookup
 from ..ingestion.spec import SOURCES, SourceSpec
-from ..jobs import LOTTERY_SOURCE
 from ..partitions import (
-    day_county,
     day_county_key,
     days_by_month,
     group_by_month,
     last_closed_day,
-    month_county,
     month_county_key,
+    parse_key,
+    partitions_for,
 )
 from ..resources import LandingResource, PseudonymiserResource, WarehouseResource
 from .load_metadata import STATUS_ZH, county_month_zh, file_metadata, loaded_files, report_url, top_reasons
@@ -205,12 +204,8 @@ def _load_days(
                     materialized_before = set(context.instance.get_materialized_partitions(context.asset_key))
                 gone = sorted(
                     d
-                    for d in (
-                        dt.date.fromisoformat(str(k).split("|")[1])
-                        for k in materialized_before
-                        if str(k).startswith(f"{county_code}|{period:%Y-%m}-")
-                    )
-                    if d not in days
+                    for c, d in map(parse_key, materialized_before)
+                    if c == county_code and d.replace(day=1) == period and d not in days
                 )
                 if gone:
                     context.log.warning(
@@ -228,14 +223,14 @@ def _load_days(
 
 
 def build_raw_asset(spec: SourceSpec) -> AssetsDefinition:
-    daily = spec.source == LOTTERY_SOURCE
+    daily = spec.daily
     load = _load_days if daily else _load_months
 
     @asset(
         name=spec.table,
         key_prefix=["raw"],
         group_name=spec.group,
-        partitions_def=day_county if daily else month_county,
+        partitions_def=partitions_for(spec),
         # A range of months or days (a UI or CLI backfill) is one run, loaded county-month by county-month.
         backfill_policy=BackfillPolicy.single_run(),
         output_required=False,  # materializations are reported per loaded county-month (or day) below

@@ -22,7 +22,6 @@ closed day yet (a July file on 1 July) is left to the next morning's lottery sch
 
 import datetime as dt
 import json
-import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,17 +42,18 @@ from ..assets.load_metadata import SHA256, county_month_zh
 from ..ingestion.landing import ExportFile, effective_files, file_sha256, is_candidate, parse_name
 from ..ingestion.region import region_lookup
 from ..ingestion.spec import SOURCES
-from ..jobs import LOTTERY_SOURCE, lottery_job, raw_job_for, raw_monthly_job
-from ..partitions import day_county_key, last_closed_day, month_county_key, month_end
+from ..jobs import lottery_job, raw_job_for, raw_monthly_job
+from ..partitions import county_month_of, day_county_key, last_closed_day, month_county_key, month_end
 from ..resources import LandingResource
+from ..settings import process_settings
 from .requests import lottery_month_tags, month_range_tags
 
 STABLE_SECONDS = 10.0
-INTERVAL_ENV = "MINZHENG_SENSOR_INTERVAL_SECONDS"  # tests shorten the ticks; 30 s by default
 
 
 def tick_interval() -> int:
-    return max(5, int(os.environ.get(INTERVAL_ENV, "30")))
+    """Seconds between sensor ticks (MINZHENG_SENSOR_INTERVAL_SECONDS; tests shorten it, 30 s by default)."""
+    return process_settings().sensor_interval_seconds
 
 
 @dataclass(frozen=True)
@@ -122,16 +122,15 @@ def _effective(paths: list[Path], landing_dir: Path, resolve) -> set[Path]:
 
 def _partition_keys(f: LandedFile) -> list[str]:
     """The partitions whose materializations carry the hash of `f`'s county-month load."""
-    if f.source != LOTTERY_SOURCE:
+    if not SOURCES[f.source].daily:
         return [str(month_county_key(f.period, f.county_code))]
     last = min(month_end(f.period), last_closed_day())
     days = (last - f.period).days + 1
     return [str(day_county_key(f.period + dt.timedelta(days=i), f.county_code)) for i in range(max(days, 0))]
 
 
-def _county_month(partition: str) -> tuple[str, dt.date]:
-    county, date = partition.split("|")
-    return county, dt.date.fromisoformat(date).replace(day=1)
+def _county_month(partition: str) -> tuple[str | None, dt.date]:
+    return county_month_of(partition)
 
 
 PAGE = 1000
@@ -209,7 +208,7 @@ def run_requests(changed: list[LandedFile], now: dt.datetime | None = None) -> l
         job_name = raw_job_for(source).name
         first, last = min(f.period for f in files), max(f.period for f in files)
         counties = sorted({f.county_code for f in files})
-        if source == LOTTERY_SOURCE:
+        if SOURCES[source].daily:
             days = lottery_month_tags(first, last, counties, now)
             if days is None:
                 continue  # no closed day in those months yet: the 07:00 schedule loads them

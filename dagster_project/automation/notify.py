@@ -2,7 +2,6 @@
 
 import datetime as dt
 import json
-import os
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,7 @@ from dagster import DefaultSensorStatus, RunFailureSensorContext, run_failure_se
 
 from ..settings import Settings
 
-WEBHOOK_ENV = "MINZHENG_ALERT_WEBHOOK"
+WEBHOOK_ENV = "MINZHENG_ALERT_WEBHOOK"  # Settings.alert_webhook
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ class WebhookNotifier:
 def configured_notifiers(settings: Settings | None = None) -> list[Notifier]:
     s = settings or Settings.from_env()
     notifiers: list[Notifier] = [LogFileNotifier(s.data_dir / "logs" / "run_failures.jsonl")]
-    if url := os.environ.get(WEBHOOK_ENV):
+    if url := s.alert_webhook:
         notifiers.append(WebhookNotifier(url))
     return notifiers
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from dagster import AssetKey, DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, schedule
 
 from ..ingestion.spec import SOURCES
-from ..jobs import LOTTERY_SOURCE, MONTHLY_SOURCES, lottery_job, raw_monthly_job
+from ..jobs import DAILY_SOURCES, MONTHLY_SOURCES, lottery_job, raw_monthly_job
 from ..partitions import TIMEZONE
 from .requests import day_range_tags, month_range_tags
 
@@ -49,7 +49,7 @@ def lottery_request(run_day: dt.date) -> RunRequest:
     yesterday = run_day - dt.timedelta(days=1)
     return RunRequest(
         run_key=f"lottery-{yesterday:%Y-%m-%d}",
-        asset_selection=[AssetKey(["raw", SOURCES[LOTTERY_SOURCE].table])],
+        asset_selection=[AssetKey(["raw", SOURCES[s].table]) for s in DAILY_SOURCES],
         tags={
             **day_range_tags(yesterday, yesterday),
             "minzheng/trigger": "lottery_daily_schedule",

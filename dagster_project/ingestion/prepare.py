@@ -28,6 +28,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ..settings import Settings
 from .errors import UnreadableFileError
 from .pseudonymise import Pseudonymiser
 from .readers import read_export
@@ -35,7 +36,7 @@ from .spec import SOURCES
 from .totals import TotalCheck, check_totals
 from .transform import FileContext, transform
 
-WORKERS_ENV = "MINZHENG_INGEST_WORKERS"
+WORKERS_ENV = "MINZHENG_INGEST_WORKERS"  # Settings.ingest_workers
 PARALLEL_MIN_BYTES = 4 << 20
 
 
@@ -101,8 +102,8 @@ def _prepare(job: FileJob, hasher: Pseudonymiser) -> Prepared:
 
 
 def workers() -> int:
-    value = os.environ.get(WORKERS_ENV)
-    return int(value) if value else min(2, os.cpu_count() or 1)
+    """Processes that prepare a partition's files (Settings.ingest_workers, read when the load starts)."""
+    return Settings.from_env().ingest_workers
 
 
 # -- worker processes ----------------------------------------------------------------------------------

@@ -36,8 +36,9 @@ def _refuse_repo_path(path: Path) -> None:
         )
 
 
-def load_key(key_file: Path) -> bytes:
-    value = os.environ.get(KEY_ENV)
+def load_key(key_file: Path, key: str | None = None) -> bytes:
+    """The key given (Settings.hmac_key, from MINZHENG_HMAC_KEY) or else the key file's content."""
+    value = key
     if value:
         return value.strip().encode("utf-8")
     _refuse_repo_path(key_file)

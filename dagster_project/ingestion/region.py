@@ -1,18 +1,18 @@
-"""The division lookups ingestion needs, for the configured prefecture (MINZHENG_PREFECTURE, default 延安市)."""
+"""The division lookups ingestion needs, for the configured prefecture (Settings.prefecture, default 延安市)."""
 
 from __future__ import annotations
 
-import os
 from functools import cache
 
 from ..reference import region as ref
+from ..settings import DEFAULT_PREFECTURE, process_settings
 from .pipeline import RegionLookup
 
-DEFAULT_PREFECTURE = "610600"
+__all__ = ["DEFAULT_PREFECTURE", "county_codes", "prefecture_code", "region_lookup"]
 
 
 def prefecture_code() -> str:
-    return os.environ.get("MINZHENG_PREFECTURE", DEFAULT_PREFECTURE)
+    return process_settings().prefecture
 
 
 def county_codes() -> list[str]:

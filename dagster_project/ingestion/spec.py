@@ -1,9 +1,34 @@
-"""One declared mapping per source table: Chinese header -> raw column, with kind and rules."""
+"""The export contract: one declaration per source, read by everything that handles a source.
+
+Per column: the Chinese header and its aliases, the raw column, the kind (type, and with it the role:
+personal / amount / count / date / code / category / text), whether it is required, its range and, for
+numbers, whether the export's 合计 row totals it. Per source: the raw table, the Dagster group, the
+clerk-facing title and the cadence (monthly: one month × county partition per export file; daily: the
+month-to-date 销售日报, day × county partitions). Ingestion (readers, transform, totals), the simulator
+(minzheng simulator contract), the Dagster partitions, jobs, schedules and landing sensor, and the
+quality suites read it from here; partitions.py turns the cadence into partitions and keys.
+A new source is one SourceSpec added to SOURCES (see docs/ARCHITECTURE.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+
+class Cadence(StrEnum):
+    MONTHLY = "monthly"  # one export per county and month: month × county partitions
+    DAILY = "daily"  # a month-to-date export per county, rows dated by day: day × county partitions
+
+
+class Role(StrEnum):
+    PERSONAL = "personal"  # hashed at ingestion, never in clear anywhere
+    AMOUNT = "amount"
+    COUNT = "count"
+    DATE = "date"
+    CODE = "code"
+    CATEGORY = "category"
+    TEXT = "text"
 
 
 class Kind(StrEnum):
@@ -29,6 +54,17 @@ class Column:
     categories: tuple[str, ...] = ()
     in_period: bool = False
     max_value: float | None = None
+    totalled: bool = (
+        False  # the export's 合计 row sums it (the simulator writes it; ingestion checks any sum)
+    )
+
+    @property
+    def role(self) -> Role:
+        return _ROLES[self.kind]
+
+    @property
+    def personal(self) -> bool:
+        return self.role is Role.PERSONAL
 
     @property
     def output_name(self) -> str:
@@ -48,9 +84,22 @@ class SourceSpec:
     title_zh: str
     columns: tuple[Column, ...]
     sql_types: dict[str, str] = field(default_factory=dict)
+    cadence: Cadence = Cadence.MONTHLY
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    @property
+    def daily(self) -> bool:
+        return self.cadence is Cadence.DAILY
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """The Chinese headers of an export, in order."""
+        return tuple(c.header for c in self.columns)
+
+    def headers_where(self, predicate: Callable[[Column], bool]) -> tuple[str, ...]:
+        return tuple(c.header for c in self.columns if predicate(c))
 
 
 SEQ = Column("序号", "row_seq", Kind.INT, required=False, aliases=("编号", "序"))
@@ -91,7 +140,13 @@ ASSISTANCE = SourceSpec(
         Column("户主身份证号码", "household_id", Kind.PERSON_ID, aliases=("户主身份证号",)),
         Column("家庭人口", "household_size", Kind.INT, max_value=30, aliases=("家庭人口数", "人口数量")),
         Column("救助类别", "program", Kind.CATEGORY, categories=PROGRAMS, aliases=("救助类型",)),
-        Column("保障金额(元)", "amount", Kind.DECIMAL, aliases=("保障金额", "救助金额(元)", "发放金额(元)")),
+        Column(
+            "保障金额(元)",
+            "amount",
+            Kind.DECIMAL,
+            aliases=("保障金额", "救助金额(元)", "发放金额(元)"),
+            totalled=True,
+        ),
         Column("行政区划代码", "division_code", Kind.DIVISION, aliases=("区划代码",)),
         Column("发放年月", "pay_month", Kind.MONTH, in_period=True, aliases=("发放月份",)),
         Column("残疾等级", "disability_grade", Kind.CATEGORY, required=False, categories=DISABILITY_GRADES),
@@ -108,11 +163,16 @@ ELDERCARE = SourceSpec(
         Column("机构名称", "institution_name", Kind.TEXT),
         Column("统一社会信用代码", "credit_code", Kind.CODE, aliases=("信用代码",)),
         Column("机构类型", "institution_type", Kind.CATEGORY, categories=INSTITUTION_TYPES),
-        Column("床位总数", "beds_total", Kind.INT, aliases=("床位数",)),
-        Column("护理型床位数", "nursing_beds", Kind.INT, aliases=("护理型床位",)),
-        Column("在院人数", "residents", Kind.INT, aliases=("入住人数",)),
+        Column("床位总数", "beds_total", Kind.INT, aliases=("床位数",), totalled=True),
+        Column("护理型床位数", "nursing_beds", Kind.INT, aliases=("护理型床位",), totalled=True),
+        Column("在院人数", "residents", Kind.INT, aliases=("入住人数",), totalled=True),
         Column(
-            "认知障碍照护床位数", "dementia_beds", Kind.INT, required=False, aliases=("认知障碍照护床位",)
+            "认知障碍照护床位数",
+            "dementia_beds",
+            Kind.INT,
+            required=False,
+            aliases=("认知障碍照护床位",),
+            totalled=True,
         ),
         Column("星级", "star_rating", Kind.INT, required=False, max_value=5, aliases=("等级",)),
         Column("乡镇代码", "township_code", Kind.DIVISION, aliases=("所在乡镇代码",)),
@@ -145,7 +205,7 @@ VOLUNTEER_SERVICE = SourceSpec(
         Column("活动编号", "activity_id", Kind.CODE),
         Column("志愿者编号", "volunteer_id", Kind.CODE),
         Column("服务日期", "service_date", Kind.DATE, in_period=True),
-        Column("服务时长(小时)", "hours", Kind.DECIMAL, aliases=("服务时长", "时长(小时)")),
+        Column("服务时长(小时)", "hours", Kind.DECIMAL, aliases=("服务时长", "时长(小时)"), totalled=True),
         Column("服务类别", "service_category", Kind.CATEGORY, categories=SERVICE_CATEGORIES),
     ),
 )
@@ -162,13 +222,32 @@ LOTTERY = SourceSpec(
         Column("乡镇代码", "township_code", Kind.DIVISION),
         Column("游戏", "game", Kind.CATEGORY, categories=GAMES, aliases=("游戏名称", "玩法")),
         Column("销售日期", "sale_date", Kind.DATE, in_period=True),
-        Column("销售额(元)", "sales_amount", Kind.DECIMAL, aliases=("销售额", "销量(元)")),
+        Column("销售额(元)", "sales_amount", Kind.DECIMAL, aliases=("销售额", "销量(元)"), totalled=True),
     ),
+    cadence=Cadence.DAILY,
 )
 
 SOURCES: dict[str, SourceSpec] = {
     s.source: s for s in (ASSISTANCE, ELDERCARE, VOLUNTEER_ROSTER, VOLUNTEER_SERVICE, LOTTERY)
 }
+
+_ROLES: dict[Kind, Role] = {
+    Kind.TEXT: Role.TEXT,
+    Kind.CODE: Role.CODE,
+    Kind.PERSON_ID: Role.PERSONAL,
+    Kind.PERSON_NAME: Role.PERSONAL,
+    Kind.INT: Role.COUNT,
+    Kind.DECIMAL: Role.AMOUNT,
+    Kind.MONTH: Role.DATE,
+    Kind.DATE: Role.DATE,
+    Kind.DIVISION: Role.CODE,
+    Kind.CATEGORY: Role.CATEGORY,
+}
+
+
+def sources_with(cadence: Cadence) -> tuple[str, ...]:
+    return tuple(name for name, spec in SOURCES.items() if spec.cadence is cadence)
+
 
 SQL_TYPES: dict[Kind, str] = {
     Kind.TEXT: "VARCHAR",

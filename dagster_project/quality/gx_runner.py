@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..settings import disable_library_telemetry
 from .paths import QualityPaths
 from .suites import Suite, SuiteError
 
@@ -44,13 +44,14 @@ class GxRun:
     outcomes: dict[str, ExpectationOutcome]
     docs_page: Path | None  # this validation's Data Docs page
     anchors: dict[str, str]  # column -> anchor on that page
+    data_dir: Path | None = None  # the data folder the page is under (the report server serves from it)
 
     def docs_link(self, column: str | None) -> str | None:
         if self.docs_page is None:
             return None
         from ..report_server import public_url  # an HTTP address clerks can open, not a server path
 
-        return public_url(self.docs_page, self.anchors.get(column or "") or None)
+        return public_url(self.docs_page, self.anchors.get(column or "") or None, data_dir=self.data_dir)
 
 
 class _Contexts:
@@ -65,7 +66,7 @@ _STATE = _Contexts()
 
 
 def _gx() -> Any:
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    disable_library_telemetry()
     import great_expectations as gx
 
     return gx
@@ -267,7 +268,7 @@ def validate_frame(
 
             page = Path(unquote(urlparse(urls[0]["site_url"]).path))
             anchors = _anchors(page)
-    return GxRun(outcomes=outcomes, docs_page=page, anchors=anchors)
+    return GxRun(outcomes=outcomes, docs_page=page, anchors=anchors, data_dir=paths.data_dir)
 
 
 def data_docs_index(paths: QualityPaths) -> Path:

@@ -148,9 +148,28 @@ def _fill(sql: str, data: dict[str, Any]) -> str:
     )
 
 
+def _with_contract(path: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """A raw suite names its source; the table, asset key and title come from the source's contract
+    (ingestion/spec.py). A suite may repeat them, but a value that disagrees is an error."""
+    if data.get("layer") != "raw" or "source" not in data:
+        return data
+    from ..ingestion.spec import SOURCES
+
+    spec = SOURCES.get(str(data["source"]))
+    if spec is None:
+        raise SuiteError(f"{path}: unknown source {data['source']!r}; declared sources: {', '.join(SOURCES)}")
+    declared = {"table": f"raw.{spec.table}", "asset_key": ["raw", spec.table], "title_zh": spec.title_zh}
+    for key, value in declared.items():
+        if key in data and data[key] != value:
+            raise SuiteError(
+                f"{path}: {key} {data[key]!r} disagrees with the {spec.source} contract ({value!r})"
+            )
+    return {**declared, **data}
+
+
 def load_suite(path: Path, shared: dict[str, Any] | None = None) -> Suite:
     shared = shared if shared is not None else load_shared(path.parent.parent)
-    data = _read_yaml(path)
+    data = _with_contract(path, _read_yaml(path))
     for key in ("name", "title_zh", "layer", "asset_key", "table", "query"):
         if key not in data:
             raise SuiteError(f"{path}: missing {key!r}")

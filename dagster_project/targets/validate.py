@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -29,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import fastexcel
 
+from ..ingestion.formats import cell_text, open_workbook
 from . import registry, store
 from .registry import Indicator, Region, Row
 
@@ -238,56 +237,20 @@ def _detect(name: str, rows: list[list[str]], first_row: int) -> Sheet | None:
     return None
 
 
-def _decode(raw: bytes) -> str:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("gb18030")
-
-
 def _read_sheets(path: Path) -> tuple[list[Sheet], list[str]]:
-    """Recognised sheets and the names of every sheet looked at."""
-    raw = path.read_bytes()
-    if raw[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
-        reader = fastexcel.read_excel(str(path))
-        sheets: list[Sheet] = []
-        for index, name in enumerate(reader.sheet_names):
-            frame = reader.load_sheet(index, header_row=None, dtypes="string").to_polars()
-            rows = [[_clean(c) for c in r] for r in frame.rows()]
-            first_row = _first_used_row(path, index, is_xls=raw[:4] != b"PK\x03\x04")
-            sheet = _detect(name, rows, first_row)
-            if sheet:
-                sheets.append(sheet)
-        return sheets, list(reader.sheet_names)
-    import csv
-
-    text = _decode(raw)
-    rows = [[_clean(c) for c in r] for r in csv.reader(io.StringIO(text))]
-    sheet = _detect(path.name, rows, 0)
-    if sheet:
-        sheet.name = ""
-    return ([sheet] if sheet else []), [path.name]
-
-
-def _first_used_row(path: Path, sheet_index: int, *, is_xls: bool) -> int:
-    """0-based row where the used range starts (calamine drops leading empty rows), so that row numbers
-    in messages are the ones Excel shows."""
-    if is_xls:
-        import python_calamine
-
-        sheet = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(sheet_index)
-        return sheet.start[0] if sheet.start else 0
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as zf, zf.open(f"xl/worksheets/sheet{sheet_index + 1}.xml") as fh:
-            head = fh.read(4096).decode("utf-8", "ignore")
-    except (KeyError, zipfile.BadZipFile):
-        return 0
-    m = re.search(r'<dimension ref="[A-Z]+(\d+)', head)
-    return int(m.group(1)) - 1 if m else 0
+    """Recognised sheets and the names of every sheet looked at. The file is read by the one sheet
+    reader of the project (ingestion/formats.py: .xlsx, .xls, CSV/TSV in UTF-8 or a Chinese encoding, the
+    HTML and XML 2003 "xls" of web exports), cells as the text a clerk sees, rows numbered as in Excel."""
+    book = open_workbook(path)
+    sheets: list[Sheet] = []
+    for grid, _visible in book.sheets:
+        rows = [[_clean(cell_text(c)) for c in r] for r in grid.rows]
+        sheet = _detect(grid.sheet, rows, grid.first_row - 1)
+        if sheet:
+            sheets.append(sheet)
+    if book.kind == "text":
+        return sheets, [path.name]
+    return sheets, [grid.sheet for grid, _ in book.sheets]
 
 
 # -------------------------------------------------------------------------------------------- parsing

@@ -25,7 +25,7 @@ from dagster_project.ingestion.pseudonymise import Pseudonymiser
 from dagster_project.ingestion.region import region_lookup
 from dagster_project.ingestion.spec import SOURCES
 from dagster_project.settings import DBT_PROJECT_DIR
-from dagster_project.simulator import SimulationConfig, simulate
+from minzheng_simulator import SimulationConfig, simulate
 
 # Two urban districts, the smallest county, the renamed 子长市, 吴起县: the other 8 counties of 延安市 send
 # nothing, so the marts must show them as not reported (NULL, not 0). 2023-06 gives a year-on-year base,

@@ -13,7 +13,7 @@ from dagster_project.ingestion.pipeline import load_partition
 from dagster_project.ingestion.pseudonymise import Pseudonymiser
 from dagster_project.ingestion.region import region_lookup
 from dagster_project.ingestion.spec import SOURCES
-from dagster_project.simulator import SimulationConfig, simulate
+from minzheng_simulator import SimulationConfig, simulate
 
 from .conftest import TEST_KEY
 

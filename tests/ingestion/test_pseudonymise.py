@@ -12,7 +12,7 @@ from dagster_project.ingestion.pseudonymise import (
     ensure_key_file,
     load_key,
 )
-from dagster_project.settings import REPO_ROOT
+from dagster_project.settings import REPO_ROOT, Settings
 
 
 @pytest.mark.parametrize("key", [b"k" * 16, b"k" * 64, b"long-key-" * 20])
@@ -38,4 +38,4 @@ def test_key_file_must_live_outside_the_repository(tmp_path: Path, monkeypatch) 
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert len(load_key(key_file)) == 64
     monkeypatch.setenv("MINZHENG_HMAC_KEY", "from-the-environment-0123")
-    assert load_key(key_file) == b"from-the-environment-0123"
+    assert load_key(key_file, Settings.from_env().hmac_key) == b"from-the-environment-0123"

@@ -57,7 +57,7 @@ TICK = 5  # MINZHENG_SENSOR_INTERVAL_SECONDS: the deployment's default is 30 s
 def _simulate(live: LiveDagster, out: Path, counties: str) -> None:
     live.python(
         "-m",
-        "dagster_project.simulator",
+        "minzheng_simulator",
         "--months",
         MONTH,
         "--scale",

@@ -37,7 +37,7 @@ from dagster_project.resources import (
     ServingResource,
     WarehouseResource,
 )
-from dagster_project.simulator import SimulationConfig, simulate
+from minzheng_simulator import SimulationConfig, simulate
 
 LOTTERY = AssetKey(["raw", "lottery_sales"])
 HEADER = ["序号", "销售网点编号", "网点名称", "乡镇代码", "游戏", "销售日期", "销售额(元)"]

@@ -13,7 +13,7 @@ from dagster_project.ingestion.pseudonymise import Pseudonymiser
 from dagster_project.ingestion.readers import read_export
 from dagster_project.ingestion.region import region_lookup
 from dagster_project.ingestion.spec import SOURCES
-from dagster_project.simulator import SimulationConfig, simulate
+from minzheng_simulator import SimulationConfig, simulate
 
 COUNTIES = ("610602", "610631", "610681", "610626")  # urban district, smallest county, renamed 子长, 吴起
 

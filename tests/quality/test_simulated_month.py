@@ -22,9 +22,9 @@ from dagster_project.quality.paths import QualityPaths
 from dagster_project.quality.region import RegionRef, default_region
 from dagster_project.quality.runner import run_suite
 from dagster_project.quality.suites import load_suites
-from dagster_project.simulator import SimulationConfig, frames_for_month, simulate
-from dagster_project.simulator.contract import CONTRACTS
-from dagster_project.simulator.writers import Layout, write_export
+from minzheng_simulator import SimulationConfig, frames_for_month, simulate
+from minzheng_simulator.contract import CONTRACTS
+from minzheng_simulator.writers import Layout, write_export
 
 from .conftest import JUNE, MAY, load_months
 

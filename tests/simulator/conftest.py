@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project.simulator import SimulationConfig, SimulationResult, simulate
+from minzheng_simulator import SimulationConfig, SimulationResult, simulate
 
 SEED = 7
 

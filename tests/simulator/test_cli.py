@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dagster_project.simulator.cli import main
+from minzheng_simulator.cli import main
 
 
 def test_cli_writes_files_and_manifest(tmp_path: Path, capsys) -> None:

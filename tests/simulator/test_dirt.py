@@ -10,8 +10,8 @@ from dagster_project.ingestion.readers import read_export
 from dagster_project.ingestion.region import region_lookup
 from dagster_project.ingestion.spec import SOURCES
 from dagster_project.ingestion.transform import FileContext, transform
-from dagster_project.simulator import SimulationResult
-from dagster_project.simulator.dirt import KINDS
+from minzheng_simulator import SimulationResult
+from minzheng_simulator.dirt import KINDS
 
 
 def test_every_dirt_kind_is_logged(dirty_run: SimulationResult) -> None:

@@ -10,9 +10,9 @@ import polars as pl
 
 from dagster_project.ingestion.spec import SOURCES as INGESTION_SPECS
 from dagster_project.reference import region
-from dagster_project.simulator import SimulationResult
-from dagster_project.simulator.contract import CONTRACTS
-from dagster_project.simulator.identity import is_valid_id
+from minzheng_simulator import SimulationResult
+from minzheng_simulator.contract import CONTRACTS
+from minzheng_simulator.identity import is_valid_id
 
 from .conftest import manifest
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dagster_project.simulator import SimulationConfig, frames_for_month, params
+from minzheng_simulator import SimulationConfig, frames_for_month, params
 
 
 def test_assistance_caseload_at_scale_one() -> None:

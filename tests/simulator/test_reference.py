@@ -115,8 +115,8 @@ def test_population_2020_census_and_trend() -> None:
 
 
 def test_every_file_name_variant_the_simulator_writes_resolves() -> None:
-    from dagster_project.simulator.engine import _variant_names
-    from dagster_project.simulator.profile import profiles
+    from minzheng_simulator.engine import _variant_names
+    from minzheng_simulator.profile import profiles
 
     for p in profiles("610600", 1):
         for name in _variant_names(p, "610600"):

@@ -23,7 +23,7 @@ from dagster_project.ingestion.region import region_lookup
 from dagster_project.ingestion.spec import SOURCES
 from dagster_project.serving.publish import publish
 from dagster_project.settings import DBT_PROJECT_DIR, REPO_ROOT
-from dagster_project.simulator import SimulationConfig, simulate
+from minzheng_simulator import SimulationConfig, simulate
 
 PORT = int(os.environ.get("SUPERSET_TEST_PORT", "8097"))
 MONTHS = ["2024-06", "2025-05", "2025-06"]

@@ -34,8 +34,8 @@ from dagster_project.ingestion.region import region_lookup
 from dagster_project.ingestion.spec import SOURCES
 from dagster_project.ingestion.warehouse import ensure_schema
 from dagster_project.settings import DBT_PROJECT_DIR
-from dagster_project.simulator import SimulationConfig, simulate
 from dagster_project.targets import load_target_template
+from minzheng_simulator import SimulationConfig, simulate
 
 from .edge_cases import EXTRA_INDICATORS, write_edge_case_templates
 

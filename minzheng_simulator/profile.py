@@ -9,7 +9,8 @@ from functools import cache
 
 import numpy as np
 
-from ..reference import region
+from dagster_project.reference import region
+
 from . import params
 from .contract import SOURCES
 

@@ -1,7 +1,8 @@
-"""What an export of each source looks like: headers (docs/ARCHITECTURE.md), column roles, titles.
+"""What an export of each source looks like: headers, column roles, titles.
 
+Headers, required columns and column roles come from the one export contract, ingestion/spec.py.
 Column roles drive the Excel cell types (numbers vs text), the 合计 row and where each kind of dirt
-can go. Headers are exactly the ones in the architecture document, in that order.
+can go.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 
-# The allowed categories are declared once, in the ingestion contract the simulator writes for.
-from ..ingestion.spec import GAMES as GAMES
-from ..ingestion.spec import SERVICE_CATEGORIES as SERVICE_CATEGORIES
+# Headers, roles and the allowed categories are declared once, in the ingestion contract.
+from dagster_project.ingestion.spec import GAMES as GAMES
+from dagster_project.ingestion.spec import SERVICE_CATEGORIES as SERVICE_CATEGORIES
+from dagster_project.ingestion.spec import SOURCES as SPECS
+from dagster_project.ingestion.spec import Kind
 
 
 @dataclass(frozen=True)
@@ -37,99 +40,64 @@ class SourceContract:
         return self.months + self.dates + self.past_dates
 
 
-ASSISTANCE = SourceContract(
-    source="assistance",
-    headers=(
-        "序号",
-        "姓名",
-        "身份证号码",
-        "性别",
-        "户主身份证号码",
-        "家庭人口",
-        "救助类别",
-        "保障金额(元)",
-        "行政区划代码",
-        "发放年月",
-        "残疾等级",
-    ),
-    required=(
-        "姓名",
-        "身份证号码",
-        "性别",
-        "户主身份证号码",
-        "家庭人口",
-        "救助类别",
-        "保障金额(元)",
-        "行政区划代码",
-        "发放年月",
-    ),
-    numbers=("序号", "家庭人口", "保障金额(元)"),
-    sums=("保障金额(元)",),
-    ids=("身份证号码", "户主身份证号码"),
-    personal=("姓名", "身份证号码", "户主身份证号码"),
-    months=("发放年月",),
-    division="行政区划代码",
+def _contract(
+    source: str,
+    *,
+    categories: dict[str, tuple[str, ...]] | None = None,
+    digits: tuple[str, ...] = (),
+    sheet_name: str = "Sheet1",
+) -> SourceContract:
+    """The simulator's view of a source: headers, required columns and column roles from the ingestion
+    contract (ingestion/spec.py); only what the simulator adds (bad category values, where full-width
+    digits go, the sheet name) is stated here."""
+    spec = SPECS[source]
+    return SourceContract(
+        source=source,
+        headers=spec.headers,
+        required=spec.headers_where(lambda c: c.required),
+        numbers=spec.headers_where(lambda c: c.kind in (Kind.INT, Kind.DECIMAL)),
+        sums=spec.headers_where(lambda c: c.totalled),
+        ids=spec.headers_where(lambda c: c.kind is Kind.PERSON_ID),
+        personal=spec.headers_where(lambda c: c.personal),
+        months=spec.headers_where(lambda c: c.kind is Kind.MONTH),
+        dates=spec.headers_where(lambda c: c.kind is Kind.DATE and c.in_period),
+        past_dates=spec.headers_where(lambda c: c.kind is Kind.DATE and not c.in_period),
+        division=next((c.header for c in spec.columns if c.kind is Kind.DIVISION), None),
+        categories=categories or {},
+        digits=digits,
+        sheet_name=sheet_name,
+    )
+
+
+ASSISTANCE = _contract(
+    "assistance",
     categories={"救助类别": ("城镇低保", "五保户", "低保边缘", "农村特困")},
     digits=("身份证号码", "户主身份证号码", "保障金额(元)", "行政区划代码", "发放年月"),
     sheet_name="花名册",
 )
 
-ELDERCARE = SourceContract(
-    source="eldercare",
-    headers=(
-        "序号",
-        "机构名称",
-        "统一社会信用代码",
-        "机构类型",
-        "床位总数",
-        "护理型床位数",
-        "在院人数",
-        "认知障碍照护床位数",
-        "星级",
-        "乡镇代码",
-    ),
-    required=("机构名称", "统一社会信用代码", "机构类型", "床位总数", "护理型床位数", "在院人数", "乡镇代码"),
-    numbers=("序号", "床位总数", "护理型床位数", "在院人数", "认知障碍照护床位数", "星级"),
-    sums=("床位总数", "护理型床位数", "在院人数", "认知障碍照护床位数"),
-    division="乡镇代码",
+ELDERCARE = _contract(
+    "eldercare",
     categories={"机构类型": ("养老公寓", "医养结合机构", "光荣院")},
     digits=("床位总数", "护理型床位数", "在院人数", "乡镇代码"),
     sheet_name="床位情况",
 )
 
-VOLUNTEER_ROSTER = SourceContract(
-    source="volunteer_roster",
-    headers=("序号", "志愿者编号", "姓名", "身份证号码", "注册日期", "所属队伍", "乡镇代码"),
-    required=("志愿者编号", "姓名", "身份证号码", "注册日期", "乡镇代码"),
-    numbers=("序号",),
-    ids=("身份证号码",),
-    personal=("姓名", "身份证号码"),
-    past_dates=("注册日期",),
-    division="乡镇代码",
+VOLUNTEER_ROSTER = _contract(
+    "volunteer_roster",
     digits=("志愿者编号", "身份证号码", "注册日期", "乡镇代码"),
     sheet_name="志愿者",
 )
 
-VOLUNTEER_SERVICE = SourceContract(
-    source="volunteer_service",
-    headers=("序号", "活动编号", "志愿者编号", "服务日期", "服务时长(小时)", "服务类别"),
-    required=("活动编号", "志愿者编号", "服务日期", "服务时长(小时)", "服务类别"),
-    numbers=("序号", "服务时长(小时)"),
-    sums=("服务时长(小时)",),
-    dates=("服务日期",),
+VOLUNTEER_SERVICE = _contract(
+    "volunteer_service",
     categories={"服务类别": ("其它", "志愿活动", "敬老", "义务劳动")},
     digits=("志愿者编号", "服务日期", "服务时长(小时)"),
     sheet_name="服务记录",
 )
 
-LOTTERY = SourceContract(
-    source="lottery",
-    headers=("序号", "销售网点编号", "网点名称", "乡镇代码", "游戏", "销售日期", "销售额(元)"),
-    required=("销售网点编号", "乡镇代码", "游戏", "销售日期", "销售额(元)"),
-    numbers=("序号", "销售额(元)"),
-    sums=("销售额(元)",),
-    dates=("销售日期",),
-    division="乡镇代码",
+LOTTERY = _contract(
+    "lottery",
     categories={"游戏": ("快3", "中福在线", "刮刮乐")},
     digits=("销售网点编号", "乡镇代码", "销售日期", "销售额(元)"),
     sheet_name="销售日报",

@@ -1,7 +1,7 @@
 """minzheng-simulate: write simulated Jinmin exports into a landing folder.
 
 minzheng-simulate --start 2024-01 --end 2024-12 --scale 1.0 --out data/landing
-python -m dagster_project.simulator --months 2024-06 --scale 0.05 --dirty-rate 0.02 --out /tmp/landing
+python -m minzheng_simulator --months 2024-06 --scale 0.05 --dirty-rate 0.02 --out /tmp/landing
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from .engine import MANIFEST_DIR, MANIFEST_NAME, SimulationConfig, simulate
 
 
 def _default_out() -> Path:
-    from ..settings import Settings
+    from dagster_project.settings import Settings
 
     return Settings.from_env().landing_dir
 

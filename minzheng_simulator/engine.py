@@ -21,7 +21,8 @@ from pathlib import Path
 
 import polars as pl
 
-from ..reference import region
+from dagster_project.reference import region
+
 from . import params
 from .assistance import AssistanceGenerator
 from .base import SourceGenerator, month_end
@@ -358,7 +359,7 @@ def _merge_manifest(out: Path, result: SimulationResult) -> dict:
     dirt.sort(key=lambda d: (d["file"], d["row"] or 0, d["kind"]))
     return {
         "manifest_version": MANIFEST_VERSION,
-        "generator": "dagster_project.simulator",
+        "generator": "minzheng_simulator",
         "config": result.config.to_json(),
         "landing_dir": str(out),
         "reason_codes": dict(KINDS),

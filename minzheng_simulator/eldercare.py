@@ -14,7 +14,8 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-from ..reference import region
+from dagster_project.reference import region
+
 from . import params
 from .base import SourceGenerator, adjust_rows, with_seq
 from .identity import credit_code, village_names

