@@ -14,6 +14,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 # Reference data that ships with the code (dbt seeds): read by dbt, ingestion, the simulator and the checks.
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+# The engine dbt builds the warehouse on (docs/SCALE_OUT.md): DuckDB (default) or Apache Spark.
+ENGINES = ("duckdb", "spark")
+
+
+def engine_from_env() -> str:
+    engine = (_text("MINZHENG_ENGINE") or "duckdb").lower()
+    if engine not in ENGINES:
+        raise ValueError(f"MINZHENG_ENGINE must be one of {', '.join(ENGINES)}, got {engine!r}")
+    return engine
+
 
 DEFAULT_PREFECTURE = "610600"  # 延安市
 DEFAULT_REPORTS_PORT = 8089
@@ -55,6 +65,14 @@ class Settings:
     superset_port: str = "8088"
     superset_admin_user: str = "admin"
     superset_demo_password: str | None = field(default=None, repr=False)
+    engine: str = "duckdb"
+    # Where the shared Parquet raw layer lives (docs/SCALE_OUT.md): a URI (s3://, hdfs://) or a local folder;
+    # None = <data dir>/lake/raw.
+    raw_parquet_uri: str | None = None
+    # The Spark Thrift server dbt's spark target and the lakehouse module talk to (dbt/profiles.yml).
+    spark_host: str = "127.0.0.1"
+    spark_port: int = 10000
+    spark_user: str = "minzheng"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -80,6 +98,11 @@ class Settings:
             superset_port=_text("SUPERSET_PORT") or "8088",
             superset_admin_user=_text("SUPERSET_ADMIN_USER") or "admin",
             superset_demo_password=_text("SUPERSET_DEMO_PASSWORD"),
+            engine=engine_from_env(),
+            raw_parquet_uri=_text("MINZHENG_RAW_PARQUET_URI"),
+            spark_host=_text("MINZHENG_SPARK_HOST") or "127.0.0.1",
+            spark_port=int(_text("MINZHENG_SPARK_PORT") or 10000),
+            spark_user=_text("MINZHENG_SPARK_USER") or "minzheng",
         )
 
     @property

@@ -8,7 +8,8 @@ from dagster import AssetExecutionContext, AutomationCondition
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from ..automation.conditions import after_upstream
-from ..settings import DBT_PROJECT_DIR
+from ..lakehouse.engine import dbt_target_args, prepare_spark_build
+from ..settings import DBT_PROJECT_DIR, Settings
 from .raw import WAREHOUSE_POOL
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -49,4 +50,10 @@ class MinzhengTranslator(DagsterDbtTranslator):
     pool=WAREHOUSE_POOL,
 )
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    yield from dbt.cli(["build"], context=context).stream()
+    settings = Settings.from_env()
+    if settings.engine == "spark":  # MINZHENG_ENGINE=spark: the Parquet layer and Spark's raw tables first
+        prepared = prepare_spark_build(settings)
+        context.log.info(
+            f"Parquet 原始层已同步（{prepared.rewritten} 个县月文件），Spark 外部表：{prepared.tables}"
+        )
+    yield from dbt.cli(["build", *dbt_target_args(settings)], context=context).stream()

@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo
 import duckdb
 from dagster import AssetExecutionContext, AutomationCondition, MaterializeResult, MetadataValue, asset
 
+from ..lakehouse.engine import publish_from_spark
 from ..resources import ServingResource, WarehouseResource
 from ..serving.publish import publish
+from ..settings import Settings
 from .dbt import dbt_models
 from .raw import WAREHOUSE_POOL
 
@@ -47,9 +49,14 @@ def latest_months(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 def serving_database(
     context: AssetExecutionContext, warehouse: WarehouseResource, serving: ServingResource
 ) -> MaterializeResult:
-    with warehouse.connect() as con:
-        result = publish(con, serving.file)
-        months = latest_months(con)
+    if Settings.from_env().engine == "spark":  # the marts live on Spark: publish from their Parquet files
+        result = publish_from_spark(serving.file)
+        with duckdb.connect(str(result.path), read_only=True) as con:
+            months = latest_months(con)
+    else:
+        with warehouse.connect() as con:
+            result = publish(con, serving.file)
+            months = latest_months(con)
     published = dt.datetime.now(ZoneInfo("Asia/Shanghai"))
     context.log.info(f"published {len(result.tables)} tables to {result.path}")
     return MaterializeResult(

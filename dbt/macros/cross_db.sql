@@ -27,9 +27,11 @@
 {%- endmacro %}
 
 {% macro spark__add_to_date(datepart, interval, expr) -%}
-    {%- if datepart == 'month' -%} add_months({{ expr }}, {{ interval }})
-    {%- elif datepart == 'year' -%} add_months({{ expr }}, 12 * ({{ interval }}))
-    {%- else -%} date_add({{ expr }}, {{ interval }})
+    {#- date_add / add_months take an INT: series numbers and arithmetic may be BIGINT or DOUBLE -#}
+    {%- if datepart == 'month' -%} add_months({{ expr }}, cast({{ interval }} as int))
+    {%- elif datepart == 'year' -%} add_months({{ expr }}, 12 * cast({{ interval }} as int))
+    {%- elif datepart == 'day' -%} date_add({{ expr }}, cast({{ interval }} as int))
+    {%- else -%} {{ exceptions.raise_compiler_error("add_to_date: unsupported datepart " ~ datepart) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -101,4 +103,16 @@
 {# A Jinja string as a SQL string literal: quotes doubled, newlines folded into spaces. #}
 {% macro sql_string(value) -%}
     '{{ (value | string) | replace("'", "''") | replace("\n", " ") | trim }}'
+{%- endmacro %}
+
+{# Session settings run before every model and seed (a pre-hook): nothing on DuckDB; on Spark, ANSI mode. #}
+{% macro engine_session_settings() -%}
+    {{ return(adapter.dispatch('engine_session_settings', 'minzheng')()) }}
+{%- endmacro %}
+
+{% macro default__engine_session_settings() -%}
+{%- endmacro %}
+
+{% macro spark__engine_session_settings() -%}
+    set spark.sql.ansi.enabled = true
 {%- endmacro %}
