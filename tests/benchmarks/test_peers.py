@@ -11,7 +11,7 @@ from benchmarks import naive, peers
 from benchmarks.corpus import detect_format, month
 from dagster_project.ingestion.region import region_lookup
 from dagster_project.ingestion.spec import SOURCES
-from dagster_project.simulator import SimulationConfig, simulate
+from minzheng_simulator import SimulationConfig, simulate
 
 KEY = b"0123456789abcdef" * 4
 
