@@ -4,7 +4,8 @@ START ?= 2024-01
 END ?= 2025-12
 SCALE ?= 1.0
 
-.PHONY: demo test install prepare key simulate pipeline ui ui-stop superset superset-stop superset-export stop lint docs bench deploy deploy-stop
+
+.PHONY: spark spark-stop demo test install prepare key simulate pipeline ui ui-stop superset superset-stop superset-export stop lint docs bench deploy deploy-stop
 
 demo:            ## install, simulate 延安市 exports, run the pipeline, start Dagster UI and Superset
 	scripts/demo.sh
@@ -44,6 +45,12 @@ deploy:          ## (root) the bureau server: service users, /opt/minzheng, /srv
 
 deploy-stop:
 	deploy/install.sh stop all
+
+spark:           ## a local Spark Thrift server for the spark dbt target (MINZHENG_ENGINE=spark)
+	scripts/spark.sh start
+
+spark-stop:
+	scripts/spark.sh stop
 
 stop: ui-stop superset-stop
 

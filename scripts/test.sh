@@ -7,4 +7,4 @@ scripts/bootstrap.sh
 scripts/system_packages.sh
 superset/scripts/setup_venv.sh
 uv run ruff check .
-uv run pytest "$@"
+uv run pytest --durations=30 "$@"
