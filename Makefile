@@ -4,7 +4,6 @@ START ?= 2024-01
 END ?= 2025-12
 SCALE ?= 1.0
 
-
 .PHONY: spark spark-stop demo test install prepare key simulate pipeline ui ui-stop superset superset-stop superset-export stop lint docs bench deploy deploy-stop
 
 demo:            ## install, simulate 延安市 exports, run the pipeline, start Dagster UI and Superset
