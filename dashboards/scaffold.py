@@ -1,16 +1,25 @@
-"""Writes the Superset bundle (bundle/) from the compact spec below. Run once after changing the spec:
+"""One-shot generator of NEW Superset assets from the compact spec below; it never changes the bundle's
+existing files.
 
-    uv run python dashboards/scaffold.py
+dashboards/bundle/ is the single source of the dashboards: it is what gets imported, it is edited
+directly (YAML) or in the Superset UI and written back with `make superset-export`, and
+dashboards/validate_bundle.py is the gate before import and commit. This tool only writes files that do
+not exist yet (a new chart, dataset or dashboard described in the spec), and refuses to overwrite any
+file of the bundle, so it can never undo an edit made there:
 
-The YAML under bundle/ is what gets imported; after editing a dashboard in the UI, `make
-superset-export` writes the UI's version back into bundle/ (then this spec is only a starting point).
-UUIDs are derived from names (uuid5), so re-running the scaffold keeps them stable.
+    uv run python dashboards/scaffold.py                 # writes the missing files into dashboards/bundle/
+    uv run python dashboards/scaffold.py --out /tmp/b    # the whole spec into an empty folder, to compare
+
+A new chart on an existing dashboard: describe it here, run the tool (it writes the chart's file), then
+place it on the dashboard in the UI and export, or add it to the dashboard's `position` by hand.
+UUIDs are derived from names (uuid5), so a generated file has the same UUID on every machine.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import shutil
+import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -253,6 +262,23 @@ DATASETS.append(
             m("counties_ranked", "参与排名县区数", "MAX(counties_ranked)", "d"),
             m("indicator_order", "指标排序", "MIN(indicator_sort_order)", "d"),
         ],
+    )
+)
+DATASETS.append(
+    Dataset(
+        "mart_publish_status",
+        "数据发布说明（市）",
+        {
+            "prefecture_code": "地级区划代码",
+            "prefecture_name_zh": "市",
+            "as_of_month": "数据截至月份",
+            "as_of_label_zh": "数据截至",
+            "loaded_at_label_zh": "数据更新时间",
+            "data_source_zh": "数据来源",
+        },
+        [m("months_loaded", "已入库月份数", "MAX(months_loaded)", "d")],
+        county_grain=False,
+        dttm="as_of_month",
     )
 )
 DS = {d.table: d for d in DATASETS}
@@ -947,6 +973,19 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
 }
 
 
+# The first row of every dashboard: the month it reports, the time of the last successful load, the source.
+PUBLISH_STATUS = Chart(
+    "数据说明",
+    "table",
+    "mart_publish_status",
+    [],
+    groupby=["as_of_label_zh", "loaded_at_label_zh", "data_source_zh"],
+    width=12,
+    height=14,
+)
+DASHBOARDS = {slug: (title, [[PUBLISH_STATUS], *rows]) for slug, (title, rows) in DASHBOARDS.items()}
+
+
 def database_yaml() -> dict:
     return {
         "database_name": DB_NAME,
@@ -1265,29 +1304,64 @@ def chart_yaml(c: Chart, defaults: list[tuple[str, str]] | None = None) -> dict:
     }
 
 
-def _dump(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-
-
-def main() -> None:
-    if BUNDLE.exists():
-        shutil.rmtree(BUNDLE)
-    _dump(
-        BUNDLE / "metadata.yaml",
-        {"version": "1.0.0", "type": "assets", "timestamp": "2026-01-01T00:00:00+00:00"},
-    )
-    _dump(BUNDLE / "databases" / "minzheng_warehouse.yaml", database_yaml())
+def generate() -> dict[Path, dict]:
+    """Every file of the spec, by path relative to the bundle folder."""
+    files: dict[Path, dict] = {
+        Path("metadata.yaml"): {"version": "1.0.0", "type": "assets", "timestamp": "2026-01-01T00:00:00+00:00"},
+        Path("databases") / "minzheng_warehouse.yaml": database_yaml(),
+    }
     for slug, (title, rows) in DASHBOARDS.items():
-        _dump(BUNDLE / "dashboards" / f"{slug}.yaml", dashboard_yaml(slug, title, rows))
+        files[Path("dashboards") / f"{slug}.yaml"] = dashboard_yaml(slug, title, rows)
         charts = [c for r in rows for c in r]
         filters = dashboard_filters(slug, charts)
         for c in charts:
             defaults = [(f.key, f.default_sql(c)) for f in filters if f.fallback and in_scope(f, c)]
-            _dump(BUNDLE / "charts" / f"{uid('chart', c.name)[:8]}_{c.viz}.yaml", chart_yaml(c, defaults))
+            files[Path("charts") / f"{uid('chart', c.name)[:8]}_{c.viz}.yaml"] = chart_yaml(c, defaults)
     for d in DATASETS:  # after the charts: they register the calculated columns (CONDITIONS)
-        _dump(BUNDLE / "datasets" / "minzheng_warehouse" / f"{d.table}.yaml", dataset_yaml(d))
+        files[Path("datasets") / "minzheng_warehouse" / f"{d.table}.yaml"] = dataset_yaml(d)
+    return files
+
+
+def _text(data: dict) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def write_new(out: Path, files: dict[Path, dict]) -> tuple[list[Path], list[Path]]:
+    """Write the spec's files that are missing under `out`; return (written, left alone). An existing file
+    is never overwritten, whatever its content."""
+    written, kept = [], []
+    for rel, data in files.items():
+        path = out / rel
+        if path.exists():
+            kept.append(rel)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as fh:  # "x": fails rather than overwrite
+            fh.write(_text(data))
+        written.append(rel)
+    return written, kept
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=BUNDLE, help="folder to write into (default: the bundle)")
+    args = parser.parse_args(argv)
+    files = generate()
+    written, kept = write_new(args.out, files)
+    for rel in written:
+        print(f"written: {rel}")
+    changed = [rel for rel in kept if (args.out / rel).read_text(encoding="utf-8") != _text(files[rel])]
+    if changed:
+        print(
+            f"{len(changed)} existing file(s) differ from the spec and were left as they are "
+            "(the bundle is the source: edit the YAML or export from the UI):",
+            file=sys.stderr,
+        )
+        for rel in changed:
+            print(f"  {rel}", file=sys.stderr)
+    print(f"{len(written)} file(s) written, {len(kept)} existing file(s) left unchanged in {args.out}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
