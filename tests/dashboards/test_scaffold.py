@@ -27,7 +27,9 @@ def test_scaffold_leaves_an_edited_bundle_alone_and_adds_only_missing_files(tmp_
     bundle = tmp_path / "bundle"
     shutil.copytree(BUNDLE, bundle)
     edited = next((bundle / "charts").glob("*.yaml"))
-    edited.write_text(edited.read_text(encoding="utf-8").replace("slice_name:", "slice_name: 改过", 1), "utf-8")
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace("slice_name:", "slice_name: 改过", 1), "utf-8"
+    )
     removed = next((bundle / "datasets" / "minzheng_warehouse").glob("*.yaml"))
     original = removed.read_bytes()
     removed.unlink()

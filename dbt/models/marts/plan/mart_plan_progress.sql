@@ -263,6 +263,14 @@ select
     ranked.target_year,
     ranked.target_month,
     ranked.operator,
+    case
+        when ranked.operator in ('>=', 'ratio>=') then '≥'
+        when ranked.operator = '>' then '＞'
+        when ranked.operator in ('<=', 'ratio<=') then '≤'
+        when ranked.operator = '<' then '＜'
+        when ranked.operator = '=' then '＝'
+        else '定性'
+    end as operator_zh,
     ranked.target_value,
     ranked.target_text,
     ranked.target_basis,
