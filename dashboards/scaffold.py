@@ -217,6 +217,12 @@ DATASETS += [
             m("expected_pace", "应达进度（时间进度）", "MAX(expected_pace)", PCT),
             m("status_order", "状态序号（1=滞后）", "MAX(status_order)", "d"),
             m(
+                "status_colour",
+                "进度状态（1=滞后，3=符合进度，4=超前，5=已完成）",
+                "MAX(CASE WHEN status_code = 'no_data' THEN NULL ELSE status_order END)",
+                "d",
+            ),
+            m(
                 "binding_behind",
                 "滞后的约束性指标数",
                 "SUM(CASE WHEN is_binding_behind THEN 1 ELSE 0 END)",
@@ -846,15 +852,25 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
             ],
             [
                 Chart(
-                    "县区×指标进度状态（1=滞后，5=已完成）",
+                    "县区×指标进度状态（红=滞后，黄=符合进度，绿=已完成，空白=无数据）",
                     "heatmap_v2",
                     PP,
-                    ["status_order"],
+                    ["status_colour"],
                     x_axis="indicator_name_zh",
                     groupby=["region_name_zh"],
                     where=COUNTY_LATEST,
                     width=12,
                     height=70,
+                    key="县区×指标进度状态（1=滞后，5=已完成）",
+                    # colour carries the meaning: red behind, green met; no data is no colour at all
+                    extra={
+                        "linear_color_scheme": "schemeRdYlGn",
+                        "show_values": False,
+                        "xscale_interval": 1,
+                        "yscale_interval": 1,
+                        "bottom_margin": 120,
+                        "value_bounds": [1, 5],
+                    },
                 )
             ],
             [
