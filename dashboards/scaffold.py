@@ -715,7 +715,7 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     groupby=["county_name_zh", "nursing_bed_share_label_zh"],
                     latest_only=True,
                     width=12,
-                    height=72,  # all 13 counties without scrolling
+                    height=84,  # all 13 counties without scrolling
                 )
             ],
         ],
@@ -807,7 +807,7 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     ["rank_dibao_coverage", "rank_beds", "rank_volunteers", "rank_sales"],
                     groupby=["county_name_zh", "nursing_bed_share_rank_label_zh"],
                     width=12,
-                    height=72,
+                    height=84,
                     extra={"conditional_formatting": [], "color_pn": False, "show_cell_bars": True},
                 )
             ],
@@ -846,7 +846,7 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     ],
                     where=Where(None, (OURS,)),
                     width=12,
-                    height=72,
+                    height=84,
                     extra={"order_desc": False, "timeseries_limit_metric": "warning_order"},
                 )
             ],
@@ -1078,7 +1078,7 @@ PUBLISH_STATUS = Chart(
     [],
     groupby=["as_of_label_zh", "loaded_at_label_zh", "data_source_zh"],
     width=12,
-    height=14,
+    height=22,
 )
 DASHBOARDS = {slug: (title, [[PUBLISH_STATUS], *rows]) for slug, (title, rows) in DASHBOARDS.items()}
 
