@@ -198,6 +198,9 @@ PLAN_COLUMNS = {
     "status_zh": "进度状态",
     "operator": "目标比较",
     "operator_zh": "目标要求",
+    "attribute_label_zh": "属性",
+    "target_label_zh": "2025年目标",
+    "actual_label_zh": "实际",
     "target_text": "目标（文字）",
     "period": "月份",
     "period_label_zh": "统计月份",
@@ -821,11 +824,20 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     "全市规划指标进度（最新）",
                     "table",
                     PP,
-                    ["actual_value", "target_value", "completion_ratio", "expected_pace"],
-                    groupby=["indicator_name_zh", "attribute_zh", "operator_zh", "status_zh"],
+                    ["status_order"],
+                    # text columns: a missing figure says why (本期无数据, 规划未注明), never N/A
+                    groupby=[
+                        "indicator_name_zh",
+                        "attribute_label_zh",
+                        "operator_zh",
+                        "target_label_zh",
+                        "actual_label_zh",
+                        "status_zh",
+                    ],
                     where=PREF_LATEST,
                     width=12,
                     height=60,
+                    extra={"order_desc": False},  # 滞后 (1) first
                 )
             ],
             [
