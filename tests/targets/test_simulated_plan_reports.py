@@ -11,9 +11,9 @@ import duckdb
 import openpyxl
 import pytest
 
-from minzheng_simulator.plan_reports import plan_report_rows, quarter_ends, write_plan_reports
 from dagster_project.targets import registry
 from dagster_project.targets.validate import TemplateValidationError, load_target_template
+from minzheng_simulator.plan_reports import plan_report_rows, quarter_ends, write_plan_reports
 
 
 def test_quarter_ends_cover_only_finished_quarters() -> None:
