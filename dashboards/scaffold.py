@@ -836,7 +836,7 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     ],
                     where=PREF_LATEST,
                     width=12,
-                    height=60,
+                    height=150,  # every plan indicator (about 35) without scrolling
                     extra={"order_desc": False},  # 滞后 (1) first
                 )
             ],
