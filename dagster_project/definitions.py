@@ -5,6 +5,7 @@ from dagster_dbt import DbtCliResource
 
 from .assets.checks import quality_checks
 from .assets.dbt import dbt_models, dbt_project
+from .assets.plan_reports import warning_brief
 from .assets.plan_targets import plan_target_templates
 from .assets.raw import raw_assets
 from .assets.serving import serving_database
@@ -17,7 +18,7 @@ from .resources import dbt_executable, default_resources
 from .settings import process_settings
 
 defs = Definitions(
-    assets=[*raw_assets, dbt_models, serving_database, plan_target_templates],
+    assets=[*raw_assets, dbt_models, serving_database, plan_target_templates, warning_brief],
     asset_checks=quality_checks,
     jobs=[raw_monthly_job, lottery_job, warehouse_job],
     schedules=[monthly_exports_schedule, lottery_daily_schedule],

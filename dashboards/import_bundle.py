@@ -75,12 +75,13 @@ def import_bundle() -> None:
 
 
 # What a county login sees beyond its own county's rows (README "Security model"): the prefecture's
-# totals (mart_overview_prefecture_month: already published in the bureau's statistical bulletin) and,
+# totals (mart_overview_prefecture_month: already published in the bureau's statistical bulletin), the
+# publish status (mart_publish_status: as-of month, load time, source; no figures of any county) and,
 # in the plan marts, the prefecture-level and other plans' rows; never another county's row.
 COUNTY_RLS = "county_code = '{code}'"
 REGION_RLS = "(region_level <> 'county' OR region_code = '{code}')"
 # Datasets a county login may open, by the column its row-level-security filter uses.
-PREFECTURE_ONLY = ("mart_overview_prefecture_month",)
+PREFECTURE_ONLY = ("mart_overview_prefecture_month", "mart_publish_status")
 
 
 def setup_security() -> None:

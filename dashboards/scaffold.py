@@ -1,16 +1,25 @@
-"""Writes the Superset bundle (bundle/) from the compact spec below. Run once after changing the spec:
+"""One-shot generator of NEW Superset assets from the compact spec below; it never changes the bundle's
+existing files.
 
-    uv run python dashboards/scaffold.py
+dashboards/bundle/ is the single source of the dashboards: it is what gets imported, it is edited
+directly (YAML) or in the Superset UI and written back with `make superset-export`, and
+dashboards/validate_bundle.py is the gate before import and commit. This tool only writes files that do
+not exist yet (a new chart, dataset or dashboard described in the spec), and refuses to overwrite any
+file of the bundle, so it can never undo an edit made there:
 
-The YAML under bundle/ is what gets imported; after editing a dashboard in the UI, `make
-superset-export` writes the UI's version back into bundle/ (then this spec is only a starting point).
-UUIDs are derived from names (uuid5), so re-running the scaffold keeps them stable.
+    uv run python dashboards/scaffold.py                 # writes the missing files into dashboards/bundle/
+    uv run python dashboards/scaffold.py --out /tmp/b    # the whole spec into an empty folder, to compare
+
+A new chart on an existing dashboard: describe it here, run the tool (it writes the chart's file), then
+place it on the dashboard in the UI and export, or add it to the dashboard's `position` by hand.
+UUIDs are derived from names (uuid5), so a generated file has the same UUID on every machine.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import shutil
+import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +66,10 @@ NUM = ",.0f"
 DEC = ",.2f"
 YUAN_YI = ",.2f"  # shown in 亿元 via the expression
 
+OVERVIEW_LABELS = {
+    "nursing_bed_share_label_zh": "护理型床位占比",
+    "nursing_bed_share_rank_label_zh": "护理型床位占比排名",
+}
 COMMON = {
     "county_code": "区划代码",
     "county_name_zh": "县（市、区）",
@@ -70,7 +83,7 @@ DATASETS = [
     Dataset(
         "mart_overview_county_month",
         "县区综合指标（月）",
-        COMMON,
+        COMMON | OVERVIEW_LABELS,
         [
             m("dibao_recipients", "低保人数", "SUM(dibao_recipients)", NUM),
             m("dibao_coverage_per_100", "低保覆盖率（每百人）", "MAX(dibao_coverage_per_100)", DEC),
@@ -83,7 +96,7 @@ DATASETS = [
                 NUM,
             ),
             m("sales_per_capita", "人均福彩销售额（元）", "MAX(sales_per_capita)", DEC),
-            m("sales_amount_yi", "福彩销售额（亿元）", "SUM(sales_amount) / 1e8", ",.3f"),
+            m("sales_amount_wan", "福彩销售额（万元）", "SUM(sales_amount) / 1e4", ",.1f"),
             m("welfare_fund_wan", "公益金（万元）", "SUM(welfare_fund_amount) / 1e4", ",.1f"),
             m("rank_dibao_coverage", "低保覆盖率排名", "MAX(rank_dibao_coverage_per_100)", "d"),
             m("rank_beds", "千人床位排名", "MAX(rank_beds_per_1000_elderly)", "d"),
@@ -97,13 +110,14 @@ DATASETS = [
         "全市综合指标（月）",
         {k: v for k, v in COMMON.items() if k not in ("county_code", "county_name_zh")},
         [
-            m("dibao_recipients_wan", "低保人数（万人）", "SUM(dibao_recipients) / 1e4", ",.2f"),
+            m("dibao_recipients", "低保人数（人）", "SUM(dibao_recipients)", NUM),
             m("total_beds", "养老床位（张）", "SUM(total_beds)", NUM),
             m("nursing_bed_share", "护理型床位占比", "MAX(nursing_bed_share)", PCT),
-            m("registered_volunteers_wan", "注册志愿者（万人）", "SUM(registered_volunteers) / 1e4", ",.2f"),
-            m("sales_amount_yi", "福彩销售额（亿元）", "SUM(sales_amount) / 1e8", ",.3f"),
+            m("registered_volunteers", "注册志愿者（人）", "SUM(registered_volunteers)", NUM),
+            m("sales_amount_wan", "福彩销售额（万元）", "SUM(sales_amount) / 1e4", ",.1f"),
             m("welfare_fund_wan", "公益金（万元）", "SUM(welfare_fund_amount) / 1e4", ",.1f"),
-            m("sales_yoy_growth", "福彩销售同比", "MAX(sales_yoy_growth)", PCT),
+            m("sales_yoy_growth", "福彩销售同比", "MAX(sales_yoy_growth)", "+.1%"),
+            m("dibao_standard_ratio", "城乡低保标准之比", "MAX(dibao_standard_ratio_urban_rural)", ".2f"),
         ],
         county_grain=False,
     ),
@@ -167,7 +181,7 @@ DATASETS = [
             m("welfare_fund_wan", "公益金（万元）", "SUM(welfare_fund_amount) / 1e4", ",.1f"),
             m("sales_per_capita", "人均销售额（元）", "MAX(sales_per_capita)", DEC),
             m("sales_per_outlet_wan", "网点平均销售额（万元）", "MAX(sales_per_outlet) / 1e4", ",.2f"),
-            m("sales_yoy_growth", "销售额同比", "MAX(sales_yoy_growth)", PCT),
+            m("sales_yoy_growth", "销售额同比", "MAX(sales_yoy_growth)", "+.1%"),
         ],
     ),
 ]
@@ -183,6 +197,10 @@ PLAN_COLUMNS = {
     "attribute_zh": "属性",
     "status_zh": "进度状态",
     "operator": "目标比较",
+    "operator_zh": "目标要求",
+    "attribute_label_zh": "属性",
+    "target_label_zh": "2025年目标",
+    "actual_label_zh": "实际",
     "target_text": "目标（文字）",
     "period": "月份",
     "period_label_zh": "统计月份",
@@ -201,6 +219,12 @@ DATASETS += [
             m("completion_ratio", "目标完成程度", "MAX(completion_ratio)", PCT),
             m("expected_pace", "应达进度（时间进度）", "MAX(expected_pace)", PCT),
             m("status_order", "状态序号（1=滞后）", "MAX(status_order)", "d"),
+            m(
+                "status_colour",
+                "进度状态（1=滞后，3=符合进度，4=超前，5=已完成）",
+                "MAX(CASE WHEN status_code = 'no_data' THEN NULL ELSE status_order END)",
+                "d",
+            ),
             m(
                 "binding_behind",
                 "滞后的约束性指标数",
@@ -246,6 +270,7 @@ DATASETS.append(
             "indicator_label_zh": "领域·指标",
             "unit": "单位",
             "direction_zh": "指标方向",
+            "is_ranked": "是否排名",
         },
         [
             m("county_rank", "县区排名（1=最好）", "MAX(county_rank)", "d"),
@@ -255,10 +280,55 @@ DATASETS.append(
         ],
     )
 )
+DATASETS.append(
+    Dataset(
+        "mart_plan_warning",
+        "规划目标预警（地区×指标）",
+        {
+            "region_code": "区划代码",
+            "region_name_zh": "地区",
+            "region_level": "层级",
+            "prefecture_code": "地级区划代码",
+            "period": "月份",
+            "period_label_zh": "统计月份",
+            "indicator_name_zh": "指标",
+            "attribute_zh": "属性",
+            "operator_zh": "目标要求",
+            "target_label_zh": "目标",
+            "actual_label_zh": "实际",
+            "status_zh": "进度状态",
+            "projected_label_zh": "按趋势至规划期末",
+            "projection_method_zh": "预测方法",
+            "warning_reason_zh": "预警原因",
+        },
+        [m("warning_order", "预警顺序（约束性在前）", "MIN(warning_order)", "d")],
+        county_grain=False,
+        dttm="period",
+    )
+)
+DATASETS.append(
+    Dataset(
+        "mart_publish_status",
+        "数据发布说明（市）",
+        {
+            "prefecture_code": "地级区划代码",
+            "prefecture_name_zh": "市",
+            "as_of_month": "数据截至月份",
+            "as_of_label_zh": "数据截至",
+            "loaded_at_label_zh": "数据更新时间",
+            "data_source_zh": "数据来源",
+        },
+        [m("months_loaded", "已入库月份数", "MAX(months_loaded)", "d")],
+        county_grain=False,
+        dttm="as_of_month",
+    )
+)
 DS = {d.table: d for d in DATASETS}
 # Every monthly dataset gets this metric: the month filter sorts its options by it (latest first), since
 # labels such as 2025年9月 / 2025年12月 do not sort as text.
 MONTH_SORT = Metric("month_sort", "月份（排序用）", "MAX(month_start)", None)
+# ...and every county dataset this one: the county filter lists counties in official code order.
+COUNTY_SORT = Metric("county_sort", "区划代码（排序用）", "MIN(county_code)", None)
 LATEST = "{dttm} = (SELECT max({dttm}) FROM marts.{table})"
 
 
@@ -275,6 +345,11 @@ class Chart:
     where: Where | str | None = None
     width: int = 6
     height: int = 50
+    key: str | None = None  # the name the UUID derives from, if the chart was renamed
+
+    @property
+    def uuid(self) -> str:
+        return uid("chart", self.key or self.name)
 
 
 def _metric_ref(table: str, name: str) -> str:
@@ -353,6 +428,17 @@ def chart_params(c: Chart, defaults: list[tuple[str, str]] | None = None) -> dic
             "y_axis_format": next(x.d3format for x in DS[c.table].metrics if x.name == metrics[0])
             or "SMART_NUMBER",
         }
+        if p["time_grain_sqla"]:  # months as 2025-06, not English month names
+            p |= {"x_axis_time_format": "%Y-%m", "tooltipTimeFormat": "%Y-%m"}
+        if c.x_axis in ("county_name_zh", "region_name_zh"):
+            # a county comparison: every county named, sorted by the (first) value, highest first
+            p |= {
+                "xAxisLabelInterval": "0",
+                "xAxisLabelRotation": 45,
+                "x_axis_sort": metrics[0],
+                "x_axis_sort_asc": False,
+                "show_value": len(metrics) == 1,
+            }
     elif c.viz == "table":
         p |= {
             "query_mode": "aggregate",
@@ -360,7 +446,8 @@ def chart_params(c: Chart, defaults: list[tuple[str, str]] | None = None) -> dic
             "metrics": metrics,
             "all_columns": [],
             "order_desc": True,
-            "server_page_length": 50,
+            "server_page_length": 0,
+            "page_length": 0,
             "include_search": False,
             "table_timestamp_format": "%Y-%m",
         }
@@ -415,7 +502,7 @@ def query_context(c: Chart, params: dict) -> dict:
     query = {
         "columns": cols,
         "metrics": metrics,
-        "orderby": [[metrics[0], False]] if metrics else [],
+        "orderby": [[metrics[0], not params.get("order_desc", True)]] if metrics else [],
         "row_limit": params["row_limit"],
         "filters": simple,
         "extras": {"having": "", "where": ""},
@@ -489,10 +576,11 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
         [
             [
                 Chart(
-                    "全市低保人数（万人）",
+                    "全市低保人数（人）",
                     "big_number_total",
                     PR,
-                    ["dibao_recipients_wan"],
+                    ["dibao_recipients"],
+                    key="全市低保人数（万人）",
                     latest_only=True,
                     width=3,
                     height=25,
@@ -507,19 +595,21 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     height=25,
                 ),
                 Chart(
-                    "全市注册志愿者（万人）",
+                    "全市注册志愿者（人）",
                     "big_number_total",
                     PR,
-                    ["registered_volunteers_wan"],
+                    ["registered_volunteers"],
+                    key="全市注册志愿者（万人）",
                     latest_only=True,
                     width=3,
                     height=25,
                 ),
                 Chart(
-                    "本月福彩销售额（亿元）",
+                    "本月福彩销售额（万元）",
                     "big_number_total",
                     PR,
-                    ["sales_amount_yi"],
+                    ["sales_amount_wan"],
+                    key="本月福彩销售额（亿元）",
                     latest_only=True,
                     width=3,
                     height=25,
@@ -559,14 +649,15 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     "全市低保人数与志愿者趋势",
                     "echarts_timeseries_line",
                     PR,
-                    ["dibao_recipients_wan", "registered_volunteers_wan"],
+                    ["dibao_recipients", "registered_volunteers"],
                     width=6,
                 ),
                 Chart(
-                    "全市福彩销售额与公益金（按月）",
+                    "全市福彩销售额与公益金（万元，按月）",
                     "echarts_timeseries_bar",
                     PR,
-                    ["sales_amount_yi"],
+                    ["sales_amount_wan", "welfare_fund_wan"],
+                    key="全市福彩销售额与公益金（按月）",
                     width=6,
                 ),
             ],
@@ -620,13 +711,14 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     [
                         "dibao_coverage_per_100",
                         "beds_per_1000_elderly",
-                        "nursing_bed_share",
                         "registered_volunteers_per_10k",
                         "sales_per_capita",
                     ],
-                    groupby=["county_name_zh"],
+                    # a text column: says why a share is missing (黄龙县: 无养老机构) instead of N/A
+                    groupby=["county_name_zh", "nursing_bed_share_label_zh"],
                     latest_only=True,
                     width=12,
+                    height=84,  # all 13 counties without scrolling
                 )
             ],
         ],
@@ -678,6 +770,7 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     ["county_rank"],
                     x_axis="county_name_zh",
                     groupby=["indicator_label_zh"],
+                    where="is_ranked",  # an indicator set prefecture-wide is not ranked
                     width=12,
                     height=90,
                     extra={
@@ -714,9 +807,10 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     "县区×指标排名（1=最好）",
                     "table",
                     OV,
-                    ["rank_dibao_coverage", "rank_beds", "rank_nursing", "rank_volunteers", "rank_sales"],
-                    groupby=["county_name_zh"],
+                    ["rank_dibao_coverage", "rank_beds", "rank_volunteers", "rank_sales"],
+                    groupby=["county_name_zh", "nursing_bed_share_rank_label_zh"],
                     width=12,
+                    height=84,
                     extra={"conditional_formatting": [], "color_pn": False, "show_cell_bars": True},
                 )
             ],
@@ -730,24 +824,65 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     "全市规划指标进度（最新）",
                     "table",
                     PP,
-                    ["actual_value", "target_value", "completion_ratio", "expected_pace"],
-                    groupby=["indicator_name_zh", "attribute_zh", "operator", "status_zh"],
+                    ["status_order"],
+                    # text columns: a missing figure says why (本期无数据, 规划未注明), never N/A
+                    groupby=[
+                        "indicator_name_zh",
+                        "attribute_label_zh",
+                        "operator_zh",
+                        "target_label_zh",
+                        "actual_label_zh",
+                        "status_zh",
+                    ],
                     where=PREF_LATEST,
                     width=12,
-                    height=60,
+                    height=150,  # every plan indicator (about 35) without scrolling
+                    extra={"order_desc": False},  # 滞后 (1) first
                 )
             ],
             [
                 Chart(
-                    "县区×指标进度状态（1=滞后，5=已完成）",
+                    "预警：进度滞后或按趋势预计未达标的指标（约束性在前）",
+                    "table",
+                    "mart_plan_warning",
+                    ["warning_order"],
+                    groupby=[
+                        "region_name_zh",
+                        "indicator_name_zh",
+                        "attribute_zh",
+                        "target_label_zh",
+                        "actual_label_zh",
+                        "status_zh",
+                        "projected_label_zh",
+                        "warning_reason_zh",
+                    ],
+                    where=Where(None, (OURS,)),
+                    width=12,
+                    height=84,
+                    extra={"order_desc": False, "timeseries_limit_metric": "warning_order"},
+                )
+            ],
+            [
+                Chart(
+                    "县区×指标进度状态（红=滞后，黄=符合进度，绿=已完成，空白=无数据）",
                     "heatmap_v2",
                     PP,
-                    ["status_order"],
+                    ["status_colour"],
                     x_axis="indicator_name_zh",
                     groupby=["region_name_zh"],
                     where=COUNTY_LATEST,
                     width=12,
                     height=70,
+                    key="县区×指标进度状态（1=滞后，5=已完成）",
+                    # colour carries the meaning: red behind, green met; no data is no colour at all
+                    extra={
+                        "linear_color_scheme": "schemeRdYlGn",
+                        "show_values": False,
+                        "xscale_interval": 1,
+                        "yscale_interval": 1,
+                        "bottom_margin": 120,
+                        "value_bounds": [1, 5],
+                    },
                 )
             ],
             [
@@ -798,22 +933,22 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     x_axis="county_name_zh",
                     latest_only=True,
                 ),
-                Chart(
-                    "城乡低保标准比",
-                    "echarts_timeseries_bar",
-                    AS,
+                Chart(  # set prefecture-wide: the same in every county, so one figure, not a ranking
+                    "城乡低保标准之比（全市统一标准）",
+                    "big_number_total",
+                    PR,
                     ["dibao_standard_ratio"],
-                    x_axis="county_name_zh",
                     latest_only=True,
+                    key="城乡低保标准比",
                 ),
             ],
             [
                 Chart(
                     "救助支出（万元，按县区）",
-                    "pie",
+                    "echarts_timeseries_bar",
                     AS,
                     ["assistance_spending_wan"],
-                    groupby=["county_name_zh"],
+                    x_axis="county_name_zh",
                     latest_only=True,
                 ),
                 Chart(
@@ -935,16 +1070,29 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                 ),
                 Chart(
                     "公益金（万元，按县区）",
-                    "pie",
+                    "echarts_timeseries_bar",
                     LO,
                     ["welfare_fund_wan"],
-                    groupby=["county_name_zh"],
+                    x_axis="county_name_zh",
                     latest_only=True,
                 ),
             ],
         ],
     ),
 }
+
+
+# The first row of every dashboard: the month it reports, the time of the last successful load, the source.
+PUBLISH_STATUS = Chart(
+    "数据说明",
+    "table",
+    "mart_publish_status",
+    [],
+    groupby=["as_of_label_zh", "loaded_at_label_zh", "data_source_zh"],
+    width=12,
+    height=22,
+)
+DASHBOARDS = {slug: (title, [[PUBLISH_STATUS], *rows]) for slug, (title, rows) in DASHBOARDS.items()}
 
 
 def database_yaml() -> dict:
@@ -1013,7 +1161,9 @@ def dataset_yaml(d: Dataset) -> dict:
                 "extra": {},
                 "warning_text": None,
             }
-            for x in d.metrics + ([MONTH_SORT] if d.dttm == "month_start" else [])
+            for x in d.metrics
+            + ([MONTH_SORT] if d.dttm == "month_start" else [])
+            + ([COUNTY_SORT] if "county_code" in d.columns else [])
         ],
         "columns": [
             {
@@ -1085,6 +1235,7 @@ class NativeFilter:
 
 
 MONTH_COLUMN = "month_label_zh"
+COUNTY_COLUMN = "county_name_zh"
 EXTRA_FILTERS: dict[str, list[NativeFilter]] = {
     "county_comparison": [
         NativeFilter(
@@ -1149,6 +1300,19 @@ def dashboard_filters(slug: str, charts: list[Chart]) -> list[NativeFilter]:
                 fallback=LATEST.format(table="{table}", dttm="month_start"),
             )
         )
+    county_tables = sorted({c.table for c in charts if COUNTY_COLUMN in DS[c.table].columns})
+    if county_tables:
+        found.append(
+            NativeFilter(
+                "county",
+                "县（市、区）",
+                county_tables[0],
+                COUNTY_COLUMN,
+                "不选为全部县区（县区账号只看本县区）",
+                multi=True,
+                sort_metric=COUNTY_SORT.name,
+            )
+        )
     found += EXTRA_FILTERS.get(slug, [])
     return [f for f in found if any(in_scope(f, c) for c in charts)]
 
@@ -1207,7 +1371,7 @@ def dashboard_yaml(slug: str, title: str, rows: list[list[Chart]]) -> dict:
             "meta": {"background": "BACKGROUND_TRANSPARENT"},
         }
         for c in row:
-            cid = f"CHART-{uid('chart', c.name)[:10]}"
+            cid = f"CHART-{c.uuid[:10]}"
             position[row_id]["children"].append(cid)
             position[cid] = {
                 "type": "CHART",
@@ -1218,7 +1382,7 @@ def dashboard_yaml(slug: str, title: str, rows: list[list[Chart]]) -> dict:
                     "width": c.width,
                     "height": c.height,
                     "chartId": chart_ids[c.name],
-                    "uuid": uid("chart", c.name),
+                    "uuid": c.uuid,
                     "sliceName": c.name,
                 },
             }
@@ -1259,35 +1423,74 @@ def chart_yaml(c: Chart, defaults: list[tuple[str, str]] | None = None) -> dict:
         "params": params,
         "query_context": json.dumps(query_context(c, params), ensure_ascii=False),
         "cache_timeout": None,
-        "uuid": uid("chart", c.name),
+        "uuid": c.uuid,
         "version": "1.0.0",
         "dataset_uuid": uid("dataset", c.table),
     }
 
 
-def _dump(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-
-
-def main() -> None:
-    if BUNDLE.exists():
-        shutil.rmtree(BUNDLE)
-    _dump(
-        BUNDLE / "metadata.yaml",
-        {"version": "1.0.0", "type": "assets", "timestamp": "2026-01-01T00:00:00+00:00"},
-    )
-    _dump(BUNDLE / "databases" / "minzheng_warehouse.yaml", database_yaml())
+def generate() -> dict[Path, dict]:
+    """Every file of the spec, by path relative to the bundle folder."""
+    files: dict[Path, dict] = {
+        Path("metadata.yaml"): {
+            "version": "1.0.0",
+            "type": "assets",
+            "timestamp": "2026-01-01T00:00:00+00:00",
+        },
+        Path("databases") / "minzheng_warehouse.yaml": database_yaml(),
+    }
     for slug, (title, rows) in DASHBOARDS.items():
-        _dump(BUNDLE / "dashboards" / f"{slug}.yaml", dashboard_yaml(slug, title, rows))
+        files[Path("dashboards") / f"{slug}.yaml"] = dashboard_yaml(slug, title, rows)
         charts = [c for r in rows for c in r]
         filters = dashboard_filters(slug, charts)
         for c in charts:
             defaults = [(f.key, f.default_sql(c)) for f in filters if f.fallback and in_scope(f, c)]
-            _dump(BUNDLE / "charts" / f"{uid('chart', c.name)[:8]}_{c.viz}.yaml", chart_yaml(c, defaults))
+            files[Path("charts") / f"{c.uuid[:8]}_{c.viz}.yaml"] = chart_yaml(c, defaults)
     for d in DATASETS:  # after the charts: they register the calculated columns (CONDITIONS)
-        _dump(BUNDLE / "datasets" / "minzheng_warehouse" / f"{d.table}.yaml", dataset_yaml(d))
+        files[Path("datasets") / "minzheng_warehouse" / f"{d.table}.yaml"] = dataset_yaml(d)
+    return files
+
+
+def _text(data: dict) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def write_new(out: Path, files: dict[Path, dict]) -> tuple[list[Path], list[Path]]:
+    """Write the spec's files that are missing under `out`; return (written, left alone). An existing file
+    is never overwritten, whatever its content."""
+    written, kept = [], []
+    for rel, data in files.items():
+        path = out / rel
+        if path.exists():
+            kept.append(rel)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as fh:  # "x": fails rather than overwrite
+            fh.write(_text(data))
+        written.append(rel)
+    return written, kept
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=BUNDLE, help="folder to write into (default: the bundle)")
+    args = parser.parse_args(argv)
+    files = generate()
+    written, kept = write_new(args.out, files)
+    for rel in written:
+        print(f"written: {rel}")
+    changed = [rel for rel in kept if (args.out / rel).read_text(encoding="utf-8") != _text(files[rel])]
+    if changed:
+        print(
+            f"{len(changed)} existing file(s) differ from the spec and were left as they are "
+            "(the bundle is the source: edit the YAML or export from the UI):",
+            file=sys.stderr,
+        )
+        for rel in changed:
+            print(f"  {rel}", file=sys.stderr)
+    print(f"{len(written)} file(s) written, {len(kept)} existing file(s) left unchanged in {args.out}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

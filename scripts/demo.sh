@@ -13,11 +13,15 @@ uv run python -m dagster_project.ingestion.keys
 if [ -z "$(find "$MINZHENG_LANDING_DIR" -type f \( -name '*.csv' -o -name '*.xls*' \) -print -quit 2>/dev/null)" ]; then
   echo "==> 2/6 simulating Jinmin exports for 延安市, $START..$END, scale $SCALE -> $MINZHENG_LANDING_DIR"
   uv run minzheng-simulate --start "$START" --end "$END" --scale "$SCALE" --out "$MINZHENG_LANDING_DIR"
+  # the quarterly 指标填报 of counties and the bureau (plan indicators Jinmin does not hold)
+  uv run python -m minzheng_simulator.plan_reports --start "$START" --end "$END" --out "$MINZHENG_LANDING_DIR"
 else
   echo "==> 2/6 landing folder already has exports: $MINZHENG_LANDING_DIR (delete it to re-simulate)"
 fi
 
 echo "==> 3/6 loading exports and building the warehouse through Dagster ($DAGSTER_HOME)"
+# staff uploads first (plan_targets/: targets and 指标填报), so the warehouse build below includes them
+uv run dagster asset materialize -m dagster_project.definitions --select plan/target_templates
 uv run python -m dagster_project.orchestrate --start "$START" --end "$END"
 
 echo "==> 4/6 Superset (own virtual environment) with the dashboards"

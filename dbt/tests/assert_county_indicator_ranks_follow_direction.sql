@@ -1,5 +1,5 @@
 -- mart_county_indicator_month ranks exactly the counties with a value in each prefecture × month ×
--- indicator, from 1, with rank 1 on the best value in the indicator's direction (highest, or lowest for
+-- ranked indicator (none of an indicator with is_ranked false), from 1, with rank 1 on the best value in the indicator's direction (highest, or lowest for
 -- direction = 'lower'); its values are the overview's columns × display_scale (checked for one
 -- indicator of each direction); and the direction agrees with ref_plan_indicator where the indicator
 -- measures a plan indicator. Returns the offending groups.
@@ -11,13 +11,13 @@ with groups as (
         'rank' as problem
     from {{ ref('mart_county_indicator_month') }}
     group by prefecture_code, month_start, indicator_code
-    having count(value) != count(county_rank)
-        or max(counties_ranked) != count(value)
+    having count(case when is_ranked then value end) != count(county_rank)
+        or max(counties_ranked) != count(case when is_ranked then value end)
         or min(counties_ranked) != max(counties_ranked)
-        or (count(value) > 0 and min(county_rank) != 1)
+        or (count(county_rank) > 0 and min(county_rank) != 1)
         or max(county_rank) > count(value)
-        or max(case when county_rank = 1 then value end)
-            != case when max(direction) = 'lower' then min(value) else max(value) end
+        or (bool_and(is_ranked) and max(case when county_rank = 1 then value end)
+            != case when max(direction) = 'lower' then min(value) else max(value) end)
 ),
 
 values_differ as (

@@ -117,6 +117,7 @@ def test_county_indicator_mart_unpivots_the_overview_and_ranks_in_each_direction
     assert len(long) == len(wide) * len(seed)
     assert set(long.domain_zh) == {"社会救助", "养老服务", "志愿服务", "福利彩票"}
     assert seed.direction.eq("lower").any() and seed.direction.eq("higher").any()
+    assert not seed.set_index("indicator_code").is_ranked["dibao_standard_ratio_urban_rural"]
     for ind in seed.itertuples():
         rows = long[long.indicator_code == ind.indicator_code].merge(
             wide[["county_code", "month_start", "prefecture_code", ind.source_column]],
@@ -129,10 +130,14 @@ def test_county_indicator_mart_unpivots_the_overview_and_ranks_in_each_direction
         assert (
             (expected_value.isna() & rows.value.isna()) | (expected_value - rows.value).abs().lt(1e-9)
         ).all()
+        actual = rows.county_rank.astype("float")
+        if not ind.is_ranked:  # set prefecture-wide: shown, never ranked
+            assert actual.isna().all() and (rows.counties_ranked == 0).all(), ind.indicator_code
+            assert rows.value.notna().any(), ind.indicator_code
+            continue
         expected = rows.groupby(["prefecture_code", "month_start"])["value"].rank(
             method="min", ascending=ind.direction == "lower"
         )
-        actual = rows.county_rank.astype("float")
         assert ((expected.isna() & actual.isna()) | (expected == actual)).all(), ind.indicator_code
         assert actual.notna().sum() > 0, ind.indicator_code
         ranked = rows.groupby(["prefecture_code", "month_start"])["value"].transform("count")

@@ -1,16 +1,21 @@
-"""Headless Chromium (Debian's) logs in (as the leader, and as a county login whose row-level security
-limits every chart), opens every dashboard the login can open, waits for every chart to render without
-an error, and saves a screenshot under test-output/screenshots/."""
+"""Headless Chromium (Debian's) logs in (as admin, as the leader, and as a county login whose row-level
+security limits every chart), opens every dashboard the login can open, waits for every chart to render
+without an error, and saves a screenshot under test-output/screenshots/<login>/ (gitignored). What a
+leader reads must be there: the as-of month and load time (数据说明), no "N/A", no English word, every
+county of a table without scrolling; and the county filter, set through the URL as a shared link sets
+it, narrows the charts."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
 
 from dagster_project.settings import REPO_ROOT
 
-from .conftest import Server
+from .conftest import MONTHS, Server
 
 pytestmark = [pytest.mark.superset, pytest.mark.browser]
 
@@ -29,9 +34,47 @@ ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+AS_OF = "{}年{}月".format(*map(int, MONTHS[-1].split("-")))  # the latest month the test server holds
+ENGLISH = re.compile(r"[A-Za-z]{2,}")
+COUNTY_FILTER = "县（市、区）"
+# the overview's county table: all counties (13 in 延安市) on one screen
+COUNTY_TABLE = "各县区主要指标（最新月）"
 
 
-@pytest.mark.parametrize("login", ["leader", "c610602"])
+def _check_readable(login: str, title: str, page) -> None:
+    texts = page.locator(".dashboard-component-chart-holder").all_inner_texts()
+    joined = "\n".join(texts)
+    assert "数据截至" in joined and AS_OF in joined, (login, title, "no as-of month")
+    assert "数据更新时间" in joined and "北京时间" in joined, (login, title, "no load time")
+    assert "N/A" not in joined, (login, title, [t for t in texts if "N/A" in t][:2])
+    english = sorted({w for t in texts for w in ENGLISH.findall(t)})
+    assert not english, (login, title, english)
+    # no chart scrolls: every table shows all its rows
+    scrolling = page.evaluate(
+        """() => [...document.querySelectorAll('.dashboard-component-chart-holder *')]
+              .filter(e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowY)
+                           && e.scrollHeight > e.clientHeight + 4 && e.querySelector('table'))
+              .map(e => e.closest('.dashboard-component-chart-holder').innerText.split('\\n')[0])"""
+    )
+    assert not scrolling, (login, title, "scrolls", scrolling)
+
+
+def _county_filter_link(server: Server, session, dashboard: dict, county: str) -> str:
+    """The dashboard's URL with its county filter set to `county` (Superset's native_filters parameter)."""
+    meta = json.loads(
+        session.get(f"{server.url}/api/v1/dashboard/{dashboard['id']}").json()["result"]["json_metadata"]
+    )
+    (f,) = [f for f in meta["native_filter_configuration"] if f["name"] == COUNTY_FILTER]
+    column = f["targets"][0]["column"]["name"]
+    value = "!('" + county + "')"
+    state = (
+        f"({f['id']}:(id:{f['id']},extraFormData:(filters:!((col:{column},op:IN,val:{value}))),"
+        f"filterState:(value:{value})))"
+    )
+    return f"{server.url}/superset/dashboard/{dashboard['slug']}/?native_filters={state}"
+
+
+@pytest.mark.parametrize("login", ["admin", "leader", "c610602"])
 def test_every_dashboard_renders_in_chromium(superset_server: Server, admin, login: str) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -76,6 +119,12 @@ def test_every_dashboard_renders_in_chromium(superset_server: Server, admin, log
             texts = page.locator(".dashboard-component-chart-holder").all_inner_texts()
             failed = [t for t in texts if any(e in t for e in ERROR_TEXTS)]
             assert not failed, (login, d["dashboard_title"], failed[:3])
+            _check_readable(login, d["dashboard_title"], page)
+            if d["slug"] == "overview":
+                rows = page.locator(".dashboard-component-chart-holder", has_text=COUNTY_TABLE).locator(
+                    "tbody tr"
+                )
+                assert rows.count() == (13 if login != "c610602" else 1), (login, rows.count())
             if d["slug"] == "county_comparison":
                 # native filters defaulted to their first option in the order of their sort metric:
                 # the latest month, and the first indicator of the dictionary (not the first by text)
@@ -88,4 +137,23 @@ def test_every_dashboard_renders_in_chromium(superset_server: Server, admin, log
                     timeout=60_000,
                 )
             page.screenshot(path=str(shots / f"{d['slug'] or d['id']}.png"), full_page=True)
+        if login != "c610602":
+            # the county filter applies: the overview's county table keeps only the chosen county
+            overview = next(d for d in dashboards if d["slug"] == "overview")
+            page.goto(
+                _county_filter_link(superset_server, superset_server.session(login), overview, "宝塔区")
+            )
+            table = page.locator(".dashboard-component-chart-holder", has_text=COUNTY_TABLE)
+            table.locator("tbody tr").first.wait_for(timeout=120_000)
+            page.wait_for_function(
+                """(title) => {
+                    const h = [...document.querySelectorAll('.dashboard-component-chart-holder')]
+                        .find(e => e.innerText.includes(title));
+                    return h && h.querySelectorAll('tbody tr').length === 1;
+                }""",
+                arg=COUNTY_TABLE,
+                timeout=120_000,
+            )
+            assert "宝塔区" in table.inner_text() and "安塞区" not in table.inner_text()
+            page.screenshot(path=str(shots / "overview_filtered_610602.png"), full_page=True)
         browser.close()

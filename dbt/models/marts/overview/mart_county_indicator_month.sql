@@ -3,7 +3,8 @@
 -- domain, Chinese name and display unit, and its rank among the prefecture's counties in the month in the
 -- indicator's direction (1 = best: the highest value, or the lowest for a lower-is-better indicator).
 -- Values are the overview's (never recomputed) scaled to the display unit; a county that did not report
--- keeps its row with a NULL value and no rank, and does not push the others down.
+-- keeps its row with a NULL value and no rank, and does not push the others down. An indicator set
+-- prefecture-wide (is_ranked false in the seed, e.g. 城乡低保标准之比) is shown but never ranked.
 {%- set columns = [] %}
 {%- for domain_columns in overview_indicators().values() %}{% do columns.extend(domain_columns) %}{% endfor %}
 
@@ -27,7 +28,8 @@ indicators as (
         indicator.direction,
         indicator.source_column,
         indicator.display_scale,
-        indicator.sort_order
+        indicator.sort_order,
+        indicator.is_ranked
     from {{ ref('ref_county_indicator') }} as indicator
     left join domains
         on domains.domain = indicator.domain
@@ -49,6 +51,7 @@ unpivoted as (
         indicators.sort_order,
         indicators.unit,
         indicators.direction,
+        indicators.is_ranked,
         indicators.source_column,
         case indicators.source_column
             {%- for column in columns %}
@@ -62,7 +65,7 @@ unpivoted as (
 ranked as (
     select
         unpivoted.*,
-        case when direction = 'lower' then -value else value end as ranking_value
+        case when not is_ranked then null when direction = 'lower' then -value else value end as ranking_value
     from unpivoted
 )
 
@@ -84,8 +87,10 @@ select
     direction,
     case when direction = 'lower' then '越低越好' else '越高越好' end as direction_zh,
     source_column,
+    is_ranked,
     value,
     cast({{ rank_within_prefecture('ranking_value', partition_by=['prefecture_code', 'month_start', 'indicator_code']) }}
         as integer) as county_rank,
-    cast(count(value) over (partition by prefecture_code, month_start, indicator_code) as integer) as counties_ranked
+    cast(count(ranking_value) over (partition by prefecture_code, month_start, indicator_code) as integer)
+        as counties_ranked
 from ranked

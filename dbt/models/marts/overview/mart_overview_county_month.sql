@@ -74,9 +74,20 @@ select
     {%- for domain, columns in [('assistance', assistance), ('eldercare', eldercare), ('volunteers', volunteers), ('lottery', lottery)] %}
     {%- set outer = loop %}
     {%- for column in columns %}
-    {{ domain }}.rank_{{ column }}{{ ',' if not (outer.last and loop.last) }}
+    {{ domain }}.rank_{{ column }},
     {%- endfor %}
     {%- endfor %}
+    -- the share and its rank as the dashboards' tables show them: why a value is missing, never blank
+    case
+        when not coalesce(eldercare.is_reported, false) then '未报送'
+        when eldercare.nursing_bed_share is null then '无养老机构'
+        else format('{:.1f}%', cast(eldercare.nursing_bed_share as double) * 100)
+    end as nursing_bed_share_label_zh,
+    case
+        when not coalesce(eldercare.is_reported, false) then '未报送'
+        when eldercare.rank_nursing_bed_share is null then '无养老机构'
+        else cast(eldercare.rank_nursing_bed_share as {{ dbt.type_string() }})
+    end as nursing_bed_share_rank_label_zh
 from spine
 left join assistance
     on assistance.county_code = spine.county_code and assistance.month_start = spine.month_start

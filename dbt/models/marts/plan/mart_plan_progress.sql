@@ -263,6 +263,14 @@ select
     ranked.target_year,
     ranked.target_month,
     ranked.operator,
+    case
+        when ranked.operator in ('>=', 'ratio>=') then '≥'
+        when ranked.operator = '>' then '＞'
+        when ranked.operator in ('<=', 'ratio<=') then '≤'
+        when ranked.operator = '<' then '＜'
+        when ranked.operator = '=' then '＝'
+        else '定性'
+    end as operator_zh,
     ranked.target_value,
     ranked.target_text,
     ranked.target_basis,
@@ -294,6 +302,20 @@ select
         when 'behind' then 1 when 'no_data' then 2 when 'on_pace' then 3 when 'ahead' then 4 when 'met' then 5
     end as status_order,
     ranked.is_binding and ranked.status_code = 'behind' as is_binding_behind,
+    -- as the dashboard's tables print them: never blank, a missing figure says why
+    coalesce(ranked.attribute_zh, '规划未注明') as attribute_label_zh,
+    coalesce(
+        case when ranked.target_value is not null and ranked.operator <> 'qualitative'
+            then {{ plan_number('ranked.target_value') }} || coalesce(ranked.unit, '') end,
+        ranked.target_text,
+        '未设定'
+    ) as target_label_zh,
+    coalesce(
+        {{ plan_number('ranked.actual_value') }} || coalesce(ranked.unit, ''),
+        ranked.actual_text,
+        case when ranked.actual_achieved then '已完成' when not ranked.actual_achieved then '未完成' end,
+        '本期无数据'
+    ) as actual_label_zh,
     case when ranked.is_rankable = 1 then
         rank() over (
             partition by ranked.prefecture_code, ranked.indicator_code, ranked.period, ranked.is_rankable

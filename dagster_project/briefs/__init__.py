@@ -1,0 +1,1 @@
+"""Documents generated for leaders from the published marts (the early-warning brief)."""

@@ -1,0 +1,120 @@
+"""The early-warning brief (规划目标预警简报): one Excel workbook a leader can forward, read from the
+published marts (marts.mart_plan_warning, marts.mart_publish_status, marts.dim_region).
+
+One sheet for the prefecture, then one per county in official code order, each on one printed page
+(landscape, fit to width): the as-of month and the time of the last load at the top, the indicators that
+are behind pace or projected to miss their 2025 target with binding (约束性) ones first, their target,
+actual value, status and projection, and the method of the projection; a county with nothing to report
+says so. Text is Chinese; nothing personal is in these marts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import xlsxwriter
+
+COLUMNS = (
+    ("序号", 6),
+    ("指标", 34),
+    ("属性", 8),
+    ("目标", 12),
+    ("实际", 12),
+    ("进度状态", 10),
+    ("按趋势至规划期末", 16),
+    ("预警原因", 24),
+)
+SOURCE_NOTE = (
+    "说明：进度滞后指目标完成程度落后于时间进度5个百分点以上；趋势预测按最近4次报告的线性趋势外推至规划期末"
+    "（2025年12月），报告不足2次的指标不外推。"
+)
+
+
+@dataclass(frozen=True)
+class BriefResult:
+    path: Path
+    as_of_label: str
+    sheets: dict[str, int]  # sheet (region name) -> warnings listed
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def write_warning_brief(con: duckdb.DuckDBPyConnection, out_dir: Path) -> BriefResult:
+    """Write <out_dir>/规划目标预警简报_<YYYYMM>.xlsx for the (first) prefecture the warehouse reports."""
+    status = _rows(con, "SELECT * FROM marts.mart_publish_status ORDER BY prefecture_code LIMIT 1")
+    if not status:
+        raise ValueError("marts.mart_publish_status 为空：尚无已入库的数据，无法生成预警简报")
+    s = status[0]
+    regions = [
+        {"code": s["prefecture_code"], "name": s["prefecture_name_zh"]},
+        *(
+            {"code": r["county_code"], "name": r["county_name_zh"]}
+            for r in _rows(
+                con,
+                "SELECT county_code, county_name_zh FROM marts.dim_region "
+                "WHERE prefecture_code = ? AND county_code IS NOT NULL ORDER BY county_code",
+                [s["prefecture_code"]],
+            )
+        ),
+    ]
+    warnings = _rows(
+        con,
+        "SELECT * FROM marts.mart_plan_warning WHERE prefecture_code = ? "
+        "ORDER BY region_code, warning_order, indicator_name_zh",
+        [s["prefecture_code"]],
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"规划目标预警简报_{s['as_of_month']:%Y%m}.xlsx"
+    tmp = path.with_suffix(".tmp.xlsx")
+    book = xlsxwriter.Workbook(str(tmp))
+    title = book.add_format({"bold": True, "font_size": 16})
+    sub = book.add_format({"font_size": 10, "font_color": "#555555"})
+    head = book.add_format({"bold": True, "bg_color": "#DDE3EA", "border": 1, "text_wrap": True})
+    cell = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
+    binding = book.add_format({"border": 1, "text_wrap": True, "valign": "top", "font_color": "#B00020"})
+    sheets: dict[str, int] = {}
+    for region in regions:
+        mine = [w for w in warnings if w["region_code"] == region["code"]]
+        ws = book.add_worksheet(region["name"][:31])
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 1)
+        ws.write(0, 0, f"{region['name']}规划目标预警简报", title)
+        ws.write(1, 0, f"数据截至：{s['as_of_label_zh']}    数据更新时间：{s['loaded_at_label_zh']}", sub)
+        binding_count = sum(1 for w in mine if w["is_binding"])
+        summary = (
+            f"本期预警指标 {len(mine)} 项，其中约束性指标 {binding_count} 项（红色）。"
+            if mine
+            else "本期无预警指标：已报送的规划指标均符合进度，且按趋势预计可达标。"
+        )
+        ws.write(2, 0, summary)
+        for col, (name, width) in enumerate(COLUMNS):
+            ws.set_column(col, col, width)
+            ws.write(4, col, name, head)
+        for i, w in enumerate(mine, start=1):
+            fmt = binding if w["is_binding"] else cell
+            values = (
+                i,
+                w["indicator_name_zh"],
+                w["attribute_zh"],
+                w["target_label_zh"],
+                w["actual_label_zh"],
+                w["status_zh"],
+                w["projected_label_zh"],
+                w["warning_reason_zh"],
+            )
+            for col, value in enumerate(values):
+                ws.write(4 + i, col, value, fmt)
+        end = 5 + len(mine) + 1
+        ws.write(end, 0, SOURCE_NOTE, sub)
+        ws.write(end + 1, 0, f"数据来源：{s['data_source_zh']}", sub)
+        sheets[region["name"]] = len(mine)
+    book.close()
+    tmp.replace(path)  # a reader never sees a half-written brief
+    return BriefResult(path, s["as_of_label_zh"], sheets)
