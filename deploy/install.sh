@@ -66,7 +66,8 @@ install_app() {  # the code, read-only for the services (owned by root)
   install -d -m 755 "$PREFIX" "$APP"
   install -d -m 755 -o root -g root "$PREFIX/uv-cache"
   tar -C "$REPO" --exclude=./.git --exclude=./data --exclude=./.venv --exclude=./.superset-venv \
-    --exclude=./test-output --exclude='*/__pycache__' -cf - . | tar -C "$APP" -xf -
+    --exclude=./test-output --exclude='*/__pycache__' \
+    --exclude='./dbt/target/dbt_models-*' --exclude=./dbt/logs -cf - . | tar -C "$APP" -xf -
   chown -R root:root "$APP"; chmod -R go-w,a+rX "$APP"
 }
 

@@ -104,7 +104,8 @@ def test_county_heat_table_ranks_every_county_on_every_indicator(superset_server
     cells = _chart_data(admin, superset_server.url, heat)
     assert {c["county_name_zh"] for c in cells} and len({c["county_name_zh"] for c in cells}) == 13
     labels = {c["indicator_label_zh"] for c in cells}
-    assert len(labels) == 14 and any(label.startswith("社会救助·") for label in labels)
+    # 14 headline indicators, of which 城乡低保标准之比 is set prefecture-wide and not ranked (is_ranked)
+    assert len(labels) == 13 and any(label.startswith("社会救助·") for label in labels)
     assert all(c["county_rank"] is None or 1 <= c["county_rank"] <= 13 for c in cells)
     baota = _chart_data(superset_server.session("c610602"), superset_server.url, heat)
     assert {c["county_name_zh"] for c in baota} == {"宝塔区"}
@@ -121,7 +122,7 @@ def test_county_comparison_filters_month_domain_and_indicator(superset_server: S
     r.raise_for_status()
     metadata = json.loads(r.json()["result"]["json_metadata"])
     filters = {f["name"]: f for f in metadata["native_filter_configuration"]}
-    assert set(filters) == {"统计月份", "领域", "指标"}
+    assert set(filters) == {"县（市、区）", "统计月份", "领域", "指标"}
     datasets = {d["id"]: d["table_name"] for d in _all(admin, superset_server.url, "dataset")}
     assert datasets[filters["领域"]["targets"][0]["datasetId"]] == "mart_county_indicator_month"
     r = admin.get(f"{superset_server.url}/api/v1/dashboard/county_comparison/charts", timeout=60)

@@ -105,7 +105,8 @@ def _filter_scope(bundle: Path) -> None:
     """The domain filter no longer leaves out the overview charts (which have no domain column)."""
     path = _county_comparison(bundle)
     data = _yaml(path)
-    data["metadata"]["native_filter_configuration"][1]["scope"]["excluded"] = []
+    domain = next(f for f in data["metadata"]["native_filter_configuration"] if f["name"] == "领域")
+    domain["scope"]["excluded"] = []
     _write(path, data)
 
 
