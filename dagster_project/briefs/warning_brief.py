@@ -57,7 +57,7 @@ def write_warning_brief(con: duckdb.DuckDBPyConnection, out_dir: Path) -> BriefR
             {"code": r["county_code"], "name": r["county_name_zh"]}
             for r in _rows(
                 con,
-                "SELECT county_code, county_name_zh FROM marts.dim_region "
+                "SELECT DISTINCT county_code, county_name_zh FROM marts.dim_region "
                 "WHERE prefecture_code = ? AND county_code IS NOT NULL ORDER BY county_code",
                 [s["prefecture_code"]],
             )
