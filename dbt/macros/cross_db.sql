@@ -116,3 +116,29 @@
 {% macro spark__engine_session_settings() -%}
     set spark.sql.ansi.enabled = true
 {%- endmacro %}
+
+{# A number as text with a fixed number of decimals ('12.30'); NULL stays NULL. Rounded half away from
+   zero first, so DuckDB's printf and Spark's (Java) formatter print the same digits; the explicit NULL
+   branch because Spark formats NULL as the string 'null'. #}
+{% macro fixed_decimals(expr, decimals) -%}
+    case when {{ expr }} is null then null
+    else printf('%.{{ decimals }}f', round(cast({{ expr }} as {{ type_double() }}), {{ decimals }})) end
+{%- endmacro %}
+
+{# A share (0..1) as a percentage number string with fixed decimals (0.1234 -> '12.3'). #}
+{% macro percent_label(expr, decimals) -%}
+    {{ fixed_decimals('cast(' ~ expr ~ ' as ' ~ type_double() ~ ') * 100', decimals) }}
+{%- endmacro %}
+
+{# A timestamp as 'YYYY-MM-DD HH:MM' text. #}
+{% macro minute_label(expr) -%}
+    {{ return(adapter.dispatch('minute_label', 'minzheng')(expr)) }}
+{%- endmacro %}
+
+{% macro default__minute_label(expr) -%}
+    strftime({{ expr }}, '%Y-%m-%d %H:%M')
+{%- endmacro %}
+
+{% macro spark__minute_label(expr) -%}
+    date_format({{ expr }}, 'yyyy-MM-dd HH:mm')
+{%- endmacro %}

@@ -132,7 +132,9 @@ def test_county_comparison_filters_month_domain_and_indicator(superset_server: S
     assert excluded and excluded < set(charts), "the scope must name the server's chart ids"
     in_scope = {charts[i] for i in set(charts) - excluded}
     assert in_scope == {"县区×指标排名热力表（1=最好，按指标方向）", "所选指标各县区对比"}
-    assert set(filters["统计月份"]["scope"]["excluded"]) == set()
+    # every chart with a month column follows the month filter; only the 数据说明 row (as-of month, load
+    # time, source: no month column) is out of its scope
+    assert {charts[i] for i in filters["统计月份"]["scope"]["excluded"]} == {"数据说明"}
     assert {charts[i] for i in set(charts) - set(filters["指标"]["scope"]["excluded"])} == {
         "所选指标各县区对比"
     }

@@ -35,11 +35,12 @@ select
     m.prefecture_code,
     m.prefecture_name_zh,
     m.as_of_month,
-    cast(year(m.as_of_month) as varchar) || '年' || cast(month(m.as_of_month) as varchar) || '月'
+    cast({{ date_part_int('year', 'm.as_of_month') }} as {{ dbt.type_string() }}) || '年'
+        || cast({{ date_part_int('month', 'm.as_of_month') }} as {{ dbt.type_string() }}) || '月'
         as as_of_label_zh,
     m.months_loaded,
     l.loaded_at,
-    strftime(l.loaded_at + interval 8 hour, '%Y-%m-%d %H:%M') || '（北京时间）' as loaded_at_label_zh,
+    {{ minute_label(dbt.dateadd('hour', 8, 'l.loaded_at')) }} || '（北京时间）' as loaded_at_label_zh,
     '金民工程月度导出（社会救助、养老服务、志愿服务、福利彩票），规划目标与填报值来自市民政局规划文本及各县区、科室季度填报'
         as data_source_zh
 from months as m

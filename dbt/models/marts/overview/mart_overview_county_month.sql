@@ -81,7 +81,7 @@ select
     case
         when not coalesce(eldercare.is_reported, false) then '未报送'
         when eldercare.nursing_bed_share is null then '无养老机构'
-        else format('{:.1f}%', cast(eldercare.nursing_bed_share as double) * 100)
+        else {{ dbt.concat([percent_label('eldercare.nursing_bed_share', 1), "'%'"]) }}
     end as nursing_bed_share_label_zh,
     case
         when not coalesce(eldercare.is_reported, false) then '未报送'

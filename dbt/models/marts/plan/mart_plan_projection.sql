@@ -46,8 +46,13 @@ trend as (
 
 latest as (
     select *
-    from progress
-    qualify row_number() over (partition by region_code, indicator_code order by period desc) = 1
+    from (
+        select
+            progress.*,
+            row_number() over (partition by region_code, indicator_code order by period desc) as recency
+        from progress
+    ) as ranked
+    where recency = 1
 ),
 
 projected as (
@@ -139,7 +144,7 @@ select
     end as projection_status_zh,
     case
         when points_used < 2 then '报告不足2次，不外推'
-        else '线性趋势：最近' || cast(points_used as varchar) || '次报告的最小二乘斜率，外推至'
-            || cast(year(target_month) as varchar) || '年12月'
+        else '线性趋势：最近' || cast(points_used as {{ dbt.type_string() }}) || '次报告的最小二乘斜率，外推至'
+            || cast(year(target_month) as {{ dbt.type_string() }}) || '年12月'
     end as method_zh
 from judged
