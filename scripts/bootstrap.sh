@@ -7,7 +7,8 @@ UV_VERSION=0.13.9
 if ! command -v uv >/dev/null 2>&1 || [ "$(uv --version | cut -d' ' -f2)" != "$UV_VERSION" ]; then
   python3 -m pip install --quiet "uv==$UV_VERSION"
 fi
-uv sync --frozen --all-groups
+# every group but the Spark server's jars, which live in their own environment (scripts/spark_venv.sh)
+uv sync --frozen --all-groups --no-group spark-server
 # dbt parse at import time slows every Dagster process: parse once here, load the manifest at import.
 # An absolute project dir: seed paths in the (partial) parse are resolved against it, whatever the cwd
 # of the process that later runs dbt (dagster-dbt runs it inside dbt/).

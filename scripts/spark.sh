@@ -29,9 +29,10 @@ MASTER_PORT="${MINZHENG_SPARK_MASTER_PORT:-7077}"
 UI_PORT="${MINZHENG_SPARK_UI_PORT:-}"
 TIMEOUT="${MINZHENG_SPARK_START_TIMEOUT:-180}"
 
-PYTHON="$REPO_ROOT/.venv/bin/python"
+# pyspark lives in its own environment, never in the pipeline's .venv (see pyproject.toml, spark-server)
+PYTHON="$(scripts/spark_venv.sh)"
 if ! SPARK_HOME="$("$PYTHON" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))' 2>/dev/null)"; then
-  echo "pyspark is not installed: run scripts/bootstrap.sh (uv sync --all-groups installs the spark group)" >&2
+  echo "pyspark is not installed in $PYTHON: run scripts/spark_venv.sh" >&2
   exit 1
 fi
 export SPARK_HOME

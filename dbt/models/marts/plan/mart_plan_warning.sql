@@ -18,8 +18,7 @@ flagged as (
         projection.projection_status_zh,
         projection.method_zh as projection_method_zh,
         latest.status_code = 'behind' as is_behind,
-        coalesce(projection.projected_meets = false, false) as is_projected_miss,
-        projection.operator_zh
+        coalesce(projection.projected_meets = false, false) as is_projected_miss
     from latest
     left join projection
         on projection.region_code = latest.region_code
