@@ -37,7 +37,8 @@ trend as (
         count(*) as points_used,
         min(period) as first_period_used,
         max(period) as latest_period,
-        regr_slope(actual_value, month_number) as slope_per_month,
+        -- one point has no slope (DuckDB's regr_slope returns NaN there, Spark's NULL): NULL on both
+        case when count(*) >= 2 then regr_slope(actual_value, month_number) end as slope_per_month,
         max(case when recency = 1 then actual_value end) as latest_value
     from observed
     where recency <= {{ points }}
