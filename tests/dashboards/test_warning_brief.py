@@ -25,7 +25,9 @@ def marts() -> duckdb.DuckDBPyConnection:
     con.execute(
         """CREATE TABLE marts.dim_region AS SELECT * FROM (VALUES
            ('610600', NULL, NULL), ('610600', '610603', '安塞区'), ('610600', '610602', '宝塔区'),
+           ('610600', '610602', '宝塔区'), ('610600', '610602', '宝塔区'), ('610600', '610603', '安塞区'),
            ('610100', '610102', '新城区')) AS t(prefecture_code, county_code, county_name_zh)"""
+        # dim_region has a row per county and per township: a county appears once per township
     )
     con.execute(
         """CREATE TABLE marts.mart_plan_warning AS SELECT * FROM (VALUES
