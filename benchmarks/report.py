@@ -120,6 +120,8 @@ def comparison_table(results: list[ScenarioResult]) -> list[str]:
             ours = _rate(c["rows"], c["ours"])
             naive = _rate(c["rows"], c.get("naive"))
             bulk = _rate(c["rows"], c.get("naive_bulk"))
+            vec = _rate(c["rows"], c.get("pandas_vectorised"))
+            sql = _rate(c["rows"], c.get("duckdb_sql"))
             limit = _rate(c["rows"], c["limit"])
             body.append(
                 [
@@ -131,14 +133,19 @@ def comparison_table(results: list[ScenarioResult]) -> list[str]:
                     _n(ours),
                     _n(naive),
                     _n(bulk),
+                    _n(vec),
+                    _n(sql),
                     _n(limit),
                     _ratio(ours, naive),
                     _ratio(ours, bulk),
+                    _ratio(ours, vec),
+                    _ratio(ours, sql),
                     _ratio(ours, limit),
                 ]
             )
     header = ["scenario", "files", "format", "rows", "MB", "ours rows/s", "naive rows/s", "naive-bulk rows/s",
-              "limit rows/s", "ours / naive", "ours / naive-bulk", "ours / limit"]  # fmt: skip
+              "pandas-vectorised rows/s", "duckdb-sql rows/s", "limit rows/s", "ours / naive",
+              "ours / naive-bulk", "ours / pandas-vectorised", "ours / duckdb-sql", "ours / limit"]  # fmt: skip
     return _table(header, body) if body else []
 
 
@@ -297,6 +304,17 @@ def targets(results: list[ScenarioResult]) -> list[str]:
                     "yes" if r >= 10 else "no",
                 ]
             )
+    for res, c in comps:
+        for peer in ("pandas_vectorised", "duckdb_sql"):
+            if c.get(peer):
+                r = c[peer] / c["ours"]
+                body.append(
+                    [
+                        f"ingest ahead of {peer.replace('_', '-')} ({c['format']}, {res.scenario.name} matrix)",
+                        f"{r:,.2f}×",
+                        "yes" if r >= 1 else "no",
+                    ]
+                )
     for res, c in comps:
         if c["format"].startswith("csv") and not c.get("by_source"):
             r = c["limit"] / c["ours"]

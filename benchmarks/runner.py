@@ -23,7 +23,7 @@ class Row:
     scenario: str
     scale: float
     stage: str
-    variant: str = "ours"  # ours / naive / naive-bulk / limit / dagster
+    variant: str = "ours"  # ours / naive / naive-bulk / pandas-vectorised / duckdb-sql / limit / dagster
     format: str = ""
     files: int | None = None
     rows: int | None = None
@@ -403,8 +403,17 @@ class ScenarioRunner:
             key=BENCH_KEY,
             inserts=["executemany", "bulk"],
         )
+        peer = self.stage(
+            "peers",
+            "stronger peers (matrix)",
+            files=list(files.values()),
+            warehouse=str(self.root / "matrix_peers.duckdb"),
+            key=BENCH_KEY,
+            repeats=3,
+        )
         lim_by = {f["format"]: f for f in lim.result["files"]}
         nav_by = {f["format"]: f for f in nav.result["files"]}
+        peer_by = {f["format"]: f for f in peer.result["files"]}
         comparisons = self.result.details.setdefault("comparisons", [])
         note = f"same {m['from']} (first {self.s.matrix_rows:,} rows) in each format"
         for fmt, f in files.items():
@@ -445,6 +454,26 @@ class ScenarioRunner:
                 seconds=naive_bulk,
                 note=f"same, but one bulk INSERT of the cleaned rows ({n['insert_bulk']:.2f}s)",
             )
+            peer_seconds: dict[str, float | None] = {}
+            for name, variant, what in (
+                ("pandas_vectorised", "pandas-vectorised", "column-wise pandas, one bulk INSERT"),
+                ("duckdb_sql", "duckdb-sql", "read_csv + SQL casts/regex/sha256 HMAC, INSERT … SELECT"),
+            ):
+                t = peer_by[fmt][name]
+                peer_seconds[name] = t["seconds"] if t else None
+                if t:
+                    self.add(
+                        peer,
+                        "ingest (format matrix)",
+                        variant=variant,
+                        format=fmt,
+                        files=1,
+                        rows=rows,
+                        mbytes=mb,
+                        seconds=t["seconds"],
+                        note=f"{what}; best of 3: read {t['read']:.2f}s + clean {t['clean']:.2f}s + "
+                        f"insert {t['insert']:.2f}s",
+                    )
             lf = lim_by[fmt]
             self.add(
                 lim,
@@ -467,6 +496,8 @@ class ScenarioRunner:
                     "ours": o["best"],
                     "naive": naive_em,
                     "naive_bulk": naive_bulk,
+                    "pandas_vectorised": peer_seconds["pandas_vectorised"],
+                    "duckdb_sql": peer_seconds["duckdb_sql"],
                     "limit": lf["seconds"],
                     "decode": lf["decode"],
                 }

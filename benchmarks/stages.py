@@ -228,6 +228,43 @@ def naive(files: list[dict[str, Any]], warehouse: str, key: str, inserts: list[s
     return {"seconds": time.perf_counter() - started, "files": out}
 
 
+def peers(files: list[dict[str, Any]], warehouse: str, key: str, repeats: int) -> dict[str, Any]:
+    """The two stronger peers (benchmarks/peers.py) on the same files: best of `repeats` each.
+    duckdb_sql reads CSV only; an xlsx file gets no duckdb-sql timing."""
+    from dagster_project.ingestion.region import region_lookup
+    from dagster_project.ingestion.spec import SOURCES
+
+    from . import naive as baseline
+    from . import peers as stronger
+
+    _warm_up()
+    region = region_lookup()
+    con = baseline.open_warehouse(Path(warehouse))
+    started = time.perf_counter()
+    out = []
+    for f in files:
+        e = ExportInfo(**f)
+        spec, period = SOURCES[e.source], month(e.period)
+        towns = region.township_prefixes(e.county_code)
+        timings: dict[str, Any] = {}
+        for name, peer in (
+            ("pandas_vectorised", stronger.pandas_vectorised),
+            ("duckdb_sql", stronger.duckdb_sql),
+        ):
+            if name == "duckdb_sql" and not e.format.startswith("csv"):
+                timings[name] = None
+                continue
+            runs = [
+                peer(con, Path(e.path), spec, e.county_code, period, towns, key.encode())
+                for _ in range(repeats)
+            ]
+            best = min(runs, key=lambda t: t.seconds)
+            timings[name] = {**best.__dict__, "seconds": best.seconds}
+        out.append({**f, **timings})
+    con.close()
+    return {"seconds": time.perf_counter() - started, "files": out}
+
+
 def limit(files: list[dict[str, Any]], repeats: int) -> dict[str, Any]:
     from .limit import read_limit
 
@@ -471,6 +508,7 @@ STAGES: dict[str, Callable[..., dict[str, Any]]] = {
     "ours_files": ours_files,
     "naive": naive,
     "limit": limit,
+    "peers": peers,
     "matrix": matrix,
     "quality": quality,
     "dbt": dbt,
