@@ -1,4 +1,4 @@
-"""python -m benchmarks --profile quick|prefecture|province [--months N] [--reuse] [--out DIR]"""
+"""python -m benchmarks --profile quick|prefecture|province|spark [--months N] [--reuse] [--out DIR]"""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--skip",
         default="",
-        help="comma-separated: quality,dbt,dashboards,dagster,limit,matrix (for smoke runs)",
+        help="comma-separated: quality,dbt,dashboards,dagster,limit,matrix,spark (for smoke runs)",
     )
     return p
 
@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             dagster=s.dagster and "dagster" not in skip,
             limit=s.limit and "limit" not in skip,
             matrix_rows=0 if "matrix" in skip else s.matrix_rows,
+            spark=s.spark and "spark" not in skip and "dbt" not in skip,
         )
         for s in scenarios
     ]

@@ -36,6 +36,7 @@ class Scenario:
     dbt: bool = True
     dashboards: bool = True
     scaling: str | None = None  # "1x", "4x", "16x": a row of the scaling table
+    spark: bool = False  # also build the dbt project on a local Spark (scripts/spark.sh) after DuckDB
 
     @property
     def all_months(self) -> list[str]:
@@ -111,7 +112,30 @@ def province(months: int = 12) -> list[Scenario]:
     ]
 
 
-PROFILES = {"quick": quick, "prefecture": prefecture, "province": province}
+def spark(months: int = 3) -> list[Scenario]:
+    """DuckDB and Spark on the same data in one run, at 1x and 2x: how each grows (issue 15). A local
+    Spark on 2 cores is not a cluster; the ratio and the growth are the point, not the absolute time."""
+    loaded = tuple(month_list("2024-01", months))
+    return [
+        Scenario(
+            f"spark-{k}x",
+            float(k),
+            loaded,
+            None,
+            PAYMENTS_AND_LOTTERY,
+            f"{k}x the payment, eldercare and lottery volume of 延安市, {months} months: the full dbt build on "
+            "DuckDB and on a local Spark (Thrift server, local[2]) from the same raw rows",
+            limit=False,
+            quality=False,
+            dashboards=False,
+            scaling=f"{k}x",
+            spark=True,
+        )
+        for k in (1, 2)
+    ]
+
+
+PROFILES = {"quick": quick, "prefecture": prefecture, "province": province, "spark": spark}
 
 
 def scenarios(profile: str, months: int | None = None, scale: float | None = None) -> list[Scenario]:

@@ -192,6 +192,7 @@ SCALING_STAGES = (
     "ingest",
     "quality checks (raw, one month)",
     "dbt build (full)",
+    "dbt build (full) on Spark",
     "incremental month: ingest",
     "incremental month: dbt build",
     "dashboard queries",
@@ -324,6 +325,17 @@ def targets(results: list[ScenarioResult]) -> list[str]:
                     f"ingest ≥ ½ raw-read limit ({c['format']}, {res.scenario.name} {where})",
                     f"{r:.2f}×",
                     "yes" if r >= 0.5 else "no",
+                ]
+            )
+    for res in results:
+        duck, spark = _find(res, "dbt build (full)"), _find(res, "dbt build (full) on Spark")
+        if duck and spark and duck.seconds and spark.seconds:
+            body.append(
+                [
+                    f"{res.scenario.name}: full dbt build, Spark (local) / DuckDB",
+                    f"{spark.seconds / duck.seconds:.1f}× the time ({_s(spark.seconds)} vs {_s(duck.seconds)}), "
+                    f"peak {_n(spark.peak_rss_mb)} vs {_n(duck.peak_rss_mb)} MB",
+                    "measured (no target)",
                 ]
             )
     for res in results:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -247,6 +249,61 @@ class ScenarioRunner:
             note=f"{' '.join(args)} {json.dumps(vars) if vars else ''}; {status}; slowest: {slow}",
         )
         return run
+
+    def spark(self, warehouse: Path, rows: int | None) -> None:
+        """The full dbt build again on a local Spark started for it (scripts/spark.sh), then stopped."""
+        import socket
+
+        repo = Path(__file__).resolve().parent.parent
+        spark_dir = self.root / "spark"
+        shutil.rmtree(spark_dir, ignore_errors=True)
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        env = {
+            **os.environ,
+            "MINZHENG_SPARK_DIR": str(spark_dir),
+            "MINZHENG_SPARK_PORT": str(port),
+            "MINZHENG_SPARK_CLUSTER": "local",
+            "MINZHENG_SPARK_START_TIMEOUT": "300",
+        }
+        env.pop("MINZHENG_SPARK_UI_PORT", None)
+        script = str(repo / "scripts" / "spark.sh")
+        self.log(f"  [{self.s.name}] starting Spark (scripts/spark.sh) ...")
+        t = time.perf_counter()
+        started = subprocess.run([script, "start"], env=env, capture_output=True, text=True)
+        start_seconds = time.perf_counter() - t
+        if started.returncode != 0:
+            self.add(None, "dbt build (full) on Spark", variant="failed", note=started.stderr[-300:])
+            return
+        try:
+            run = self.stage(
+                "spark_dbt",
+                "dbt build (full) on Spark",
+                warehouse=str(warehouse),
+                lake=str(self.root / "lake" / "raw"),
+                target=str(self.root / "dbt_spark"),
+                host="127.0.0.1",
+                port=port,
+                pid_dir=str(spark_dir / "run"),
+            )
+        finally:
+            subprocess.run([script, "stop"], env=env, capture_output=True, text=True)
+        r = run.result
+        status = "ok" if r["ok"] else "FAILED: " + r["output_tail"][-300:].replace("\n", " ")
+        status += " (" + ", ".join(f"{v} {k}" for k, v in sorted(r["statuses"].items())) + ")"
+        self.result.details.setdefault("dbt_slowest", {})["dbt build (full) on Spark"] = r["slowest"]
+        self.add(
+            run,
+            "dbt build (full) on Spark",
+            rows=rows,
+            seconds=r["seconds"],
+            peak_rss_mb=run.peak_rss_mb + r["jvm_peak_mb"],
+            note=f"build --full-refresh --target spark; {status}; peak RSS = dbt {run.peak_rss_mb:.0f} MB + "
+            f"Spark JVM {r['jvm_peak_mb']:.0f} MB; not counted: Thrift server start {start_seconds:.0f}s, "
+            f"raw layer export {r['export_seconds']:.1f}s ({r['exported_files']} Parquet files), "
+            f"table registration {r['register_seconds']:.1f}s",
+        )
 
     def dashboards(self, warehouse: Path) -> None:
         run = self.stage(
@@ -550,6 +607,8 @@ class ScenarioRunner:
             self.optional(
                 self.dbt, warehouse, "dbt build (full)", ["build", "--full-refresh"], None, full_rows
             )
+            if s.spark:
+                self.optional(self.spark, warehouse, full_rows)
             if s.quality:
                 self.optional(self.quality, warehouse, None, "mart", "quality checks (marts)")
             if s.dashboards:

@@ -5,6 +5,7 @@ the work, imports excluded).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -391,6 +392,61 @@ def dbt(warehouse: str, args: list[str], vars: dict[str, str] | None, target: st
 # --- publish and the dashboard queries --------------------------------------------------------------------
 
 
+def spark_dbt(warehouse: str, lake: str, target: str, host: str, port: int, pid_dir: str) -> dict[str, Any]:
+    """The same dbt project on the local Spark Thrift server that the runner started (scripts/spark.sh):
+    the warehouse's raw tables exported to the Parquet raw layer and registered as Spark tables (timed
+    apart), then `dbt build --full-refresh --target spark`. The Spark JVM is not a child of this process:
+    its RSS is sampled here (every 200 ms) from the PID files of scripts/spark.sh."""
+    import threading
+
+    import psutil
+
+    from dagster_project.lakehouse.parquet_layer import export_raw
+    from dagster_project.lakehouse.spark import SparkEndpoint, register_raw_tables, spark_cursor
+
+    t = time.perf_counter()
+    with duckdb.connect(warehouse, read_only=True) as con:
+        exported = export_raw(con, lake)
+    export_seconds = time.perf_counter() - t
+    t = time.perf_counter()
+    with spark_cursor(SparkEndpoint(host, int(port), "minzheng")) as cursor:
+        register_raw_tables(cursor, lake)
+    register_seconds = time.perf_counter() - t
+
+    jvms = [psutil.Process(int(p.read_text().strip())) for p in Path(pid_dir).glob("*.pid")]
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            rss = 0
+            for proc in jvms:
+                with contextlib.suppress(psutil.Error):
+                    for p in (proc, *proc.children(recursive=True)):
+                        with contextlib.suppress(psutil.Error):
+                            rss += p.memory_info().rss
+            peak[0] = max(peak[0], rss)
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    os.environ.update(
+        {"MINZHENG_SPARK_HOST": host, "MINZHENG_SPARK_PORT": str(port), "MINZHENG_DBT_THREADS": "4"}
+    )
+    try:
+        result = dbt(warehouse, ["build", "--full-refresh", "--target", "spark"], None, target)
+    finally:
+        done.set()
+        sampler.join()
+    return {
+        **result,
+        "export_seconds": export_seconds,
+        "exported_files": len(exported),
+        "register_seconds": register_seconds,
+        "jvm_peak_mb": peak[0] / 2**20,
+    }
+
+
 def _percentile(values: list[float], q: float) -> float:
     s = sorted(values)
     if not s:
@@ -512,6 +568,7 @@ STAGES: dict[str, Callable[..., dict[str, Any]]] = {
     "matrix": matrix,
     "quality": quality,
     "dbt": dbt,
+    "spark_dbt": spark_dbt,
     "dashboards": dashboards,
     "dagster_month": dagster_month,
 }
