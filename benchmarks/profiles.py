@@ -108,6 +108,7 @@ def province(months: int = 12) -> list[Scenario]:
             f"{len(year) - 1} months loaded and built, then month {len(year)} incrementally",
             matrix_rows=20_000,
             dagster=False,
+            spark=True,  # the same full build on a local Spark beside DuckDB (`--skip spark` leaves it out)
         )
     ]
 
