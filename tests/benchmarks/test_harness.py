@@ -1,5 +1,6 @@
 """Smoke test of the benchmark harness (not a timed test): the quick profile runs end to end at a tiny
-scale, measures ours / naive / limit on the same files, and writes its Markdown table and CSV."""
+scale, measures ours / naive / the two stronger peers / limit on the
+same files, and writes its Markdown table and CSV."""
 
 from __future__ import annotations
 
@@ -36,12 +37,13 @@ def test_quick_profile_writes_its_table(tmp_path: Path) -> None:
 
     matrix = [r for r in rows if r["stage"] == "ingest (format matrix)"]
     assert {(r["variant"], r["format"]) for r in matrix} == {
-        (v, f) for v in ("ours", "naive", "naive-bulk", "limit") for f in FORMATS
-    }
+        (v, f) for v in ("ours", "naive", "naive-bulk", "pandas-vectorised", "limit") for f in FORMATS
+    } | {("duckdb-sql", f) for f in FORMATS if f.startswith("csv")}  # the SQL-only peer reads CSV only
     assert len({r["rows"] for r in matrix}) == 1  # the same export in every format and variant
     assert all(float(r["seconds"]) > 0 for r in matrix)
 
     md = (out / "latest.md").read_text("utf-8")
     assert "cores" in md and "Load average" in md
     assert "ours / naive" in md and "ours / limit" in md
+    assert "ours / pandas-vectorised" in md and "ours / duckdb-sql" in md
     assert (out / "quick-latest.md").read_text("utf-8") in md
