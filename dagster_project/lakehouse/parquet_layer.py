@@ -31,6 +31,9 @@ from ..settings import Settings
 PARTITION_COLUMNS = ("period", "county_code")
 LOADS_KEY = b"minzheng.loads"
 FILE_NAME = "part-0.parquet"
+# <root>/<table>/_schema.parquet: the table's data columns and no rows, so a source that has no county-month
+# yet (never loaded) still becomes an (empty) Spark table. Spark and the read_parquet glob skip the file.
+SCHEMA_FILE = "_schema.parquet"
 # Every table of schema raw that is cut by county-month: the five source tables, quarantine and the audit.
 RAW_TABLES = (
     "assistance_roster",
@@ -93,6 +96,21 @@ def export_county_month(
     return ExportResult(table, period, county_code, data.num_rows, final)
 
 
+def write_schema_file(con: duckdb.DuckDBPyConnection, table: str, root: str) -> str:
+    """Write <root>/<table>/_schema.parquet (raw.<table>'s data columns, no rows), replaced atomically."""
+    if table not in RAW_TABLES:
+        raise ValueError(f"raw.{table} is not part of the Parquet layer (expected one of {RAW_TABLES})")
+    empty = con.sql(f"SELECT * EXCLUDE (period, county_code) FROM raw.{table} LIMIT 0").to_arrow_table()
+    fs, root_path = _filesystem(root)
+    folder = f"{root_path}/{table}"
+    fs.create_dir(folder, recursive=True)
+    final = f"{folder}/{SCHEMA_FILE}"
+    temporary = f"{folder}/.{SCHEMA_FILE}.tmp-{os.getpid()}"
+    pq.write_table(empty, temporary, filesystem=fs)
+    fs.move(temporary, final)
+    return final
+
+
 def _loads_of(con: duckdb.DuckDBPyConnection, table: str, period: dt.date, county_code: str) -> str:
     """A fingerprint of the loads behind a county-month of raw.<table>: ids and row count."""
     load_column = "_load_id" if table not in ("quarantine", "load_audit") else "load_id"
@@ -126,6 +144,7 @@ def sync_raw_layer(
     for table in RAW_TABLES:
         if table not in loaded:
             continue
+        write_schema_file(con, table, root)
         for period, county in county_months(con, table, periods):
             final = f"{partition_dir(root_path, table, period, county)}/{FILE_NAME}"
             if _loads_in_layer(fs, final) != _loads_of(con, table, period, county):
@@ -165,22 +184,32 @@ def export_raw(
     for table in RAW_TABLES:
         if table not in loaded:
             continue
+        write_schema_file(con, table, root)
         for period, county in county_months(con, table, periods):
             if wanted is None or county in wanted:
                 results.append(export_county_month(con, table, period, county, root))
     return results
 
 
-def arrow_schema(table: str, root: str) -> pa.Schema:
-    """The table's schema in the layer: the data columns of one of its files, then the partition columns."""
-    fs, root_path = _filesystem(root)
-    files = [
+def _data_files(fs: pafs.FileSystem, root_path: str, table: str) -> list[str]:
+    """The county-month files of a table in the layer (not its schema file)."""
+    if fs.get_file_info(f"{root_path}/{table}").type != pafs.FileType.Directory:
+        return []
+    return [
         info.path
         for info in fs.get_file_info(pafs.FileSelector(f"{root_path}/{table}", recursive=True))
         if info.type == pafs.FileType.File and info.base_name == FILE_NAME
     ]
-    if not files:
-        raise FileNotFoundError(f"no Parquet files of raw.{table} under {root_path}/{table}")
+
+
+def arrow_schema(table: str, root: str) -> pa.Schema:
+    """The table's schema in the layer: the data columns of one of its files, then the partition columns."""
+    fs, root_path = _filesystem(root)
+    files = _data_files(fs, root_path, table)
+    if not files:  # no county-month yet: the columns from the table's schema file
+        files = [f"{root_path}/{table}/{SCHEMA_FILE}"]
+        if fs.get_file_info(files[0]).type != pafs.FileType.File:
+            raise FileNotFoundError(f"no Parquet files of raw.{table} under {root_path}/{table}")
     schema = pq.read_schema(files[0], filesystem=fs)
     return schema.append(pa.field("period", pa.date32())).append(pa.field("county_code", pa.string()))
 
@@ -203,6 +232,14 @@ def create_duckdb_views(con: duckdb.DuckDBPyConnection, root: str, schema: str =
     for table in RAW_TABLES:
         if fs.get_file_info(f"{root_path}/{table}").type != pafs.FileType.Directory:
             continue
-        con.execute(f"CREATE OR REPLACE VIEW {schema}.{table} AS SELECT * FROM {duckdb_scan(table, root)}")
+        if _data_files(fs, root_path, table):
+            scan = f"SELECT * FROM {duckdb_scan(table, root)}"
+        else:  # no county-month yet: an empty view with the columns of the schema file
+            schema_file = f"{root_path if '://' in root else Path(root_path)}/{table}/{SCHEMA_FILE}"
+            scan = (
+                f"SELECT *, CAST(NULL AS DATE) AS period, CAST(NULL AS VARCHAR) AS county_code "
+                f"FROM read_parquet('{schema_file.replace(chr(39), chr(39) * 2)}')"
+            )
+        con.execute(f"CREATE OR REPLACE VIEW {schema}.{table} AS {scan}")
         made.append(table)
     return made

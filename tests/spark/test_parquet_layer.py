@@ -49,7 +49,8 @@ def con() -> duckdb.DuckDBPyConnection:
 def test_layout_is_hive_partitioned_by_period_and_county(con, tmp_path: Path) -> None:
     root = str(tmp_path / "raw")
     written = sync_raw_layer(con, root)
-    files = sorted(p.relative_to(root).as_posix() for p in Path(root).rglob("*.parquet"))
+    files = sorted(p.relative_to(root).as_posix() for p in Path(root).rglob("part-*.parquet"))
+    assert (Path(root) / "assistance_roster" / "_schema.parquet").is_file()  # columns, no rows
     assert files == [
         "assistance_roster/period=2024-06-01/county_code=610602/part-0.parquet",
         "assistance_roster/period=2024-06-01/county_code=610631/part-0.parquet",
@@ -120,6 +121,28 @@ def test_spark_ddl_declares_the_partitions_and_types(con, tmp_path: Path) -> Non
     assert "`period` DATE" in ddl and "`county_code` STRING" in ddl
     assert (
         "PARTITIONED BY (period, county_code)" in ddl and f"LOCATION 'file://{root}/assistance_roster'" in ddl
+    )
+
+
+def test_a_source_never_loaded_still_gets_its_table(con, tmp_path: Path) -> None:
+    """raw.lottery_sales exists but has no county-month yet: the layer holds its schema file (no rows,
+    skipped by the partition glob), so Spark gets an empty table and dbt's models and tests on it run."""
+    con.execute(
+        "CREATE TABLE raw.lottery_sales (game_code VARCHAR, sales_amount DECIMAL(14,2), county_code VARCHAR, "
+        "period DATE, _load_id VARCHAR, _loaded_at TIMESTAMP)"
+    )
+    root = str(tmp_path / "raw")
+    sync_raw_layer(con, root)
+    assert not list((tmp_path / "raw" / "lottery_sales").glob("period=*"))
+    ddl = raw_table_ddl("lottery_sales", root)
+    assert "`sales_amount` DECIMAL(14,2)" in ddl and "`period` DATE" in ddl
+    assert "PARTITIONED BY (period, county_code)" in ddl
+    # the schema file never shows up as data; the empty table reads as an empty view
+    create_duckdb_views(con, root)
+    assert con.execute("SELECT count(*) FROM raw_lake.assistance_roster").fetchone() == (4,)
+    assert con.execute("SELECT count(*), count(sales_amount) FROM raw_lake.lottery_sales").fetchone() == (
+        0,
+        0,
     )
 
 
