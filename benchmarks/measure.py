@@ -60,7 +60,9 @@ def _tree_rss(proc: psutil.Process) -> int:
     return total
 
 
-class _Sampler(threading.Thread):
+class TreeRssSampler(threading.Thread):
+    """Peak RSS of a process and all its descendants, sampled every SAMPLE_SECONDS until stop()."""
+
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.proc = psutil.Process(pid)
@@ -113,7 +115,7 @@ def run_stage(
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        sampler = _Sampler(proc.pid)
+        sampler = TreeRssSampler(proc.pid)
         sampler.start()
         try:
             returncode = proc.wait(timeout=timeout)

@@ -5,7 +5,6 @@ the work, imports excluded).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -22,6 +21,7 @@ import duckdb
 import polars as pl
 
 from .corpus import ExportInfo, effective_exports, month
+from .measure import TreeRssSampler
 
 
 def _warm_up() -> None:
@@ -344,7 +344,13 @@ def quality(warehouse: str, data_dir: str, months: list[str] | None, layer: str)
 # --- dbt --------------------------------------------------------------------------------------------------
 
 
-def dbt(warehouse: str, args: list[str], vars: dict[str, str] | None, target: str) -> dict[str, Any]:
+def dbt(
+    warehouse: str,
+    args: list[str],
+    vars: dict[str, str] | None,
+    target: str,
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
     from dagster_project.settings import DBT_PROJECT_DIR
 
     exe = Path(sys.executable).with_name("dbt")
@@ -362,7 +368,12 @@ def dbt(warehouse: str, args: list[str], vars: dict[str, str] | None, target: st
     ]
     if vars:
         cli += ["--vars", json.dumps(vars)]
-    env = {**os.environ, "MINZHENG_WAREHOUSE_PATH": warehouse, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = {
+        **os.environ,
+        **(env or {}),
+        "MINZHENG_WAREHOUSE_PATH": warehouse,
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
     t = time.perf_counter()
     proc = subprocess.run(cli, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - t
@@ -396,11 +407,7 @@ def spark_dbt(warehouse: str, lake: str, target: str, host: str, port: int, pid_
     """The same dbt project on the local Spark Thrift server that the runner started (scripts/spark.sh):
     the warehouse's raw tables exported to the Parquet raw layer and registered as Spark tables (timed
     apart), then `dbt build --full-refresh --target spark`. The Spark JVM is not a child of this process:
-    its RSS is sampled here (every 200 ms) from the PID files of scripts/spark.sh."""
-    import threading
-
-    import psutil
-
+    its RSS (with its children) is sampled here from the PID files of scripts/spark.sh."""
     from dagster_project.lakehouse.parquet_layer import export_raw
     from dagster_project.lakehouse.spark import SparkEndpoint, register_raw_tables, spark_cursor
 
@@ -413,37 +420,21 @@ def spark_dbt(warehouse: str, lake: str, target: str, host: str, port: int, pid_
         register_raw_tables(cursor, lake)
     register_seconds = time.perf_counter() - t
 
-    jvms = [psutil.Process(int(p.read_text().strip())) for p in Path(pid_dir).glob("*.pid")]
-    peak = [0]
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.is_set():
-            rss = 0
-            for proc in jvms:
-                with contextlib.suppress(psutil.Error):
-                    for p in (proc, *proc.children(recursive=True)):
-                        with contextlib.suppress(psutil.Error):
-                            rss += p.memory_info().rss
-            peak[0] = max(peak[0], rss)
-            done.wait(0.2)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    os.environ.update(
-        {"MINZHENG_SPARK_HOST": host, "MINZHENG_SPARK_PORT": str(port), "MINZHENG_DBT_THREADS": "4"}
-    )
+    jvms = [TreeRssSampler(int(p.read_text().strip())) for p in Path(pid_dir).glob("*.pid")]
+    for sampler in jvms:
+        sampler.start()
+    spark_env = {"MINZHENG_SPARK_HOST": host, "MINZHENG_SPARK_PORT": str(port), "MINZHENG_DBT_THREADS": "4"}
     try:
-        result = dbt(warehouse, ["build", "--full-refresh", "--target", "spark"], None, target)
+        result = dbt(warehouse, ["build", "--full-refresh", "--target", "spark"], None, target, env=spark_env)
     finally:
-        done.set()
-        sampler.join()
+        for sampler in jvms:
+            sampler.stop()
     return {
         **result,
         "export_seconds": export_seconds,
         "exported_files": len(exported),
         "register_seconds": register_seconds,
-        "jvm_peak_mb": peak[0] / 2**20,
+        "jvm_peak_mb": sum(sampler.peak for sampler in jvms) / 2**20,
     }
 
 

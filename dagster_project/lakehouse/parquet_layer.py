@@ -87,13 +87,18 @@ def export_county_month(
     # The loads a file holds, in its footer: sync_raw_layer rewrites only county-months that changed.
     data = data.replace_schema_metadata({LOADS_KEY: _loads_of(con, table, period, county_code)})
     fs, root_path = _filesystem(root)
-    folder = partition_dir(root_path, table, period, county_code)
+    final = _write_atomically(fs, partition_dir(root_path, table, period, county_code), FILE_NAME, data)
+    return ExportResult(table, period, county_code, data.num_rows, final)
+
+
+def _write_atomically(fs: pafs.FileSystem, folder: str, name: str, data: pa.Table) -> str:
+    """Write <folder>/<name> through a hidden temporary file in the same folder, then move it into place."""
     fs.create_dir(folder, recursive=True)
-    final = f"{folder}/{FILE_NAME}"
-    temporary = f"{folder}/.{FILE_NAME}.tmp-{os.getpid()}"
+    final = f"{folder}/{name}"
+    temporary = f"{folder}/.{name}.tmp-{os.getpid()}"
     pq.write_table(data, temporary, filesystem=fs, compression="zstd")
     fs.move(temporary, final)
-    return ExportResult(table, period, county_code, data.num_rows, final)
+    return final
 
 
 def write_schema_file(con: duckdb.DuckDBPyConnection, table: str, root: str) -> str:
@@ -102,13 +107,7 @@ def write_schema_file(con: duckdb.DuckDBPyConnection, table: str, root: str) -> 
         raise ValueError(f"raw.{table} is not part of the Parquet layer (expected one of {RAW_TABLES})")
     empty = con.sql(f"SELECT * EXCLUDE (period, county_code) FROM raw.{table} LIMIT 0").to_arrow_table()
     fs, root_path = _filesystem(root)
-    folder = f"{root_path}/{table}"
-    fs.create_dir(folder, recursive=True)
-    final = f"{folder}/{SCHEMA_FILE}"
-    temporary = f"{folder}/.{SCHEMA_FILE}.tmp-{os.getpid()}"
-    pq.write_table(empty, temporary, filesystem=fs)
-    fs.move(temporary, final)
-    return final
+    return _write_atomically(fs, f"{root_path}/{table}", SCHEMA_FILE, empty)
 
 
 def _loads_of(con: duckdb.DuckDBPyConnection, table: str, period: dt.date, county_code: str) -> str:
@@ -214,10 +213,14 @@ def arrow_schema(table: str, root: str) -> pa.Schema:
     return schema.append(pa.field("period", pa.date32())).append(pa.field("county_code", pa.string()))
 
 
+def _duckdb_path(root: str) -> str:
+    """The layer's root as DuckDB's read_parquet wants it: the URI itself, or an absolute local path."""
+    return root if "://" in root else str(Path(root).resolve())
+
+
 def duckdb_scan(table: str, root: str) -> str:
     """A DuckDB expression reading the table from the layer, partition columns typed as in raw.*."""
-    root_path = root if "://" in root else str(Path(root).resolve())
-    glob = f"{root_path}/{table}/*/*/*.parquet".replace("'", "''")
+    glob = f"{_duckdb_path(root)}/{table}/*/*/*.parquet".replace("'", "''")
     return (
         f"read_parquet('{glob}', hive_partitioning = true, "
         "hive_types = {'period': DATE, 'county_code': VARCHAR}, union_by_name = true)"
@@ -235,10 +238,10 @@ def create_duckdb_views(con: duckdb.DuckDBPyConnection, root: str, schema: str =
         if _data_files(fs, root_path, table):
             scan = f"SELECT * FROM {duckdb_scan(table, root)}"
         else:  # no county-month yet: an empty view with the columns of the schema file
-            schema_file = f"{root_path if '://' in root else Path(root_path)}/{table}/{SCHEMA_FILE}"
+            schema_file = f"{_duckdb_path(root)}/{table}/{SCHEMA_FILE}".replace("'", "''")
             scan = (
-                f"SELECT *, CAST(NULL AS DATE) AS period, CAST(NULL AS VARCHAR) AS county_code "
-                f"FROM read_parquet('{schema_file.replace(chr(39), chr(39) * 2)}')"
+                "SELECT *, CAST(NULL AS DATE) AS period, CAST(NULL AS VARCHAR) AS county_code "
+                f"FROM read_parquet('{schema_file}')"
             )
         con.execute(f"CREATE OR REPLACE VIEW {schema}.{table} AS {scan}")
         made.append(table)
