@@ -25,12 +25,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from dagster import DagsterInstance, ExecuteInProcessResult
+from dagster import DagsterInstance, DagsterRunStatus, ExecuteInProcessResult, RunsFilter
 
 from .assets.load_metadata import FILE, READ
 from .automation.requests import lottery_month_tags, month_range_tags
 from .jobs import lottery_job, raw_monthly_job, warehouse_job
-from .progress import Progress, RunWatcher, duration
+from .progress import PHASES, Progress, RunWatcher, phase_of
 
 # The full event log is in the Dagster UI; the console logger prints warnings and errors only.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -107,22 +107,38 @@ def load_months(instance: DagsterInstance, keys: list[str], months_per_run: int,
     return failed
 
 
+def phase_totals(job) -> dict[str, int]:
+    """How many assets and checks each phase of a job has (progress.PHASES)."""
+    totals = dict.fromkeys(PHASES, 0)
+    layer = job.asset_layer
+    for key in layer.selected_asset_keys:
+        totals[phase_of(key.path)] += 1
+    for check in layer.asset_graph.asset_check_keys:
+        totals[phase_of(check.asset_key.path)] += 1
+    return totals
+
+
+def last_duration(instance: DagsterInstance, job_name: str) -> float | None:
+    """Seconds the last successful run of the job took, if there is one."""
+    records = instance.get_run_records(
+        RunsFilter(job_name=job_name, statuses=[DagsterRunStatus.SUCCESS]), limit=1
+    )
+    if not records or records[0].start_time is None or records[0].end_time is None:
+        return None
+    return records[0].end_time - records[0].start_time
+
+
 def build_warehouse(instance: DagsterInstance, out: TextIO) -> bool:
     job = _defs().resolve_job_def(warehouse_job.name)
-    graph = job.asset_layer.asset_graph
-    total = len(job.asset_layer.selected_asset_keys) + len(graph.asset_check_keys)
     run_id = str(uuid.uuid4())
-    with RunWatcher(instance, run_id, total, "warehouse build (checks, dbt, publish)", out=out) as watcher:
+    expected = last_duration(instance, warehouse_job.name)
+    label = "warehouse build"
+    with RunWatcher(instance, run_id, phase_totals(job), label, expected, out=out) as watcher:
         result = job.execute_in_process(
             instance=instance, raise_on_error=False, run_config=QUIET, run_id=run_id
         )
-        done = watcher.done()
-    status = "ok" if result.success else "FAILED (see the run in the Dagster UI)"
-    print(
-        f"  warehouse build: {status}, {done} assets and checks, {duration(watcher.elapsed)}",
-        file=out,
-        flush=True,
-    )
+        status = "ok" if result.success else "FAILED (see the run in the Dagster UI)"
+        print(watcher.line(watcher.done(), status), file=out, flush=True)
     return result.success
 
 

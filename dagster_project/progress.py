@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from dagster import DagsterEventType, DagsterInstance
@@ -63,30 +63,47 @@ class Progress:
         print(self.line(name, rows, status), file=self.out, flush=True)
 
 
-# What counts as one finished piece of a run: an asset materialized, a check evaluated, a step failed.
+# What counts as one finished piece of a run: an asset materialized, a check evaluated.
 _DONE_EVENTS = {
     DagsterEventType.ASSET_MATERIALIZATION,
     DagsterEventType.ASSET_CHECK_EVALUATION,
 }
 
 
+def phase_of(key_path: Sequence[str]) -> str:
+    """The phase of the warehouse build an asset (or a check on it) belongs to, by its key's prefix."""
+    head = key_path[0] if key_path else ""
+    if head == "raw":
+        return "raw checks"
+    if head in ("serving", "plan"):
+        return "publish"
+    return "dbt"
+
+
+PHASES = ("raw checks", "dbt", "publish")
+
+
 class RunWatcher:
-    """While a run executes in this process, print every `every` seconds how many of its `total`
-    assets and checks are done, read from the instance's event log (the same events the UI shows)."""
+    """While a run executes in this process, print every `every` seconds how many of its assets and
+    checks are done per phase (raw checks, dbt, publish), read from the instance's event log (the same
+    events the UI shows). The ETA comes from the last successful run of the same job, when there is one:
+    the phases differ too much in cost for a count to predict the time."""
 
     def __init__(
         self,
         instance: DagsterInstance,
         run_id: str,
-        total: int,
+        totals: dict[str, int],
         label: str,
+        expected_seconds: float | None = None,
         every: float = 15.0,
         out: TextIO | None = None,
     ) -> None:
         self.instance = instance
         self.run_id = run_id
-        self.total = max(total, 1)
+        self.totals = totals
         self.label = label
+        self.expected = expected_seconds
         self.every = every
         self.out = out or sys.stdout
         self._stop = threading.Event()
@@ -101,22 +118,45 @@ class RunWatcher:
         self._stop.set()
         self._thread.join(timeout=5)
 
-    def done(self) -> int:
-        try:
-            records = self.instance.all_logs(self.run_id, of_type=_DONE_EVENTS)
-        except Exception:  # noqa: BLE001 - the run is not stored yet; progress is best effort
-            return 0
-        return len(records)
-
     @property
     def elapsed(self) -> float:
         return time.monotonic() - self._start
 
-    def line(self, done: int) -> str:
+    def done(self) -> dict[str, int]:
+        counts = dict.fromkeys(self.totals, 0)
+        try:
+            records = self.instance.all_logs(self.run_id, of_type=_DONE_EVENTS)
+        except Exception:  # noqa: BLE001 - the run is not stored yet; progress is best effort
+            return counts
+        for record in records:
+            event = record.dagster_event
+            key = event.asset_key if event is not None else None
+            if (
+                key is None
+                and event is not None
+                and event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
+            ):
+                key = event.event_specific_data.asset_key
+            if key is not None:
+                phase = phase_of(key.path)
+                counts[phase] = counts.get(phase, 0) + 1
+        return counts
+
+    def line(self, done: dict[str, int], status: str | None = None) -> str:
+        """The progress line; with `status` (the run has ended), the final line without an ETA."""
         elapsed = self.elapsed
-        share = min(done / self.total, 1.0)
-        eta = f", ETA {duration(elapsed / share - elapsed)}" if 0 < share < 1 else ""
-        return f"  {self.label}: {done}/{self.total} assets and checks done, {duration(elapsed)}{eta}"
+        parts = ", ".join(f"{p} {done.get(p, 0)}/{n}" for p, n in self.totals.items() if n)
+        if status is not None:
+            return f"  {self.label}: {status}; {parts}; {duration(elapsed)}"
+        eta = ""
+        if self.expected:
+            left = self.expected - elapsed
+            eta = (
+                f", ETA {duration(left)} (as long as the last build)"
+                if left > 0
+                else ", longer than the last build"
+            )
+        return f"  {self.label}: {parts}; {duration(elapsed)}{eta}"
 
     def _loop(self) -> None:
         while not self._stop.wait(self.every):

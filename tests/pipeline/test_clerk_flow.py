@@ -52,6 +52,7 @@ INSTIGATORS = (
     "lottery_daily_schedule",
 )
 TICK = 5  # MINZHENG_SENSOR_INTERVAL_SECONDS: the deployment's default is 30 s
+PIPELINE_OUTPUT: dict[str, str] = {}  # what the fixture's pipeline run printed on the terminal
 
 
 def _simulate(live: LiveDagster, out: Path, counties: str) -> None:
@@ -81,13 +82,31 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDagster]:
     live = LiveDagster.environment(data, MINZHENG_SENSOR_INTERVAL_SECONDS=str(TICK))
     if not live.serving.exists():
         _simulate(live, live.landing, COUNTIES)
-        live.python("-m", "dagster_project.orchestrate", "--start", MONTH, "--end", MONTH)
+        log = data / "logs" / "pipeline.log"
+        done = live.python(
+            "-m", "dagster_project.orchestrate", "--start", MONTH, "--end", MONTH, "--log", str(log)
+        )
+        PIPELINE_OUTPUT.update(terminal=done.stdout + done.stderr, log=log.read_text(encoding="utf-8"))
     assert live.serving.exists()
     live.start()
     try:
         yield live
     finally:
         live.stop()
+
+
+def test_pipeline_prints_progress_and_logs_the_rest_to_a_file(live: LiveDagster) -> None:
+    """`make demo`'s terminal: one progress line per loaded month range (rows, rows/s) and the warehouse
+    build's outcome; Dagster's log lines and dbt's node-by-node output are in the log file only."""
+    if not PIPELINE_OUTPUT:
+        pytest.skip("MINZHENG_TEST_LIVE_DIR reuses a loaded folder: the pipeline did not run here")
+    terminal, log = PIPELINE_OUTPUT["terminal"], PIPELINE_OUTPUT["log"]
+    lines = [line for line in terminal.splitlines() if line.strip()]
+    assert lines[0].startswith(f"  [1/1] load {MONTH}  ok"), lines
+    assert "rows/s" in lines[0] and int(lines[0].split()[4].replace(",", "")) > 0, lines[0]
+    assert any(line.startswith("  warehouse build: ok") for line in lines), lines
+    assert not any("of " in line and ("PASS" in line or "START" in line) for line in lines), lines
+    assert "Completed successfully" in log and "PASS" in log  # dbt's output went to the file
 
 
 def _published_after(live: LiveDagster, t: float) -> dict | None:
