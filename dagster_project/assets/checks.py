@@ -45,7 +45,7 @@ from ..quality.gx_runner import data_docs_index
 from ..quality.paths import QualityPaths
 from ..quality.region import RegionRef, default_region
 from ..quality.results import ensure_results_schema, record, stored_run
-from ..quality.runner import CheckOutcome, run_suite, sample_markdown
+from ..quality.runner import CheckOutcome, SuiteRun, attach_docs, run_suite, sample_markdown
 from ..quality.runner import fingerprint as data_fingerprint
 from ..quality.suites import CheckDef, Suite, load_suites
 from ..report_server import public_url
@@ -156,19 +156,26 @@ def evaluate(
         ev.evaluated.append(None)
         return ev
     months = list(scope) if scope is not None else _months_in_table(con, suite)
+    # month -> results stored for unchanged data, or a new run (its Data Docs pages built in one go below)
+    done: dict[dt.date, list[CheckOutcome] | SuiteRun] = {}
     for month in months:
         if scope is None:  # whole-table mode: reuse results computed on unchanged data
             stored = stored_run(con, suite, month, data_fingerprint(con, suite, month, region))
             if stored is not None:
-                ev.add(stored)
-                ev.reused += 1
+                done[month] = stored
                 continue
-        run = run_suite(con, suite, month, region, paths, label)
-        record(con, run, run_id)
-        ev.add(run.outcomes)
+        done[month] = run_suite(con, suite, month, region, paths, label, build_docs=False)
+    attach_docs(paths, [r for r in done.values() if isinstance(r, SuiteRun)])
+    for month, result in done.items():
+        if not isinstance(result, SuiteRun):
+            ev.add(result)
+            ev.reused += 1
+            continue
+        record(con, result, run_id)
+        ev.add(result.outcomes)
         ev.evaluated.append(month)
         if suite.source:
-            ev.reports[month] = write_report(con, suite, month, region, paths, run.outcomes)
+            ev.reports[month] = write_report(con, suite, month, region, paths, result.outcomes)
     return ev
 
 

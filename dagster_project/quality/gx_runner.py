@@ -45,6 +45,7 @@ class GxRun:
     docs_page: Path | None  # this validation's Data Docs page
     anchors: dict[str, str]  # column -> anchor on that page
     data_dir: Path | None = None  # the data folder the page is under (the report server serves from it)
+    identifier: Any = None  # the validation result's id in the store (a Data Docs page is built from it)
 
     def docs_link(self, column: str | None) -> str | None:
         if self.docs_page is None:
@@ -253,22 +254,37 @@ def validate_frame(
         run_id=run_id,
     )
     outcomes = {o.check: o for o in (_outcome(r, suite, columns) for r in result.results)}
-    page: Path | None = None
-    anchors: dict[str, str] = {}
-    if build_docs:
-        vri = ValidationResultIdentifier(
+    run = GxRun(
+        outcomes=outcomes,
+        docs_page=None,
+        anchors={},
+        data_dir=paths.data_dir,
+        identifier=ValidationResultIdentifier(
             expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
             run_id=run_id,
             batch_identifier=f"{DATASOURCE}-{suite.name}",
-        )
-        ctx.build_data_docs(site_names=[SITE], resource_identifiers=[vri])
-        urls = ctx.get_docs_sites_urls(resource_identifier=vri, site_name=SITE)
+        ),
+    )
+    if build_docs:
+        build_docs_pages(paths, [run])
+    return run
+
+
+def build_docs_pages(paths: QualityPaths, runs: list[GxRun]) -> None:
+    """Add the validations' pages to the Data Docs site in one build (the site's index and templates are
+    rendered once, not once per validation), and set each run's page and column anchors."""
+    runs = [r for r in runs if r.identifier is not None]
+    if not runs:
+        return
+    ctx = gx_context(paths)
+    ctx.build_data_docs(site_names=[SITE], resource_identifiers=[r.identifier for r in runs])
+    for r in runs:
+        urls = ctx.get_docs_sites_urls(resource_identifier=r.identifier, site_name=SITE)
         if urls and urls[0].get("site_url", "").startswith("file://"):
             from urllib.parse import unquote, urlparse
 
-            page = Path(unquote(urlparse(urls[0]["site_url"]).path))
-            anchors = _anchors(page)
-    return GxRun(outcomes=outcomes, docs_page=page, anchors=anchors, data_dir=paths.data_dir)
+            r.docs_page = Path(unquote(urlparse(urls[0]["site_url"]).path))
+            r.anchors = _anchors(r.docs_page)
 
 
 def data_docs_index(paths: QualityPaths) -> Path:

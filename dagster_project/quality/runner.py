@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from .gx_runner import SAMPLE_SIZE, GxRun, validate_frame
+from .gx_runner import SAMPLE_SIZE, GxRun, build_docs_pages, validate_frame
 from .paths import QualityPaths
 from .region import RegionRef
 from .suites import CheckDef, Suite, sql_parameters
@@ -46,6 +46,7 @@ class SuiteRun:
     rows: int
     fingerprint: str
     docs_page: str | None = None
+    gx: GxRun | None = None  # the GX validation (its Data Docs page may be built later: attach_docs)
 
     def outcome(self, check: str) -> CheckOutcome:
         return next(o for o in self.outcomes if o.check == check)
@@ -193,11 +194,12 @@ def run_suite(
     outcomes: list[CheckOutcome] = []
     rows = 0
     docs_page = None
+    gx: GxRun | None = None
     if suite.gx_checks:
         df = load_frame(con, suite, params)
         rows = len(df)
         run_name = f"{period:%Y-%m}_{run_label}" if period else run_label
-        gx: GxRun = validate_frame(df, suite, params, paths, run_name, build_docs=build_docs)
+        gx = validate_frame(df, suite, params, paths, run_name, build_docs=build_docs)
         docs_page = gx.docs_link(None)
         for check in suite.gx_checks:
             o = gx.outcomes.get(check.name)
@@ -232,7 +234,21 @@ def run_suite(
             )
     for check in suite.sql_checks:
         outcomes.append(run_sql_check(con, suite, check, params, period))
-    return SuiteRun(suite, period, outcomes, rows, fingerprint(con, suite, period, region), docs_page)
+    return SuiteRun(suite, period, outcomes, rows, fingerprint(con, suite, period, region), docs_page, gx)
+
+
+def attach_docs(paths: QualityPaths, runs: list[SuiteRun]) -> None:
+    """Build the Data Docs pages of runs made with build_docs=False in one go, and link their outcomes
+    (each GX check to its column's section of the page)."""
+    pending = [r for r in runs if r.gx is not None and r.gx.docs_page is None]
+    build_docs_pages(paths, [r.gx for r in pending if r.gx is not None])
+    for r in pending:
+        assert r.gx is not None
+        r.docs_page = r.gx.docs_link(None)
+        columns = {c.name: c.column for c in r.suite.gx_checks}
+        for o in r.outcomes:
+            if o.kind == "gx" and o.check in columns:
+                o.docs_url = r.gx.docs_link(columns[o.check])
 
 
 def sample_markdown(sample: list[dict[str, Any]], limit: int = 10) -> str:
