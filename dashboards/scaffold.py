@@ -26,6 +26,11 @@ from pathlib import Path
 
 import yaml
 
+try:  # run as a script (uv run python dashboards/scaffold.py) or imported as dashboards.scaffold
+    from dashboards import reference_lines
+except ImportError:  # pragma: no cover
+    import reference_lines  # type: ignore[no-redef]
+
 HERE = Path(__file__).resolve().parent
 BUNDLE = HERE / "bundle"
 NS = uuid.UUID("6b0e2f4e-8f1d-4e57-9a57-6d696e7a6865")
@@ -271,10 +276,19 @@ DATASETS.append(
             "unit": "单位",
             "direction_zh": "指标方向",
             "is_ranked": "是否排名",
+            "county_axis_label_zh": "县（市、区）（按排名）",
         },
         [
             m("county_rank", "县区排名（1=最好）", "MAX(county_rank)", "d"),
-            m("value", "指标值", "MAX(value)", DEC),
+            m("value", "县区值", "MAX(value)", DEC),
+            # the reference lines of the county bars (reference_lines.py): the same on every county's row
+            m(
+                "prefecture_value",
+                reference_lines.LINE_LABELS["prefecture_value"],
+                "MAX(prefecture_value)",
+                DEC,
+            ),
+            m("target_value", reference_lines.LINE_LABELS["target_value"], "MAX(target_value)", DEC),
             m("counties_ranked", "参与排名县区数", "MAX(counties_ranked)", "d"),
             m("indicator_order", "指标排序", "MIN(indicator_sort_order)", "d"),
         ],
@@ -346,6 +360,7 @@ class Chart:
     width: int = 6
     height: int = 50
     key: str | None = None  # the name the UUID derives from, if the chart was renamed
+    lines: list[str] = field(default_factory=list)  # mixed_timeseries: metrics drawn as reference lines
 
     @property
     def uuid(self) -> str:
@@ -439,6 +454,12 @@ def chart_params(c: Chart, defaults: list[tuple[str, str]] | None = None) -> dic
                 "x_axis_sort_asc": False,
                 "show_value": len(metrics) == 1,
             }
+    elif c.viz == "mixed_timeseries":
+        fmt = c.extra.get("y_axis_format") or next(
+            x.d3format for x in DS[c.table].metrics if x.name == metrics[0]
+        )
+        lines = [_metric_ref(c.table, x) for x in c.lines]
+        p |= reference_lines.mixed_params(c.x_axis or COUNTY_AXIS, metrics, lines, filters, fmt or DEC)
     elif c.viz == "table":
         p |= {
             "query_mode": "aggregate",
@@ -517,10 +538,11 @@ def query_context(c: Chart, params: dict) -> dict:
     }
     if filters:
         query["extras"]["where"] = " AND ".join(f"({f['sqlExpression']})" for f in filters)
+    queries = reference_lines.mixed_queries(params, query) if c.viz == "mixed_timeseries" else [query]
     return {
         "datasource": {"id": 0, "type": "table"},
         "force": False,
-        "queries": [query],
+        "queries": queries,
         "form_data": params,
         "result_format": "json",
         "result_type": "full",
@@ -564,6 +586,30 @@ class Where:
     def __add__(self, more: str) -> Where:
         more = more.strip().removeprefix("AND ").strip()
         return Where(f"{self.sql} AND {more}" if self.sql else more, self.conditions)
+
+
+COUNTY_AXIS = "county_axis_label_zh"  # ①宝塔区 …: sorts best first (reference_lines.py)
+PCT_UNIT = ",.1f"  # a share already in % (mart_county_indicator_month's display unit)
+
+
+def county_bars(
+    name: str, indicator: str, y_format: str, *, latest_only: bool = True, key: str | None = None, **kw
+) -> Chart:
+    """Every county's value of one comparison indicator as bars, best first, with the prefecture's value
+    (全市平均) and, where the plan sets one, the 2025 target (规划目标) as reference lines."""
+    return Chart(
+        name,
+        "mixed_timeseries",
+        CI,
+        ["value"],
+        x_axis=COUNTY_AXIS,
+        lines=list(reference_lines.LINE_METRICS),
+        latest_only=latest_only,
+        where=f"indicator_code = '{indicator}'",
+        key=key or name,
+        extra={"y_axis_format": y_format},
+        **kw,
+    )
 
 
 PREF_LATEST = Where("region_level = 'prefecture' AND is_latest_period", (OURS,))
@@ -727,39 +773,21 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
         "县区对比",
         [
             [
-                Chart(
-                    "低保覆盖率（每百人）县区排名",
-                    "echarts_timeseries_bar",
-                    OV,
-                    ["dibao_coverage_per_100"],
-                    x_axis="county_name_zh",
-                    extra={"x_axis_sort": "dibao_coverage_per_100", "x_axis_sort_asc": False},
-                ),
-                Chart(
-                    "每千名老年人养老床位县区排名",
-                    "echarts_timeseries_bar",
-                    OV,
-                    ["beds_per_1000_elderly"],
-                    x_axis="county_name_zh",
-                    extra={"x_axis_sort": "beds_per_1000_elderly", "x_axis_sort_asc": False},
+                county_bars("低保覆盖率（每百人）县区排名", "dibao_coverage_per_100", DEC, latest_only=False),
+                county_bars(
+                    "每千名老年人养老床位县区排名", "beds_per_1000_elderly", ".1f", latest_only=False
                 ),
             ],
             [
-                Chart(
-                    "护理型床位占比县区排名",
-                    "echarts_timeseries_bar",
-                    OV,
-                    ["nursing_bed_share"],
-                    x_axis="county_name_zh",
-                    extra={"x_axis_sort": "nursing_bed_share", "x_axis_sort_asc": False},
+                county_bars(
+                    "护理型床位占比（%）县区排名",
+                    "nursing_bed_share",
+                    PCT_UNIT,
+                    latest_only=False,
+                    key="护理型床位占比县区排名",
                 ),
-                Chart(
-                    "每万人注册志愿者县区排名",
-                    "echarts_timeseries_bar",
-                    OV,
-                    ["registered_volunteers_per_10k"],
-                    x_axis="county_name_zh",
-                    extra={"x_axis_sort": "registered_volunteers_per_10k", "x_axis_sort_asc": False},
+                county_bars(
+                    "每万人注册志愿者县区排名", "registered_volunteers_per_10k", NUM, latest_only=False
                 ),
             ],
             [
@@ -789,17 +817,13 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
             [
                 Chart(
                     "所选指标各县区对比",
-                    "echarts_timeseries_bar",
+                    "mixed_timeseries",
                     CI,
                     ["value"],
-                    x_axis="county_name_zh",
+                    x_axis=COUNTY_AXIS,
+                    lines=list(reference_lines.LINE_METRICS),
                     width=12,
-                    extra={
-                        "x_axis_sort": "value",
-                        "x_axis_sort_asc": False,
-                        "y_axis_format": ",.2f",
-                        "show_value": True,
-                    },
+                    extra={"y_axis_format": ",.2f"},
                 )
             ],
             [
@@ -886,13 +910,12 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                 )
             ],
             [
-                Chart(
-                    "各县区护理型床位占比：实际与目标",
-                    "echarts_timeseries_bar",
-                    PP,
-                    ["actual_value", "target_value"],
-                    x_axis="region_name_zh",
-                    where=COUNTY_LATEST + " AND indicator_code = 'nursing_bed_share'",
+                # the target as a line, not a second bar
+                county_bars(
+                    "各县区护理型床位占比（%）：实际、全市与目标",
+                    "nursing_bed_share",
+                    PCT_UNIT,
+                    key="各县区护理型床位占比：实际与目标",
                 ),
                 Chart(
                     "滞后指标与滞后的约束性指标（按县区）",
@@ -925,14 +948,7 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                 ),
             ],
             [
-                Chart(
-                    "低保覆盖率（每百人）",
-                    "echarts_timeseries_bar",
-                    AS,
-                    ["dibao_coverage_per_100"],
-                    x_axis="county_name_zh",
-                    latest_only=True,
-                ),
+                county_bars("低保覆盖率（每百人）", "dibao_coverage_per_100", DEC),
                 Chart(  # set prefecture-wide: the same in every county, so one figure, not a ranking
                     "城乡低保标准之比（全市统一标准）",
                     "big_number_total",
@@ -951,13 +967,8 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     x_axis="county_name_zh",
                     latest_only=True,
                 ),
-                Chart(
-                    "特困集中供养比例",
-                    "echarts_timeseries_bar",
-                    AS,
-                    ["tekun_institutional_share"],
-                    x_axis="county_name_zh",
-                    latest_only=True,
+                county_bars(
+                    "特困集中供养比例（%）", "tekun_institutional_share", PCT_UNIT, key="特困集中供养比例"
                 ),
             ],
         ],
@@ -966,22 +977,8 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
         "养老床位",
         [
             [
-                Chart(
-                    "每千名老年人养老床位（张）",
-                    "echarts_timeseries_bar",
-                    EL,
-                    ["beds_per_1000_elderly"],
-                    x_axis="county_name_zh",
-                    latest_only=True,
-                ),
-                Chart(
-                    "护理型床位占比",
-                    "echarts_timeseries_bar",
-                    EL,
-                    ["nursing_bed_share"],
-                    x_axis="county_name_zh",
-                    latest_only=True,
-                ),
+                county_bars("每千名老年人养老床位（张）", "beds_per_1000_elderly", ".1f"),
+                county_bars("护理型床位占比（%）", "nursing_bed_share", PCT_UNIT, key="护理型床位占比"),
             ],
             [
                 Chart(
@@ -991,14 +988,7 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     ["total_beds", "institution_nursing_beds"],
                     width=6,
                 ),
-                Chart(
-                    "床位使用率",
-                    "echarts_timeseries_bar",
-                    EL,
-                    ["occupancy_rate"],
-                    x_axis="county_name_zh",
-                    latest_only=True,
-                ),
+                county_bars("床位使用率（%）", "occupancy_rate", PCT_UNIT, key="床位使用率"),
             ],
         ],
     ),
@@ -1010,22 +1000,13 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                 Chart("每月新注册与服务时长", "echarts_timeseries_bar", VO, ["new_registrations"], width=6),
             ],
             [
-                Chart(
-                    "有服务记录的志愿者占比",
-                    "echarts_timeseries_bar",
-                    VO,
-                    ["volunteers_with_hours_share"],
-                    x_axis="county_name_zh",
-                    latest_only=True,
+                county_bars(
+                    "有服务记录的志愿者占比（%）",
+                    "volunteers_with_hours_share",
+                    PCT_UNIT,
+                    key="有服务记录的志愿者占比",
                 ),
-                Chart(
-                    "人均服务时长（小时）",
-                    "echarts_timeseries_bar",
-                    VO,
-                    ["hours_per_volunteer"],
-                    x_axis="county_name_zh",
-                    latest_only=True,
-                ),
+                county_bars("人均服务时长（小时）", "hours_per_volunteer", ".2f"),
             ],
         ],
     ),
@@ -1042,32 +1023,11 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                 )
             ],
             [
-                Chart(
-                    "人均销售额（元）",
-                    "echarts_timeseries_bar",
-                    LO,
-                    ["sales_per_capita"],
-                    x_axis="county_name_zh",
-                    latest_only=True,
-                ),
-                Chart(
-                    "销售额同比",
-                    "echarts_timeseries_bar",
-                    LO,
-                    ["sales_yoy_growth"],
-                    x_axis="county_name_zh",
-                    latest_only=True,
-                ),
+                county_bars("人均销售额（元）", "sales_per_capita", DEC),
+                county_bars("销售额同比（%）", "sales_yoy_growth", "+,.1f", key="销售额同比"),
             ],
             [
-                Chart(
-                    "网点平均销售额（万元）",
-                    "echarts_timeseries_bar",
-                    LO,
-                    ["sales_per_outlet_wan"],
-                    x_axis="county_name_zh",
-                    latest_only=True,
-                ),
+                county_bars("网点平均销售额（万元）", "sales_per_outlet", DEC),
                 Chart(
                     "公益金（万元，按县区）",
                     "echarts_timeseries_bar",
@@ -1246,6 +1206,8 @@ EXTRA_FILTERS: dict[str, list[NativeFilter]] = {
             "社会救助、养老服务、志愿服务、福利彩票；不选为全部领域",
             multi=True,
             sort_metric="indicator_order",
+            # not the ranked bars of one fixed indicator each (same dataset)
+            charts=("县区×指标排名热力表（1=最好，按指标方向）", "所选指标各县区对比"),
         ),
         NativeFilter(
             "indicator",

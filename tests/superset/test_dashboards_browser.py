@@ -2,8 +2,9 @@
 security limits every chart), opens every dashboard the login can open, waits for every chart to render
 without an error, and saves a screenshot under test-output/screenshots/<login>/ (gitignored). What a
 leader reads must be there: the as-of month and load time (数据说明), no "N/A", no English word, every
-county of a table without scrolling; and the county filter, set through the URL as a shared link sets
-it, narrows the charts."""
+county of a table without scrolling, the prefecture's value and the plan target drawn as lines over the
+county bars (for a county login over its own county only); and the county filter, set through the URL as
+a shared link sets it, narrows the charts."""
 
 from __future__ import annotations
 
@@ -57,6 +58,48 @@ def _check_readable(login: str, title: str, page) -> None:
               .map(e => e.closest('.dashboard-component-chart-holder').innerText.split('\\n')[0])"""
     )
     assert not scrolling, (login, title, "scrolls", scrolling)
+
+
+# a county comparison with both reference lines (the nursing-bed share has a 2025 plan target)
+REFERENCE_CHART = "护理型床位占比（%）县区排名"
+CIRCLED_RANK = re.compile(r"^[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf]")
+
+
+def _hover_categories(page, title: str) -> dict[str, str]:
+    """Move the mouse across the chart's plot as a reader does and collect ECharts' tooltips (HTML, drawn
+    from the series the chart really renders): {county: tooltip text}."""
+    holder = page.locator(".dashboard-component-chart-holder", has_text=title)
+    canvas = holder.locator("canvas").first
+    canvas.wait_for(timeout=120_000)
+    box = canvas.bounding_box()
+    seen: dict[str, str] = {}
+    for i in range(1, 40):
+        page.mouse.move(box["x"] + box["width"] * i / 40, box["y"] + box["height"] * 0.6)
+        page.wait_for_timeout(100)
+        tips = page.evaluate(
+            """() => [...document.querySelectorAll('div')]
+                  .filter(d => getComputedStyle(d).zIndex === '9999999' && d.style.display !== 'none'
+                               && getComputedStyle(d).opacity !== '0' && d.innerText.trim())
+                  .map(d => d.innerText)"""
+        )
+        for tip in tips:
+            county = CIRCLED_RANK.sub("", tip.split("\n")[0]).strip()
+            seen[county] = tip
+    page.mouse.move(0, 0)
+    return seen
+
+
+def _check_reference_lines(login: str, page) -> None:
+    """The county bars carry the prefecture's value (全市平均) and the plan target (规划目标) as line series;
+    a county login sees its own county only (and the prefecture's value, public to it)."""
+    seen = _hover_categories(page, REFERENCE_CHART)
+    assert seen, (login, "no tooltip on", REFERENCE_CHART)
+    for county, tip in seen.items():
+        assert "全市平均" in tip and "规划目标" in tip, (login, county, tip)
+    if login == "c610602":
+        assert set(seen) == {"宝塔区"}, (login, sorted(seen))
+    else:
+        assert len(seen) == 13, (login, sorted(seen))
 
 
 def _county_filter_link(server: Server, session, dashboard: dict, county: str) -> str:
@@ -136,6 +179,8 @@ def test_every_dashboard_renders_in_chromium(superset_server: Server, admin, log
                     }""",
                     timeout=60_000,
                 )
+            if d["slug"] == "county_comparison" and login != "admin":
+                _check_reference_lines(login, page)
             page.screenshot(path=str(shots / f"{d['slug'] or d['id']}.png"), full_page=True)
         if login != "c610602":
             # the county filter applies: the overview's county table keeps only the chosen county
