@@ -315,7 +315,11 @@ DATASETS.append(
             "projection_method_zh": "预测方法",
             "warning_reason_zh": "预警原因",
         },
-        [m("warning_order", "预警顺序（约束性在前）", "MIN(warning_order)", "d")],
+        [
+            m("warning_order", "预警顺序（约束性在前）", "MIN(warning_order)", "d"),
+            # the 预警地区 filter lists the prefecture first, then its counties in code order
+            m("region_sort", "区划代码（排序用）", "MIN(region_code)", None),
+        ],
         county_grain=False,
         dttm="period",
     )
@@ -882,7 +886,7 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     ],
                     where=Where(None, (OURS,)),
                     width=12,
-                    height=84,
+                    height=120,  # one region's list (the 预警地区 filter) without scrolling
                     extra={"order_desc": False, "timeseries_limit_metric": "warning_order"},
                 )
             ],
@@ -892,11 +896,12 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     "heatmap_v2",
                     PP,
                     ["status_colour"],
-                    x_axis="indicator_name_zh",
-                    groupby=["region_name_zh"],
+                    # counties across, indicators down: every indicator name readable in full
+                    x_axis="region_name_zh",
+                    groupby=["indicator_name_zh"],
                     where=COUNTY_LATEST,
                     width=12,
-                    height=70,
+                    height=100,
                     key="县区×指标进度状态（1=滞后，5=已完成）",
                     # colour carries the meaning: red behind, green met; no data is no colour at all
                     extra={
@@ -904,7 +909,8 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                         "show_values": False,
                         "xscale_interval": 1,
                         "yscale_interval": 1,
-                        "bottom_margin": 120,
+                        "left_margin": 300,
+                        "bottom_margin": 40,
                         "value_bounds": [1, 5],
                     },
                 )
@@ -1224,7 +1230,20 @@ EXTRA_FILTERS: dict[str, list[NativeFilter]] = {
             " WHERE {% if filter_values('domain_zh') %}domain_zh IN {{ filter_values('domain_zh') | where_in }}"
             "{% else %}1 = 1{% endif %})",
         ),
-    ]
+    ],
+    "plan_targets": [
+        NativeFilter(
+            "region",
+            "预警地区",
+            "mart_plan_warning",
+            "region_name_zh",
+            "预警清单显示的地区（默认全市）；各县区逐页清单见预警简报（Excel、PDF）",
+            first_item=True,
+            sort_metric="region_sort",
+            charts=("预警：进度滞后或按趋势预计未达标的指标（约束性在前）",),
+            fallback="region_level = 'prefecture'",
+        ),
+    ],
 }
 
 
