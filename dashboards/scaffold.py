@@ -597,10 +597,11 @@ PCT_UNIT = ",.1f"  # a share already in % (mart_county_indicator_month's display
 
 
 def county_bars(
-    name: str, indicator: str, y_format: str, *, latest_only: bool = True, key: str | None = None, **kw
+    name: str, indicator: str, y_format: str, *, latest_only: bool = False, key: str | None = None, **kw
 ) -> Chart:
     """Every county's value of one comparison indicator as bars, best first, with the prefecture's value
-    (全市平均) and, where the plan sets one, the 2025 target (规划目标) as reference lines."""
+    (全市平均) and, where the plan sets one, the 2025 target (规划目标) as reference lines. The month is the
+    dashboard's 统计月份 filter (default: the latest), unless `latest_only`."""
     return Chart(
         name,
         "mixed_timeseries",
@@ -777,22 +778,17 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
         "县区对比",
         [
             [
-                county_bars("低保覆盖率（每百人）县区排名", "dibao_coverage_per_100", DEC, latest_only=False),
-                county_bars(
-                    "每千名老年人养老床位县区排名", "beds_per_1000_elderly", ".1f", latest_only=False
-                ),
+                county_bars("低保覆盖率（每百人）县区排名", "dibao_coverage_per_100", DEC),
+                county_bars("每千名老年人养老床位县区排名", "beds_per_1000_elderly", ".1f"),
             ],
             [
                 county_bars(
                     "护理型床位占比（%）县区排名",
                     "nursing_bed_share",
                     PCT_UNIT,
-                    latest_only=False,
                     key="护理型床位占比县区排名",
                 ),
-                county_bars(
-                    "每万人注册志愿者县区排名", "registered_volunteers_per_10k", NUM, latest_only=False
-                ),
+                county_bars("每万人注册志愿者县区排名", "registered_volunteers_per_10k", NUM),
             ],
             [
                 Chart(
@@ -922,6 +918,7 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     "nursing_bed_share",
                     PCT_UNIT,
                     key="各县区护理型床位占比：实际与目标",
+                    latest_only=True,  # the plan dashboard reports the latest period only
                 ),
                 Chart(
                     "滞后指标与滞后的约束性指标（按县区）",
@@ -971,7 +968,6 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     AS,
                     ["assistance_spending_wan"],
                     x_axis="county_name_zh",
-                    latest_only=True,
                 ),
                 county_bars(
                     "特困集中供养比例（%）", "tekun_institutional_share", PCT_UNIT, key="特困集中供养比例"
@@ -1040,7 +1036,6 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     LO,
                     ["welfare_fund_wan"],
                     x_axis="county_name_zh",
-                    latest_only=True,
                 ),
             ],
         ],
