@@ -42,6 +42,25 @@ COUNTY_FILTER = "县（市、区）"
 COUNTY_TABLE = "各县区主要指标（最新月）"
 
 
+# every chart: its loading spinner gone and something drawn (canvas/svg/table/big number)
+RENDERED = """() => {
+    const holders = [...document.querySelectorAll('.dashboard-component-chart-holder')];
+    return holders.length >= 2 && holders.every(h => !h.querySelector('.loading') &&
+        h.querySelector('canvas, svg, table, .superset-legacy-chart-big-number, .header-line, [data-test="alert"]'));
+}"""
+
+
+def _screenshot(page, path: Path) -> None:
+    """The whole dashboard: the window made as tall as the page first (a full-page capture resizes it while
+    shooting, and the dashboard re-lays out its charts: an empty grid was captured), charts drawn again."""
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": 1600, "height": max(1200, height)})
+    page.wait_for_function(RENDERED, timeout=120_000)
+    page.wait_for_timeout(1500)  # ECharts' entry animation
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": 1600, "height": 1200})
+
+
 def _check_readable(login: str, title: str, page) -> None:
     texts = page.locator(".dashboard-component-chart-holder").all_inner_texts()
     joined = "\n".join(texts)
@@ -151,12 +170,7 @@ def test_every_dashboard_renders_in_chromium(superset_server: Server, admin, log
             n = holders.count()
             assert n >= 2, d["dashboard_title"]
             # every chart: its loading spinner gone and something drawn (canvas/svg/table/big number)
-            page.wait_for_function(
-                """() => [...document.querySelectorAll('.dashboard-component-chart-holder')].every(h =>
-                       !h.querySelector('.loading') &&
-                       h.querySelector('canvas, svg, table, .superset-legacy-chart-big-number, .header-line, [data-test="alert"]'))""",
-                timeout=180_000,
-            )
+            page.wait_for_function(RENDERED, timeout=180_000)
             errors = page.locator(
                 ".dashboard-component-chart-holder [role=alert], .dashboard-component-chart-holder .alert-danger"
             )
@@ -196,7 +210,7 @@ def test_every_dashboard_renders_in_chromium(superset_server: Server, admin, log
                 assert {"已完成", "进度滞后"} <= judged, (login, judged)
             if d["slug"] == "county_comparison" and login != "admin":
                 _check_reference_lines(login, page)
-            page.screenshot(path=str(shots / f"{d['slug'] or d['id']}.png"), full_page=True)
+            _screenshot(page, shots / f"{d['slug'] or d['id']}.png")
         if login != "c610602":
             # the county filter applies: the overview's county table keeps only the chosen county
             overview = next(d for d in dashboards if d["slug"] == "overview")
@@ -215,5 +229,5 @@ def test_every_dashboard_renders_in_chromium(superset_server: Server, admin, log
                 timeout=120_000,
             )
             assert "宝塔区" in table.inner_text() and "安塞区" not in table.inner_text()
-            page.screenshot(path=str(shots / "overview_filtered_610602.png"), full_page=True)
+            _screenshot(page, shots / "overview_filtered_610602.png")
         browser.close()
