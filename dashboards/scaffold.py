@@ -835,7 +835,14 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     groupby=["county_name_zh", "nursing_bed_share_rank_label_zh"],
                     width=12,
                     height=84,
-                    extra={"conditional_formatting": [], "color_pn": False, "show_cell_bars": True},
+                    # rank 1 (best) at the top
+                    extra={
+                        "conditional_formatting": [],
+                        "color_pn": False,
+                        "show_cell_bars": True,
+                        "order_desc": False,
+                        "timeseries_limit_metric": "rank_dibao_coverage",  # the table's sort (排序依据)
+                    },
                 )
             ],
         ],
@@ -861,7 +868,8 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     where=PREF_LATEST,
                     width=12,
                     height=150,  # every plan indicator (about 35) without scrolling
-                    extra={"order_desc": False},  # 滞后 (1) first
+                    # 滞后 (1) first: a table sorts by its 排序依据 metric, not by order_desc alone
+                    extra={"order_desc": False, "timeseries_limit_metric": "status_order"},
                 )
             ],
             [
