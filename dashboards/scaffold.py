@@ -26,6 +26,11 @@ from pathlib import Path
 
 import yaml
 
+try:  # run as a script (uv run python dashboards/scaffold.py) or imported as dashboards.scaffold
+    from dashboards import reference_lines
+except ImportError:  # pragma: no cover
+    import reference_lines  # type: ignore[no-redef]
+
 HERE = Path(__file__).resolve().parent
 BUNDLE = HERE / "bundle"
 NS = uuid.UUID("6b0e2f4e-8f1d-4e57-9a57-6d696e7a6865")
@@ -271,10 +276,19 @@ DATASETS.append(
             "unit": "单位",
             "direction_zh": "指标方向",
             "is_ranked": "是否排名",
+            "county_axis_label_zh": "县（市、区）（按排名）",
         },
         [
             m("county_rank", "县区排名（1=最好）", "MAX(county_rank)", "d"),
-            m("value", "指标值", "MAX(value)", DEC),
+            m("value", "县区值", "MAX(value)", DEC),
+            # the reference lines of the county bars (reference_lines.py): the same on every county's row
+            m(
+                "prefecture_value",
+                reference_lines.LINE_LABELS["prefecture_value"],
+                "MAX(prefecture_value)",
+                DEC,
+            ),
+            m("target_value", reference_lines.LINE_LABELS["target_value"], "MAX(target_value)", DEC),
             m("counties_ranked", "参与排名县区数", "MAX(counties_ranked)", "d"),
             m("indicator_order", "指标排序", "MIN(indicator_sort_order)", "d"),
         ],
@@ -301,7 +315,11 @@ DATASETS.append(
             "projection_method_zh": "预测方法",
             "warning_reason_zh": "预警原因",
         },
-        [m("warning_order", "预警顺序（约束性在前）", "MIN(warning_order)", "d")],
+        [
+            m("warning_order", "预警顺序（约束性在前）", "MIN(warning_order)", "d"),
+            # the 预警地区 filter lists the prefecture first, then its counties in code order
+            m("region_sort", "区划代码（排序用）", "MIN(region_code)", None),
+        ],
         county_grain=False,
         dttm="period",
     )
@@ -346,6 +364,7 @@ class Chart:
     width: int = 6
     height: int = 50
     key: str | None = None  # the name the UUID derives from, if the chart was renamed
+    lines: list[str] = field(default_factory=list)  # mixed_timeseries: metrics drawn as reference lines
 
     @property
     def uuid(self) -> str:
@@ -439,6 +458,12 @@ def chart_params(c: Chart, defaults: list[tuple[str, str]] | None = None) -> dic
                 "x_axis_sort_asc": False,
                 "show_value": len(metrics) == 1,
             }
+    elif c.viz == "mixed_timeseries":
+        fmt = c.extra.get("y_axis_format") or next(
+            x.d3format for x in DS[c.table].metrics if x.name == metrics[0]
+        )
+        lines = [_metric_ref(c.table, x) for x in c.lines]
+        p |= reference_lines.mixed_params(c.x_axis or COUNTY_AXIS, metrics, lines, filters, fmt or DEC)
     elif c.viz == "table":
         p |= {
             "query_mode": "aggregate",
@@ -517,10 +542,11 @@ def query_context(c: Chart, params: dict) -> dict:
     }
     if filters:
         query["extras"]["where"] = " AND ".join(f"({f['sqlExpression']})" for f in filters)
+    queries = reference_lines.mixed_queries(params, query) if c.viz == "mixed_timeseries" else [query]
     return {
         "datasource": {"id": 0, "type": "table"},
         "force": False,
-        "queries": [query],
+        "queries": queries,
         "form_data": params,
         "result_format": "json",
         "result_type": "full",
@@ -564,6 +590,31 @@ class Where:
     def __add__(self, more: str) -> Where:
         more = more.strip().removeprefix("AND ").strip()
         return Where(f"{self.sql} AND {more}" if self.sql else more, self.conditions)
+
+
+COUNTY_AXIS = "county_axis_label_zh"  # ①宝塔区 …: sorts best first (reference_lines.py)
+PCT_UNIT = ",.1f"  # a share already in % (mart_county_indicator_month's display unit)
+
+
+def county_bars(
+    name: str, indicator: str, y_format: str, *, latest_only: bool = False, key: str | None = None, **kw
+) -> Chart:
+    """Every county's value of one comparison indicator as bars, best first, with the prefecture's value
+    (全市平均) and, where the plan sets one, the 2025 target (规划目标) as reference lines. The month is the
+    dashboard's 统计月份 filter (default: the latest), unless `latest_only`."""
+    return Chart(
+        name,
+        "mixed_timeseries",
+        CI,
+        ["value"],
+        x_axis=COUNTY_AXIS,
+        lines=list(reference_lines.LINE_METRICS),
+        latest_only=latest_only,
+        where=f"indicator_code = '{indicator}'",
+        key=key or name,
+        extra={"y_axis_format": y_format},
+        **kw,
+    )
 
 
 PREF_LATEST = Where("region_level = 'prefecture' AND is_latest_period", (OURS,))
@@ -727,40 +778,17 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
         "县区对比",
         [
             [
-                Chart(
-                    "低保覆盖率（每百人）县区排名",
-                    "echarts_timeseries_bar",
-                    OV,
-                    ["dibao_coverage_per_100"],
-                    x_axis="county_name_zh",
-                    extra={"x_axis_sort": "dibao_coverage_per_100", "x_axis_sort_asc": False},
-                ),
-                Chart(
-                    "每千名老年人养老床位县区排名",
-                    "echarts_timeseries_bar",
-                    OV,
-                    ["beds_per_1000_elderly"],
-                    x_axis="county_name_zh",
-                    extra={"x_axis_sort": "beds_per_1000_elderly", "x_axis_sort_asc": False},
-                ),
+                county_bars("低保覆盖率（每百人）县区排名", "dibao_coverage_per_100", DEC),
+                county_bars("每千名老年人养老床位县区排名", "beds_per_1000_elderly", ".1f"),
             ],
             [
-                Chart(
-                    "护理型床位占比县区排名",
-                    "echarts_timeseries_bar",
-                    OV,
-                    ["nursing_bed_share"],
-                    x_axis="county_name_zh",
-                    extra={"x_axis_sort": "nursing_bed_share", "x_axis_sort_asc": False},
+                county_bars(
+                    "护理型床位占比（%）县区排名",
+                    "nursing_bed_share",
+                    PCT_UNIT,
+                    key="护理型床位占比县区排名",
                 ),
-                Chart(
-                    "每万人注册志愿者县区排名",
-                    "echarts_timeseries_bar",
-                    OV,
-                    ["registered_volunteers_per_10k"],
-                    x_axis="county_name_zh",
-                    extra={"x_axis_sort": "registered_volunteers_per_10k", "x_axis_sort_asc": False},
-                ),
+                county_bars("每万人注册志愿者县区排名", "registered_volunteers_per_10k", NUM),
             ],
             [
                 Chart(
@@ -789,17 +817,13 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
             [
                 Chart(
                     "所选指标各县区对比",
-                    "echarts_timeseries_bar",
+                    "mixed_timeseries",
                     CI,
                     ["value"],
-                    x_axis="county_name_zh",
+                    x_axis=COUNTY_AXIS,
+                    lines=list(reference_lines.LINE_METRICS),
                     width=12,
-                    extra={
-                        "x_axis_sort": "value",
-                        "x_axis_sort_asc": False,
-                        "y_axis_format": ",.2f",
-                        "show_value": True,
-                    },
+                    extra={"y_axis_format": ",.2f"},
                 )
             ],
             [
@@ -811,7 +835,14 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     groupby=["county_name_zh", "nursing_bed_share_rank_label_zh"],
                     width=12,
                     height=84,
-                    extra={"conditional_formatting": [], "color_pn": False, "show_cell_bars": True},
+                    # rank 1 (best) at the top
+                    extra={
+                        "conditional_formatting": [],
+                        "color_pn": False,
+                        "show_cell_bars": True,
+                        "order_desc": False,
+                        "timeseries_limit_metric": "rank_dibao_coverage",  # the table's sort (排序依据)
+                    },
                 )
             ],
         ],
@@ -837,7 +868,8 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     where=PREF_LATEST,
                     width=12,
                     height=150,  # every plan indicator (about 35) without scrolling
-                    extra={"order_desc": False},  # 滞后 (1) first
+                    # 滞后 (1) first: a table sorts by its 排序依据 metric, not by order_desc alone
+                    extra={"order_desc": False, "timeseries_limit_metric": "status_order"},
                 )
             ],
             [
@@ -858,7 +890,7 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     ],
                     where=Where(None, (OURS,)),
                     width=12,
-                    height=84,
+                    height=120,  # one region's list (the 预警地区 filter) without scrolling
                     extra={"order_desc": False, "timeseries_limit_metric": "warning_order"},
                 )
             ],
@@ -868,11 +900,12 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     "heatmap_v2",
                     PP,
                     ["status_colour"],
-                    x_axis="indicator_name_zh",
-                    groupby=["region_name_zh"],
+                    # counties across, indicators down: every indicator name readable in full
+                    x_axis="region_name_zh",
+                    groupby=["indicator_name_zh"],
                     where=COUNTY_LATEST,
                     width=12,
-                    height=70,
+                    height=100,
                     key="县区×指标进度状态（1=滞后，5=已完成）",
                     # colour carries the meaning: red behind, green met; no data is no colour at all
                     extra={
@@ -880,19 +913,20 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                         "show_values": False,
                         "xscale_interval": 1,
                         "yscale_interval": 1,
-                        "bottom_margin": 120,
+                        "left_margin": 300,
+                        "bottom_margin": 40,
                         "value_bounds": [1, 5],
                     },
                 )
             ],
             [
-                Chart(
-                    "各县区护理型床位占比：实际与目标",
-                    "echarts_timeseries_bar",
-                    PP,
-                    ["actual_value", "target_value"],
-                    x_axis="region_name_zh",
-                    where=COUNTY_LATEST + " AND indicator_code = 'nursing_bed_share'",
+                # the target as a line, not a second bar
+                county_bars(
+                    "各县区护理型床位占比（%）：实际、全市与目标",
+                    "nursing_bed_share",
+                    PCT_UNIT,
+                    key="各县区护理型床位占比：实际与目标",
+                    latest_only=True,  # the plan dashboard reports the latest period only
                 ),
                 Chart(
                     "滞后指标与滞后的约束性指标（按县区）",
@@ -925,14 +959,7 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                 ),
             ],
             [
-                Chart(
-                    "低保覆盖率（每百人）",
-                    "echarts_timeseries_bar",
-                    AS,
-                    ["dibao_coverage_per_100"],
-                    x_axis="county_name_zh",
-                    latest_only=True,
-                ),
+                county_bars("低保覆盖率（每百人）", "dibao_coverage_per_100", DEC),
                 Chart(  # set prefecture-wide: the same in every county, so one figure, not a ranking
                     "城乡低保标准之比（全市统一标准）",
                     "big_number_total",
@@ -949,15 +976,9 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     AS,
                     ["assistance_spending_wan"],
                     x_axis="county_name_zh",
-                    latest_only=True,
                 ),
-                Chart(
-                    "特困集中供养比例",
-                    "echarts_timeseries_bar",
-                    AS,
-                    ["tekun_institutional_share"],
-                    x_axis="county_name_zh",
-                    latest_only=True,
+                county_bars(
+                    "特困集中供养比例（%）", "tekun_institutional_share", PCT_UNIT, key="特困集中供养比例"
                 ),
             ],
         ],
@@ -966,22 +987,8 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
         "养老床位",
         [
             [
-                Chart(
-                    "每千名老年人养老床位（张）",
-                    "echarts_timeseries_bar",
-                    EL,
-                    ["beds_per_1000_elderly"],
-                    x_axis="county_name_zh",
-                    latest_only=True,
-                ),
-                Chart(
-                    "护理型床位占比",
-                    "echarts_timeseries_bar",
-                    EL,
-                    ["nursing_bed_share"],
-                    x_axis="county_name_zh",
-                    latest_only=True,
-                ),
+                county_bars("每千名老年人养老床位（张）", "beds_per_1000_elderly", ".1f"),
+                county_bars("护理型床位占比（%）", "nursing_bed_share", PCT_UNIT, key="护理型床位占比"),
             ],
             [
                 Chart(
@@ -991,14 +998,7 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                     ["total_beds", "institution_nursing_beds"],
                     width=6,
                 ),
-                Chart(
-                    "床位使用率",
-                    "echarts_timeseries_bar",
-                    EL,
-                    ["occupancy_rate"],
-                    x_axis="county_name_zh",
-                    latest_only=True,
-                ),
+                county_bars("床位使用率（%）", "occupancy_rate", PCT_UNIT, key="床位使用率"),
             ],
         ],
     ),
@@ -1010,22 +1010,13 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                 Chart("每月新注册与服务时长", "echarts_timeseries_bar", VO, ["new_registrations"], width=6),
             ],
             [
-                Chart(
-                    "有服务记录的志愿者占比",
-                    "echarts_timeseries_bar",
-                    VO,
-                    ["volunteers_with_hours_share"],
-                    x_axis="county_name_zh",
-                    latest_only=True,
+                county_bars(
+                    "有服务记录的志愿者占比（%）",
+                    "volunteers_with_hours_share",
+                    PCT_UNIT,
+                    key="有服务记录的志愿者占比",
                 ),
-                Chart(
-                    "人均服务时长（小时）",
-                    "echarts_timeseries_bar",
-                    VO,
-                    ["hours_per_volunteer"],
-                    x_axis="county_name_zh",
-                    latest_only=True,
-                ),
+                county_bars("人均服务时长（小时）", "hours_per_volunteer", ".2f"),
             ],
         ],
     ),
@@ -1042,39 +1033,17 @@ DASHBOARDS: dict[str, tuple[str, list[list[Chart]]]] = {
                 )
             ],
             [
-                Chart(
-                    "人均销售额（元）",
-                    "echarts_timeseries_bar",
-                    LO,
-                    ["sales_per_capita"],
-                    x_axis="county_name_zh",
-                    latest_only=True,
-                ),
-                Chart(
-                    "销售额同比",
-                    "echarts_timeseries_bar",
-                    LO,
-                    ["sales_yoy_growth"],
-                    x_axis="county_name_zh",
-                    latest_only=True,
-                ),
+                county_bars("人均销售额（元）", "sales_per_capita", DEC),
+                county_bars("销售额同比（%）", "sales_yoy_growth", "+,.1f", key="销售额同比"),
             ],
             [
-                Chart(
-                    "网点平均销售额（万元）",
-                    "echarts_timeseries_bar",
-                    LO,
-                    ["sales_per_outlet_wan"],
-                    x_axis="county_name_zh",
-                    latest_only=True,
-                ),
+                county_bars("网点平均销售额（万元）", "sales_per_outlet", DEC),
                 Chart(
                     "公益金（万元，按县区）",
                     "echarts_timeseries_bar",
                     LO,
                     ["welfare_fund_wan"],
                     x_axis="county_name_zh",
-                    latest_only=True,
                 ),
             ],
         ],
@@ -1246,6 +1215,8 @@ EXTRA_FILTERS: dict[str, list[NativeFilter]] = {
             "社会救助、养老服务、志愿服务、福利彩票；不选为全部领域",
             multi=True,
             sort_metric="indicator_order",
+            # not the ranked bars of one fixed indicator each (same dataset)
+            charts=("县区×指标排名热力表（1=最好，按指标方向）", "所选指标各县区对比"),
         ),
         NativeFilter(
             "indicator",
@@ -1262,7 +1233,20 @@ EXTRA_FILTERS: dict[str, list[NativeFilter]] = {
             " WHERE {% if filter_values('domain_zh') %}domain_zh IN {{ filter_values('domain_zh') | where_in }}"
             "{% else %}1 = 1{% endif %})",
         ),
-    ]
+    ],
+    "plan_targets": [
+        NativeFilter(
+            "region",
+            "预警地区",
+            "mart_plan_warning",
+            "region_name_zh",
+            "预警清单显示的地区（默认全市）；各县区逐页清单见预警简报（Excel、PDF）",
+            first_item=True,
+            sort_metric="region_sort",
+            charts=("预警：进度滞后或按趋势预计未达标的指标（约束性在前）",),
+            fallback="region_level = 'prefecture'",
+        ),
+    ],
 }
 
 

@@ -248,12 +248,13 @@ def _metric_label(value: Any) -> str | None:
 def _check_chart_refs(
     where: str, params: dict, columns: set[str], metrics: set[str], report: Report, context: str = "params"
 ) -> None:
-    for key in COLUMN_PARAMS:
+    # a mixed chart (mixed_timeseries) names the columns and metrics of its query B with the suffix _b
+    for key in COLUMN_PARAMS + tuple(f"{k}_b" for k in COLUMN_PARAMS):
         for name in _names(params.get(key)):
             if name not in columns:
                 report.error(where, f"{context}.{key} uses column '{name}', not in its dataset")
     labels = set()
-    for key in METRIC_PARAMS:
+    for key in METRIC_PARAMS + tuple(f"{k}_b" for k in METRIC_PARAMS):
         value = params.get(key)
         for item in value if isinstance(value, list) else [value]:
             if item in (None, ""):
@@ -269,9 +270,10 @@ def _check_chart_refs(
     sort = params.get("x_axis_sort")
     if sort and sort not in labels and sort not in _names(params.get("x_axis")):
         report.error(where, f"{context}.x_axis_sort '{sort}' is neither a metric of the chart nor its x-axis")
-    for f in params.get("adhoc_filters") or []:
-        if f.get("expressionType") == "SIMPLE" and f.get("subject") not in columns:
-            report.error(where, f"{context}.adhoc_filters filters on column '{f.get('subject')}'")
+    for key in ("adhoc_filters", "adhoc_filters_b"):
+        for f in params.get(key) or []:
+            if f.get("expressionType") == "SIMPLE" and f.get("subject") not in columns:
+                report.error(where, f"{context}.{key} filters on column '{f.get('subject')}'")
 
 
 def _check_query_context(

@@ -108,3 +108,14 @@
         else {{ surrogate_key([county_code, team_name]) }}
     end
 {%- endmacro %}
+
+
+{# A rank as a circled number (1 -> ①, up to 50 -> ㊿; '' when NULL or larger). The 50 characters sort by code
+   point in numeric order, so a label that starts with one sorts by rank. #}
+{% macro circled_number(expr) -%}
+    {%- set circled = ['①', '②', '③', '④', '⑤', '⑥', '⑦', '⑧', '⑨', '⑩', '⑪', '⑫', '⑬', '⑭', '⑮', '⑯', '⑰', '⑱', '⑲', '⑳', '㉑', '㉒', '㉓', '㉔', '㉕', '㉖', '㉗', '㉘', '㉙', '㉚', '㉛', '㉜', '㉝', '㉞', '㉟', '㊱', '㊲', '㊳', '㊴', '㊵', '㊶', '㊷', '㊸', '㊹', '㊺', '㊻', '㊼', '㊽', '㊾', '㊿'] -%}
+    case {{ expr }}
+        {%- for c in circled %} when {{ loop.index }} then '{{ c }}'{% endfor %}
+        else ''
+    end
+{%- endmacro %}

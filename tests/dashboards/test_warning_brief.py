@@ -1,16 +1,19 @@
-"""The early-warning brief from hand-made marts: one sheet for the prefecture and one per county in code
-order, the as-of month on every sheet, binding indicators first, the figures as the marts print them, and
-a county without warnings says so."""
+"""The early-warning brief from hand-made marts: one sheet (Excel) or page (PDF) for the prefecture and one
+per county in code order, the as-of month on every page, binding indicators first, the figures as the marts
+print them, a county without warnings says so, and no personal data."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
 import openpyxl
 import pytest
+from pypdf import PdfReader
 
 from dagster_project.briefs.warning_brief import write_warning_brief
+from dagster_project.briefs.warning_brief_pdf import write_warning_brief_pdf
 
 
 @pytest.fixture
@@ -90,3 +93,42 @@ def test_brief_refuses_an_empty_warehouse(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="尚无已入库的数据"):
         write_warning_brief(con, tmp_path)
+
+
+ID_OR_PHONE = re.compile(r"\d{17}[\dXx]|\b1[3-9]\d{9}\b")
+
+
+def _pdf_pages(path: Path) -> list[str]:
+    return [page.extract_text() for page in PdfReader(path).pages]
+
+
+def test_pdf_brief_has_one_page_per_region_with_the_figures(
+    marts: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    result = write_warning_brief_pdf(marts, tmp_path)
+
+    assert result.path == tmp_path / "规划目标预警简报_202506.pdf"
+    assert result.sheets == {"延安市": 1, "宝塔区": 2, "安塞区": 0}
+    pages = _pdf_pages(result.path)
+    assert len(pages) == 3  # the prefecture, then one page per county in code order
+    for name, text in zip(["延安市", "宝塔区", "安塞区"], pages, strict=True):
+        assert f"{name}规划目标预警简报" in text
+        assert "数据截至：2025年6月" in text and "2025-07-03 09:15" in text
+        assert "外市指标" not in text and not ID_OR_PHONE.search(text)
+    baota = pages[1]
+    # binding first, with its figures as the marts print them
+    assert baota.index("养老机构护理型床位占比") < baota.index("每千名老年人养老床位数")
+    for figure in ("≥55%", "48.2%", "52.1%", "进度滞后", "约束性指标 1 项"):
+        assert figure in baota, figure
+    assert "本期无预警指标" in pages[2]
+    assert not list(tmp_path.glob("*.tmp.pdf"))
+
+
+def test_pdf_brief_keeps_a_long_list_on_one_page(marts: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    marts.execute(
+        """INSERT INTO marts.mart_plan_warning SELECT '610603', '610600', '指标' || i, '预期性', false,
+           '≥100%', '50%', '进度滞后', '60%', '进度滞后，且按趋势预计未达标', 20 + i FROM range(40) t(i)"""
+    )
+    pages = _pdf_pages(write_warning_brief_pdf(marts, tmp_path).path)
+    assert len(pages) == 3
+    assert "指标39" in pages[2] and "本期预警指标 40 项" in pages[2]

@@ -147,6 +147,45 @@ def test_county_indicator_mart_unpivots_the_overview_and_ranks_in_each_direction
     assert len(silent) and silent.value.isna().all() and silent.county_rank.isna().all()
 
 
+def test_county_indicator_mart_carries_the_reference_lines_and_a_rank_ordered_label(
+    warehouse: Warehouse,
+) -> None:
+    """The county bars' reference lines: prefecture_value is the prefecture mart's own value (× display
+    scale) on every county row, target_value the county's final numeric plan target in the same unit; and
+    county_axis_label_zh (①宝塔区 …) sorts as text in rank order, an unranked county after the ranked."""
+    seed = pd.read_csv(SEEDS / "ref_county_indicator.csv")
+    long = warehouse.df("SELECT * FROM marts.mart_county_indicator_month")
+    prefecture = warehouse.df("SELECT * FROM marts.mart_overview_prefecture_month")
+    for ind in seed.itertuples():
+        rows = long[long.indicator_code == ind.indicator_code].merge(
+            prefecture[["prefecture_code", "month_start", ind.source_column]],
+            on=["prefecture_code", "month_start"],
+            how="left",
+        )
+        expected = rows[ind.source_column].astype("float") * ind.display_scale
+        assert (
+            (expected.isna() & rows.prefecture_value.isna())
+            | (expected - rows.prefecture_value).abs().lt(1e-9)
+        ).all(), ind.indicator_code
+        assert rows.prefecture_value.notna().any(), ind.indicator_code
+    # 延安市's plan: 养老机构护理型床位占比 ≥55 (%), inherited by every county; no target for the others
+    targets = long.dropna(subset=["target_value"])
+    assert set(targets.indicator_code) == {"nursing_bed_share"}
+    assert (targets.target_value == 55).all() and (targets.target_operator == ">=").all()
+    assert len(targets) == len(long[long.indicator_code == "nursing_bed_share"])
+    for _, group in long.groupby(["prefecture_code", "month_start", "indicator_code"]):
+        by_label = group.sort_values("county_axis_label_zh")
+        ranks = by_label.county_rank.astype("float")
+        ranked = ranks.dropna()
+        assert ranked.is_monotonic_increasing and ranks.iloc[: len(ranked)].notna().all()
+        assert all(
+            label.endswith(name)
+            for label, name in zip(group.county_axis_label_zh, group.county_name_zh, strict=True)
+        )
+    first = long[long.county_rank == 1].county_axis_label_zh
+    assert first.str.startswith("①").all()
+
+
 @pytest.mark.parametrize("mart", DOMAIN_MARTS)
 def test_counties_without_files_are_null_not_zero(warehouse: Warehouse, mart: str) -> None:
     frame = warehouse.df(f"SELECT * FROM marts.{mart}")

@@ -1,6 +1,8 @@
 """A real Superset server for the dashboard tests: the project's own scripts start it against a temporary
 data folder whose serving DuckDB file holds marts built by the real pipeline (simulator → ingestion →
-dbt → publish), and import the bundle from dashboards/."""
+dbt → publish), and import the bundle from dashboards/. As in `make demo`, the simulated quarterly 指标填报
+(plan indicators Jinmin does not hold) are loaded through the template validator before the dbt build,
+so the plan dashboard has figures, not 无数据."""
 
 from __future__ import annotations
 
@@ -23,7 +25,10 @@ from dagster_project.ingestion.region import region_lookup
 from dagster_project.ingestion.spec import SOURCES
 from dagster_project.serving.publish import publish
 from dagster_project.settings import DBT_PROJECT_DIR, REPO_ROOT
+from dagster_project.targets import store
+from dagster_project.targets.validate import load_target_template
 from minzheng_simulator import SimulationConfig, simulate
+from minzheng_simulator.plan_reports import write_plan_reports
 
 PORT = int(os.environ.get("SUPERSET_TEST_PORT", "8097"))
 MONTHS = ["2024-06", "2025-05", "2025-06"]
@@ -131,6 +136,10 @@ def _build_serving(data: Path) -> Path:
                     hasher,
                     raise_on_failure=False,
                 )
+        # what the plan/target_templates asset does with the 填报 files staff drop (demo.sh runs it)
+        store.ensure_tables(con)
+        for path in sorted(write_plan_reports(landing, "2024-01", MONTHS[-1])):
+            load_target_template(path, con=con, loaded_by="superset-tests")
     env = {**os.environ, "MINZHENG_WAREHOUSE_PATH": str(warehouse)}
     dbt = REPO_ROOT / ".venv" / "bin" / "dbt"
     proc = subprocess.run(

@@ -2,8 +2,9 @@
 security limits every chart), opens every dashboard the login can open, waits for every chart to render
 without an error, and saves a screenshot under test-output/screenshots/<login>/ (gitignored). What a
 leader reads must be there: the as-of month and load time (数据说明), no "N/A", no English word, every
-county of a table without scrolling; and the county filter, set through the URL as a shared link sets
-it, narrows the charts."""
+county of a table without scrolling, the prefecture's value and the plan target drawn as lines over the
+county bars (for a county login over its own county only); and the county filter, set through the URL as
+a shared link sets it, narrows the charts."""
 
 from __future__ import annotations
 
@@ -41,6 +42,25 @@ COUNTY_FILTER = "县（市、区）"
 COUNTY_TABLE = "各县区主要指标（最新月）"
 
 
+# every chart: its loading spinner gone and something drawn (canvas/svg/table/big number)
+RENDERED = """() => {
+    const holders = [...document.querySelectorAll('.dashboard-component-chart-holder')];
+    return holders.length >= 2 && holders.every(h => !h.querySelector('.loading') &&
+        h.querySelector('canvas, svg, table, .superset-legacy-chart-big-number, .header-line, [data-test="alert"]'));
+}"""
+
+
+def _screenshot(page, path: Path) -> None:
+    """The whole dashboard: the window made as tall as the page first (a full-page capture resizes it while
+    shooting, and the dashboard re-lays out its charts: an empty grid was captured), charts drawn again."""
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": 1600, "height": max(1200, height)})
+    page.wait_for_function(RENDERED, timeout=120_000)
+    page.wait_for_timeout(1500)  # ECharts' entry animation
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": 1600, "height": 1200})
+
+
 def _check_readable(login: str, title: str, page) -> None:
     texts = page.locator(".dashboard-component-chart-holder").all_inner_texts()
     joined = "\n".join(texts)
@@ -57,6 +77,50 @@ def _check_readable(login: str, title: str, page) -> None:
               .map(e => e.closest('.dashboard-component-chart-holder').innerText.split('\\n')[0])"""
     )
     assert not scrolling, (login, title, "scrolls", scrolling)
+
+
+# the plan dashboard's status board: one row per plan indicator of the prefecture, with its 进度状态
+PLAN_BOARD = "全市规划指标进度（最新）"
+# a county comparison with both reference lines (the nursing-bed share has a 2025 plan target)
+REFERENCE_CHART = "护理型床位占比（%）县区排名"
+CIRCLED_RANK = re.compile(r"^[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf]")
+
+
+def _hover_categories(page, title: str) -> dict[str, str]:
+    """Move the mouse across the chart's plot as a reader does and collect ECharts' tooltips (HTML, drawn
+    from the series the chart really renders): {county: tooltip text}."""
+    holder = page.locator(".dashboard-component-chart-holder", has_text=title)
+    canvas = holder.locator("canvas").first
+    canvas.wait_for(timeout=120_000)
+    box = canvas.bounding_box()
+    seen: dict[str, str] = {}
+    for i in range(1, 40):
+        page.mouse.move(box["x"] + box["width"] * i / 40, box["y"] + box["height"] * 0.6)
+        page.wait_for_timeout(100)
+        tips = page.evaluate(
+            """() => [...document.querySelectorAll('div')]
+                  .filter(d => getComputedStyle(d).zIndex === '9999999' && d.style.display !== 'none'
+                               && getComputedStyle(d).opacity !== '0' && d.innerText.trim())
+                  .map(d => d.innerText)"""
+        )
+        for tip in tips:
+            county = CIRCLED_RANK.sub("", tip.split("\n")[0]).strip()
+            seen[county] = tip
+    page.mouse.move(0, 0)
+    return seen
+
+
+def _check_reference_lines(login: str, page) -> None:
+    """The county bars carry the prefecture's value (全市平均) and the plan target (规划目标) as line series;
+    a county login sees its own county only (and the prefecture's value, public to it)."""
+    seen = _hover_categories(page, REFERENCE_CHART)
+    assert seen, (login, "no tooltip on", REFERENCE_CHART)
+    for county, tip in seen.items():
+        assert "全市平均" in tip and "规划目标" in tip, (login, county, tip)
+    if login == "c610602":
+        assert set(seen) == {"宝塔区"}, (login, sorted(seen))
+    else:
+        assert len(seen) == 13, (login, sorted(seen))
 
 
 def _county_filter_link(server: Server, session, dashboard: dict, county: str) -> str:
@@ -106,12 +170,7 @@ def test_every_dashboard_renders_in_chromium(superset_server: Server, admin, log
             n = holders.count()
             assert n >= 2, d["dashboard_title"]
             # every chart: its loading spinner gone and something drawn (canvas/svg/table/big number)
-            page.wait_for_function(
-                """() => [...document.querySelectorAll('.dashboard-component-chart-holder')].every(h =>
-                       !h.querySelector('.loading') &&
-                       h.querySelector('canvas, svg, table, .superset-legacy-chart-big-number, .header-line, [data-test="alert"]'))""",
-                timeout=180_000,
-            )
+            page.wait_for_function(RENDERED, timeout=180_000)
             errors = page.locator(
                 ".dashboard-component-chart-holder [role=alert], .dashboard-component-chart-holder .alert-danger"
             )
@@ -136,7 +195,22 @@ def test_every_dashboard_renders_in_chromium(superset_server: Server, admin, log
                     }""",
                     timeout=60_000,
                 )
-            page.screenshot(path=str(shots / f"{d['slug'] or d['id']}.png"), full_page=True)
+            if d["slug"] == "plan_targets":
+                # with the quarterly 指标填报 loaded (as the demo does) the board is not mostly 无数据
+                rows = page.locator(".dashboard-component-chart-holder", has_text=PLAN_BOARD).locator(
+                    "tbody tr"
+                )
+                statuses = [r.split("\t") for r in rows.all_inner_texts()]
+                assert len(statuses) >= 20, (login, len(statuses))
+                no_data = [r[0] for r in statuses if "无数据" in r]
+                assert len(no_data) <= len(statuses) // 4, (login, no_data)
+                judged = {
+                    s for r in statuses for s in r if s in ("已完成", "进度超前", "符合进度", "进度滞后")
+                }
+                assert {"已完成", "进度滞后"} <= judged, (login, judged)
+            if d["slug"] == "county_comparison" and login != "admin":
+                _check_reference_lines(login, page)
+            _screenshot(page, shots / f"{d['slug'] or d['id']}.png")
         if login != "c610602":
             # the county filter applies: the overview's county table keeps only the chosen county
             overview = next(d for d in dashboards if d["slug"] == "overview")
@@ -155,5 +229,5 @@ def test_every_dashboard_renders_in_chromium(superset_server: Server, admin, log
                 timeout=120_000,
             )
             assert "宝塔区" in table.inner_text() and "安塞区" not in table.inner_text()
-            page.screenshot(path=str(shots / "overview_filtered_610602.png"), full_page=True)
+            _screenshot(page, shots / "overview_filtered_610602.png")
         browser.close()

@@ -152,6 +152,14 @@ def _chart_column(bundle: Path) -> None:
     _write(path, data)
 
 
+def _line_metric(bundle: Path) -> None:
+    """A reference line (query B of a mixed chart) on a metric the dataset does not have."""
+    path = _file(bundle, "charts", viz_type="mixed_timeseries", slice_name="所选指标各县区对比")
+    data = _yaml(path)
+    data["params"]["metrics_b"] = ["prefecture_avg"]
+    _write(path, data)
+
+
 def _password(bundle: Path) -> None:
     path = bundle / "databases" / "minzheng_warehouse.yaml"
     data = _yaml(path)
@@ -193,6 +201,7 @@ CORRUPTIONS: dict[str, tuple[Callable[[Path], None], str]] = {
     "metric on unknown column": (_metric_expression, "rank_in_county"),
     "chart metric not in dataset": (_chart_metric, "metric 'rank', not in its dataset"),
     "chart column not in dataset": (_chart_column, "column 'indicator', not in its dataset"),
+    "reference line metric not in dataset": (_line_metric, "metrics_b uses metric 'prefecture_avg'"),
     "duplicate dashboard slug": (_duplicate_slug, "slug 'overview' also used by"),
     "masked password": (_password, "password holds a value"),
     "credentials in the URI": (_uri_credentials, "credentials in a URI"),
