@@ -19,5 +19,7 @@ def test_great_expectations_imports_in_a_process_whose_main_has_no_file() -> Non
 
 
 def test_pyspark_is_not_in_the_pipeline_environment() -> None:
-    proc = subprocess.run([sys.executable, "-c", "import pyspark"], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", "import pyspark"], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode != 0, "pyspark belongs in .spark-venv (scripts/spark_venv.sh), not in .venv"
