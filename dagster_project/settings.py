@@ -62,6 +62,7 @@ class Settings:
     reports_url: str | None = None
     # Only printed by `python -m dagster_project.summary` (the demo's closing lines).
     dagster_port: str = "3000"
+    dagster_home: Path | None = None  # DAGSTER_HOME (scripts/env.sh: <data_dir>/dagster_home)
     superset_port: str = "8088"
     superset_admin_user: str = "admin"
     superset_demo_password: str | None = field(default=None, repr=False)
@@ -95,6 +96,7 @@ class Settings:
             reports_port=int(_text("MINZHENG_REPORTS_PORT") or DEFAULT_REPORTS_PORT),
             reports_url=_text("MINZHENG_REPORTS_URL"),
             dagster_port=_text("DAGSTER_PORT") or "3000",
+            dagster_home=_path("DAGSTER_HOME", data_dir / "dagster_home"),
             superset_port=_text("SUPERSET_PORT") or "8088",
             superset_admin_user=_text("SUPERSET_ADMIN_USER") or "admin",
             superset_demo_password=_text("SUPERSET_DEMO_PASSWORD"),

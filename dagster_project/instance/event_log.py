@@ -14,10 +14,10 @@ deploy/dagster.yaml selects it as `event_log_storage`; the base directory defaul
 
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from dagster import Field, StringSource
@@ -28,6 +28,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
+from ..settings import Settings
+
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 OPEN_SHARDS = 8  # engines kept: the index shard and the latest run shards (a run writes to its own)
 
@@ -35,8 +37,10 @@ OPEN_SHARDS = 8  # engines kept: the index shard and the latest run shards (a ru
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str | None = None, inst_data: ConfigurableClassData | None = None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()  # before the base class connects
-        home = os.environ.get("DAGSTER_HOME", ".")
-        super().__init__(base_dir or os.path.join(home, "history", "runs"), inst_data)
+        if base_dir is None:
+            home = Settings.from_env().dagster_home or Path.cwd()
+            base_dir = str(home / "history" / "runs")
+        super().__init__(base_dir, inst_data)
 
     @classmethod
     def config_type(cls) -> dict[str, Any]:
