@@ -61,6 +61,17 @@ class Builds:
 # `dbt retry`; any other error fails the build.
 TRANSIENT = ("TSocket read 0 bytes",)
 RUN_SPECIFIC = ["_dbt_invocation_id"]
+# The same lost session can also leave one of dbt's threads waiting for a reply that never comes (a
+# socket read without a timeout): dbt then never exits. A build that takes longer than this is killed and
+# run once more from scratch (--full-refresh); a second hang fails the test instead of the whole CI job.
+BUILD_TIMEOUT_SECONDS = 900
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> subprocess.CompletedProcess | None:
+    try:
+        return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        return None
 
 
 def _dbt(root: Path, name: str, env: dict[str, str], *args: str) -> dict[str, str]:
@@ -68,12 +79,17 @@ def _dbt(root: Path, name: str, env: dict[str, str], *args: str) -> dict[str, st
     paths = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     paths += ["--target-path", str(target), "--log-path", str(root / f"logs_{name}")]
     run_env = {**os.environ, **env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    proc = subprocess.run([str(DBT), *args, *paths], env=run_env, capture_output=True, text=True)
+    proc = _run([str(DBT), *args, *paths], run_env)
+    if proc is None:  # hung on a lost Thrift session (see BUILD_TIMEOUT_SECONDS)
+        (target / "run_results.json").unlink(missing_ok=True)
+        proc = _run([str(DBT), *args, "--full-refresh", *paths], run_env)
+        assert proc is not None, f"dbt {' '.join(args)} on {name} hung twice (> {BUILD_TIMEOUT_SECONDS} s)"
     results = json.loads((target / "run_results.json").read_text())["results"]
     statuses = {r["unique_id"]: r["status"] for r in results}
     errors = [r for r in results if r["status"] in ("error", "fail")]
     if errors and all(any(t in (r["message"] or "") for t in TRANSIENT) for r in errors):
-        proc = subprocess.run([str(DBT), "retry", *paths], env=run_env, capture_output=True, text=True)
+        proc = _run([str(DBT), "retry", *paths], run_env)
+        assert proc is not None, f"dbt retry on {name} hung (> {BUILD_TIMEOUT_SECONDS} s)"
         retried = json.loads((target / "run_results.json").read_text())["results"]
         statuses.update({r["unique_id"]: r["status"] for r in retried})
     bad = {k: v for k, v in statuses.items() if v in ("error", "fail", "skipped")}
