@@ -225,9 +225,8 @@ def validate_frame(
     parameters: dict[str, Any],
     paths: QualityPaths,
     run_name: str,
-    build_docs: bool = True,
 ) -> GxRun:
-    """Validate one batch (a month of a table) and, by default, add it to the Data Docs."""
+    """Validate one batch (a month of a table); build_docs_pages adds it to the Data Docs."""
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
@@ -254,7 +253,7 @@ def validate_frame(
         run_id=run_id,
     )
     outcomes = {o.check: o for o in (_outcome(r, suite, columns) for r in result.results)}
-    run = GxRun(
+    return GxRun(
         outcomes=outcomes,
         docs_page=None,
         anchors={},
@@ -265,9 +264,6 @@ def validate_frame(
             batch_identifier=f"{DATASOURCE}-{suite.name}",
         ),
     )
-    if build_docs:
-        build_docs_pages(paths, [run])
-    return run
 
 
 def build_docs_pages(paths: QualityPaths, runs: list[GxRun]) -> None:

@@ -193,14 +193,12 @@ def run_suite(
     params = runtime_parameters(suite, period, region)
     outcomes: list[CheckOutcome] = []
     rows = 0
-    docs_page = None
     gx: GxRun | None = None
     if suite.gx_checks:
         df = load_frame(con, suite, params)
         rows = len(df)
         run_name = f"{period:%Y-%m}_{run_label}" if period else run_label
-        gx = validate_frame(df, suite, params, paths, run_name, build_docs=build_docs)
-        docs_page = gx.docs_link(None)
+        gx = validate_frame(df, suite, params, paths, run_name)
         for check in suite.gx_checks:
             o = gx.outcomes.get(check.name)
             if o is None:  # GX dropped it: treat as failed so it cannot pass silently
@@ -229,17 +227,20 @@ def run_suite(
                         o.element_count if o.element_count is not None else rows,
                         o.error,
                     ),
-                    docs_url=gx.docs_link(check.column),
                 )
             )
     for check in suite.sql_checks:
         outcomes.append(run_sql_check(con, suite, check, params, period))
-    return SuiteRun(suite, period, outcomes, rows, fingerprint(con, suite, period, region), docs_page, gx)
+    run = SuiteRun(suite, period, outcomes, rows, fingerprint(con, suite, period, region), gx=gx)
+    if build_docs:
+        attach_docs(paths, [run])
+    return run
 
 
 def attach_docs(paths: QualityPaths, runs: list[SuiteRun]) -> None:
-    """Build the Data Docs pages of runs made with build_docs=False in one go, and link their outcomes
-    (each GX check to its column's section of the page)."""
+    """Build the Data Docs pages of the runs' GX validations in one go (run_suite with build_docs=False
+    leaves them unbuilt, so a check run over many months builds the site once), and link the outcomes GX
+    returned to their column's section of the page."""
     pending = [r for r in runs if r.gx is not None and r.gx.docs_page is None]
     build_docs_pages(paths, [r.gx for r in pending if r.gx is not None])
     for r in pending:
@@ -247,7 +248,7 @@ def attach_docs(paths: QualityPaths, runs: list[SuiteRun]) -> None:
         r.docs_page = r.gx.docs_link(None)
         columns = {c.name: c.column for c in r.suite.gx_checks}
         for o in r.outcomes:
-            if o.kind == "gx" and o.check in columns:
+            if o.kind == "gx" and o.check in r.gx.outcomes:
                 o.docs_url = r.gx.docs_link(columns[o.check])
 
 
