@@ -15,12 +15,14 @@ import io
 import math
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from .errors import UnreadableFileError
+from .text_table import TextTable, choose_delimiter, split_lines
 
 EXPECTED_ZH = "金民工程导出的 .xlsx、.xls 或 .csv 文件"
 MAX_BAD_BYTES_QUARANTINED = 20  # more undecodable places than this: the file is refused as a whole
@@ -162,13 +164,10 @@ def line_of(text_raw: bytes, offset: int) -> int:
 
 
 # -- CSV / tab-separated text ---------------------------------------------------------------------------------
-def read_text(path: Path, raw: bytes) -> Workbook:
-    decoded = decode_text(path, raw)
+def read_text(path: Path, raw: bytes, decoded: Decoded | None = None) -> Workbook:
+    decoded = decoded or decode_text(path, raw)
     text = decoded.text.lstrip("\ufeff")
-    head_lines = text[:65536].splitlines()[:30]
-    tabs = sum(ln.count("\t") for ln in head_lines)
-    commas = sum(ln.count(",") for ln in head_lines)
-    delimiter = "\t" if tabs > commas else ","
+    delimiter = choose_delimiter(text)
     csv.field_size_limit(1 << 30)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[Any]] = []
@@ -200,6 +199,22 @@ def read_text(path: Path, raw: bytes) -> Workbook:
                 i, ("csv_quote", f"第{a}至{b}行被引号合并为一行（引号未闭合），请检查这些行")
             )
     return Workbook("text", [(grid, True)])
+
+
+def read_text_table(path: Path, raw: bytes) -> TextTable | Workbook:
+    """A text export as a TextTable when its records are its lines (text_table.py), else as read_text's
+    grid. Both give the same cells and the same undecodable-byte flags."""
+    decoded = decode_text(path, raw)
+    text = decoded.text.lstrip("\ufeff")
+    plain_utf8 = decoded.encoding == "utf-8" and not decoded.bad and not raw.startswith(b"\xef\xbb\xbf")
+    cells = split_lines(raw if plain_utf8 else text.encode("utf-8"), choose_delimiter(text))
+    if cells is None:
+        return read_text(path, raw, decoded)
+    flags: dict[int, tuple[str, str]] = {}
+    for offset in decoded.bad:
+        line = line_of(raw, offset)
+        flags.setdefault(line - 1, ("undecodable", f"第{line}行（字节位置 {offset}）有无法识别的字节"))
+    return TextTable(cells, flags)
 
 
 # -- HTML tables ("xls" exported by web systems) ---------------------------------------------------------------
@@ -441,6 +456,17 @@ def cell_text(value: Any, as_id: bool = False) -> str | None:
 
 
 def open_workbook(path: Path) -> Workbook:
+    book = _open(path, read_text)
+    assert isinstance(book, Workbook)
+    return book
+
+
+def open_export(path: Path) -> Workbook | TextTable:
+    """As open_workbook, but a text export whose records are its lines comes as a TextTable."""
+    return _open(path, read_text_table)
+
+
+def _open(path: Path, text_reader: Callable[[Path, bytes], Workbook | TextTable]) -> Workbook | TextTable:
     with open(path, "rb") as fh:
         head = fh.read(8192)
     kind = sniff(head)
@@ -461,7 +487,7 @@ def open_workbook(path: Path) -> Workbook:
         raise UnreadableFileError(
             path, "扩展名是Excel，但内容不是Excel文件", "从金民工程重新导出的 .xlsx 或 .xls 文件"
         )
-    return read_text(path, raw)
+    return text_reader(path, raw)
 
 
 def _looks_like_markup(head: bytes) -> bool:

@@ -19,9 +19,10 @@ from pathlib import Path
 import polars as pl
 
 from .errors import UnreadableFileError
-from .formats import Grid, cell_text, open_workbook
+from .formats import Grid, Workbook, cell_text, open_export
 from .normalize import normalise_header, normalise_text
 from .spec import Kind, SourceSpec
+from .text_table import TextTable, cell_column
 
 MAX_HEADER_SEARCH = 15
 SOURCE_ROW = "_source_row"
@@ -203,22 +204,35 @@ def _classify(
 
 def read_export(path: Path, spec: SourceSpec) -> RawSheet:
     """Read one export file; raise UnreadableFileError with a clerk-readable message."""
-    workbook = open_workbook(path)
-    if not workbook.sheets:
-        raise UnreadableFileError(
-            path, f"文件中没有表格（找不到{spec.title_zh}的表头）", "金民工程导出的表格文件"
-        )
+    book = open_export(path)
+    if isinstance(book, TextTable):
+        return _read_table(path, spec, book)
+    return _read_workbook(path, spec, book)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the header is and what the rows above it say (to recognise repeated titles and headers)."""
+
+    header_at: int  # index of the header row in the sheet's rows
+    matched: dict[int, str]  # cell position -> column name
+    header_norm: dict[int, str]  # cell position -> normalised header text
+    title: str
+    title_parts: set[str]
+    header_first: frozenset[str]  # the normalised header texts
+
+
+def _layout(path: Path, spec: SourceSpec, kind: str, sheets: list[tuple[Grid, bool]]) -> tuple[Grid, _Layout]:
     try:
-        grid, header_at, matched = _choose_sheet(path, spec, workbook.sheets)
+        grid, header_at, matched = _choose_sheet(path, spec, sheets)
     except UnreadableFileError as err:
-        if workbook.kind == "text" and path.suffix.lower() in (".xlsx", ".xls"):
+        if kind == "text" and path.suffix.lower() in (".xlsx", ".xls"):
             raise UnreadableFileError(
                 path,
                 f"扩展名是Excel，但内容不是Excel文件（{err.problem_zh}）",
                 "从金民工程重新导出的 .xlsx 或 .xls 文件",
             ) from None
         raise
-    id_positions = frozenset(pos for pos, name in matched.items() if spec.column(name).kind is Kind.PERSON_ID)
     header_cells = _texts(grid, header_at, frozenset())
     if header_at > 0:
         header_cells = _combined(_texts(grid, header_at - 1, frozenset()), header_cells)
@@ -228,51 +242,121 @@ def read_export(path: Path, spec: SourceSpec) -> RawSheet:
         if pos < len(header_cells) and header_cells[pos]
     }
     title_rows = [[c for c in _texts(grid, i, frozenset()) if c] for i in range(header_at)]
-    title = " ".join(c for r in title_rows for c in r)
-    title_parts = {_compact(c) for r in title_rows for c in r}
+    return grid, _Layout(
+        header_at,
+        matched,
+        header_norm,
+        " ".join(c for r in title_rows for c in r),
+        {_compact(c) for r in title_rows for c in r},
+        frozenset(header_norm.values()),
+    )
 
-    names = list(matched.values())
-    positions = list(matched)
-    header_first = frozenset(header_norm.values())
+
+def _skip_row(
+    cells: list[str | None], layout: _Layout, skipped: dict[str, int], totals: dict[str, str]
+) -> bool:
+    """Classify one row; count a non-data row's kind (and keep the export's first 合计 row as `totals`)."""
+    kind = _classify(cells, layout.header_norm, layout.header_first, layout.title_parts)
+    if kind is None:
+        return False
+    skipped[kind] = skipped.get(kind, 0) + 1
+    if kind == "summary" and not totals:
+        label = _compact(next(c for c in cells if c and c.strip()))
+        if _TOTAL.match(label):
+            totals.update({n: cells[p] for p, n in layout.matched.items() if p < len(cells) and cells[p]})
+    return True
+
+
+def _read_workbook(path: Path, spec: SourceSpec, workbook: Workbook) -> RawSheet:
+    if not workbook.sheets:
+        raise UnreadableFileError(
+            path, f"文件中没有表格（找不到{spec.title_zh}的表头）", "金民工程导出的表格文件"
+        )
+    grid, layout = _layout(path, spec, workbook.kind, workbook.sheets)
+    matched = layout.matched
+    id_positions = frozenset(pos for pos, name in matched.items() if spec.column(name).kind is Kind.PERSON_ID)
     skipped: dict[str, int] = {}
     totals: dict[str, str] = {}
-    flag_rows: list[tuple[int, str, str, str]] = []
-    pos_header = {pos: spec.column(name).header for pos, name in matched.items()}
     kept_rows: list[list[str | None]] = []
     kept_index: list[int] = []
     typed = grid.numeric_text
-    for i in range(header_at + 1, len(grid.rows)):
+    for i in range(layout.header_at + 1, len(grid.rows)):
         raw = grid.rows[i]
         cells = [cell_text(v, pos in id_positions) for pos, v in enumerate(raw)] if typed else raw
-        kind = _classify(cells, header_norm, header_first, title_parts)
-        if kind is not None:
-            skipped[kind] = skipped.get(kind, 0) + 1
-            if kind == "summary" and not totals:
-                label = _compact(next(c for c in cells if c and c.strip()))
-                if _TOTAL.match(label):
-                    totals = {n: cells[p] for p, n in matched.items() if p < len(cells) and cells[p]}
-            continue
-        kept_rows.append(cells)
-        kept_index.append(i)
+        if not _skip_row(cells, layout, skipped, totals):
+            kept_rows.append(cells)
+            kept_index.append(i)
     source_rows = [grid.first_row + i for i in kept_index]
-    columns: dict[str, list[str | None]] = {
-        name: [r[pos] if pos < len(r) else None for r in kept_rows]
-        for pos, name in zip(positions, names, strict=True)
-    }
+    frame = pl.DataFrame(
+        {SOURCE_ROW: pl.Series(SOURCE_ROW, source_rows, dtype=pl.Int32)}
+        | {
+            name: pl.Series(name, [r[pos] if pos < len(r) else None for r in kept_rows], dtype=pl.String)
+            for pos, name in matched.items()
+        }
+    )
+    flag_rows: list[tuple[int, str, str, str]] = []
     for i in kept_index if (grid.row_flags or grid.cell_flags) else ():
         row_no = grid.first_row + i
         if i in grid.row_flags:
             code, detail = grid.row_flags[i]
             flag_rows.append((row_no, "整行", code, detail))
-        for pos in positions:
+        for pos, name in matched.items():
             if (i, pos) in grid.cell_flags:
                 code, detail = grid.cell_flags[(i, pos)]
-                flag_rows.append((row_no, pos_header[pos], code, detail))
-    frame = pl.DataFrame(
-        {SOURCE_ROW: pl.Series(SOURCE_ROW, source_rows, dtype=pl.Int32)}
-        | {n: pl.Series(n, v, dtype=pl.String) for n, v in columns.items()}
+                flag_rows.append((row_no, spec.column(name).header, code, detail))
+    return _raw_sheet(spec, frame, layout, skipped, totals, flag_rows, grid.first_row, grid.sheet)
+
+
+def _read_table(path: Path, spec: SourceSpec, table: TextTable) -> RawSheet:
+    """As _read_workbook for a text table: the rows are classified in native code where the first cell
+    starts with a digit (a data row's 序号: _classify says so without looking further), by _classify
+    for the few others (titles, headers repeated at page breaks, 合计 rows, footers, blank rows)."""
+    head = Grid(table.head(MAX_HEADER_SEARCH), 1, "")
+    if not any(any(c is not None for c in r) for r in head.rows):
+        raise UnreadableFileError(
+            path, f"文件中没有表格（找不到{spec.title_zh}的表头）", "金民工程导出的表格文件"
+        )
+    _, layout = _layout(path, spec, "text", [(head, True)])
+    body = table.cells.with_row_index("_i").slice(layout.header_at + 1)
+    first = cell_column(0)
+    plain = pl.col(first).str.contains("^[0-9]").fill_null(False)
+    skipped: dict[str, int] = {}
+    totals: dict[str, str] = {}
+    dropped: list[int] = []
+    others = body.filter(~plain)
+    for i, *cells in others.iter_rows():
+        if _skip_row(list(cells), layout, skipped, totals):
+            dropped.append(i)
+    kept = (
+        body.filter(~pl.col("_i").is_in(pl.Series(dropped, dtype=pl.UInt32).implode())) if dropped else body
     )
-    numeric = [c.name for c in spec.columns if c.kind in (Kind.INT, Kind.DECIMAL) and c.name in columns]
+    frame = kept.select(
+        (pl.col("_i") + 1).cast(pl.Int32).alias(SOURCE_ROW),
+        *[pl.col(cell_column(pos)).alias(name) for pos, name in layout.matched.items()],
+    )
+    flag_rows: list[tuple[int, str, str, str]] = []
+    if table.row_flags:
+        dropped_set = set(dropped)
+        for i, (code, detail) in sorted(table.row_flags.items()):
+            if i > layout.header_at and i not in dropped_set:
+                flag_rows.append((i + 1, "整行", code, detail))
+    return _raw_sheet(spec, frame, layout, skipped, totals, flag_rows, 1, "")
+
+
+def _raw_sheet(
+    spec: SourceSpec,
+    frame: pl.DataFrame,
+    layout: _Layout,
+    skipped: dict[str, int],
+    totals: dict[str, str],
+    flag_rows: list[tuple[int, str, str, str]],
+    first_row: int,
+    sheet: str,
+) -> RawSheet:
+    """The data rows (SOURCE_ROW and the matched columns, cell texts) as a RawSheet: the spreadsheet sums
+    of the numeric cells, then every text normalised, absent optional columns added as nulls."""
+    names = list(layout.matched.values())
+    numeric = [c.name for c in spec.columns if c.kind in (Kind.INT, Kind.DECIMAL) and c.name in names]
     as_cells = pl.col(numeric).cast(pl.Float64, strict=False)
     sums = (
         frame.select(as_cells.filter(as_cells.is_finite() & (as_cells.abs() < 1e12)).sum())
@@ -297,12 +381,12 @@ def read_export(path: Path, spec: SourceSpec) -> RawSheet:
     )
     return RawSheet(
         frame=frame,
-        header_row=grid.first_row + header_at,
-        title=title,
+        header_row=first_row + layout.header_at,
+        title=layout.title,
         dropped_rows=sum(skipped.values()),
         skipped=skipped,
         flags=flags,
         totals=totals,
-        sheet=grid.sheet,
+        sheet=sheet,
         cell_sums=cell_sums,
     )
