@@ -40,6 +40,17 @@ def _warm_up() -> None:
 # --- simulate ---------------------------------------------------------------------------------------------
 
 
+def _writer(warehouse: str) -> duckdb.DuckDBPyConnection:
+    """The warehouse opened as the Dagster assets open it (WarehouseResource: DuckDB's buffer pool capped
+    at Settings.loader_memory_limit); plain for code from before the cap (--compare-rev)."""
+    try:
+        from dagster_project.ingestion.warehouse import connect_warehouse
+        from dagster_project.settings import Settings
+    except ImportError:
+        return duckdb.connect(warehouse)
+    return connect_warehouse(Path(warehouse), memory_limit=Settings.from_env().loader_memory_limit)
+
+
 def simulate(
     out: str, months: list[str], scale: float, sources: list[str], dirty_rate: float, seed: int, workers: int
 ) -> dict[str, Any]:
@@ -97,7 +108,7 @@ def ingest(
     failures: list[str] = []
     started = time.perf_counter()
     month_seconds: dict[str, float] = defaultdict(float)  # wall time of each month's load_partition calls
-    con = duckdb.connect(warehouse)
+    con = _writer(warehouse)
     for m in months:
         for source in sources:
             counties = sorted(
@@ -163,7 +174,7 @@ def ours_files(
     _warm_up()
     region = region_lookup()
     hasher = Pseudonymiser(key.encode())
-    con = duckdb.connect(warehouse)
+    con = _writer(warehouse)
     out: dict[str, Any] = {"formats": {}}
     started = time.perf_counter()
     for fmt, landing in landings.items():
@@ -454,7 +465,7 @@ def dashboards(warehouse: str, serving: str, repeats: int) -> dict[str, Any]:
 
     from .dashboard_sql import chart_queries
 
-    con = duckdb.connect(warehouse)
+    con = _writer(warehouse)
     t = time.perf_counter()
     published = publish(con, Path(serving))
     publish_seconds = time.perf_counter() - t

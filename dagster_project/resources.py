@@ -10,18 +10,19 @@ import duckdb
 from dagster import ConfigurableResource
 
 from .ingestion.pseudonymise import Pseudonymiser, load_key
-from .settings import Settings, export_dbt_env
+from .ingestion.warehouse import connect_warehouse
+from .settings import DEFAULT_LOADER_MEMORY_LIMIT, Settings, export_dbt_env
 
 
 class WarehouseResource(ConfigurableResource):
     """The single read-write DuckDB file. Only one process writes at a time (pool `warehouse`)."""
 
     path: str
+    memory_limit: str = DEFAULT_LOADER_MEMORY_LIMIT  # DuckDB's buffer pool (Settings.loader_memory_limit)
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.path, read_only=read_only)
+        con = connect_warehouse(Path(self.path), read_only=read_only, memory_limit=self.memory_limit)
         try:
             yield con
         finally:
@@ -64,7 +65,7 @@ def default_resources(s: Settings) -> dict[str, ConfigurableResource]:
     # dbt's profile reads the warehouse path from the environment; keep dbt and Dagster on one file.
     export_dbt_env(s)
     return {
-        "warehouse": WarehouseResource(path=str(s.warehouse_path)),
+        "warehouse": WarehouseResource(path=str(s.warehouse_path), memory_limit=s.loader_memory_limit),
         "landing": LandingResource(path=str(s.landing_dir)),
         "serving": ServingResource(path=str(s.serving_path)),
         "pseudonymiser": PseudonymiserResource(key_file=str(s.hmac_key_file)),

@@ -28,6 +28,10 @@ def engine_from_env() -> str:
 DEFAULT_PREFECTURE = "610600"  # 延安市
 DEFAULT_REPORTS_PORT = 8089
 DEFAULT_SENSOR_INTERVAL_SECONDS = 30
+# DuckDB's buffer pool in the processes that load exports and publish (dbt has its own limit,
+# MINZHENG_DUCKDB_MEMORY_LIMIT). Without a cap DuckDB keeps every block it wrote cached: a loading
+# process grew by ~120 MB per province month (benchmarks); with it, it stays under 1 GB and spills beyond.
+DEFAULT_LOADER_MEMORY_LIMIT = "1GB"
 MIN_SENSOR_INTERVAL_SECONDS = 5
 
 
@@ -56,6 +60,7 @@ class Settings:
     hmac_key: str | None = field(default=None, repr=False)
     prefecture: str = DEFAULT_PREFECTURE
     ingest_workers: int = field(default_factory=default_workers)
+    loader_memory_limit: str = DEFAULT_LOADER_MEMORY_LIMIT
     alert_webhook: str | None = field(default=None, repr=False)
     sensor_interval_seconds: int = DEFAULT_SENSOR_INTERVAL_SECONDS
     reports_port: int = DEFAULT_REPORTS_PORT
@@ -88,6 +93,7 @@ class Settings:
             hmac_key=_text("MINZHENG_HMAC_KEY"),
             prefecture=_text("MINZHENG_PREFECTURE") or DEFAULT_PREFECTURE,
             ingest_workers=int(workers) if workers else default_workers(),
+            loader_memory_limit=_text("MINZHENG_LOADER_MEMORY_LIMIT") or DEFAULT_LOADER_MEMORY_LIMIT,
             alert_webhook=_text("MINZHENG_ALERT_WEBHOOK"),
             sensor_interval_seconds=max(
                 MIN_SENSOR_INTERVAL_SECONDS,

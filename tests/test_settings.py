@@ -75,3 +75,16 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp
     assert (s.prefecture, s.ingest_workers, s.sensor_interval_seconds) == ("610100", 3, 5)
     assert s.reports_base_url == "https://reports.example"
     assert "secret-key" not in repr(s)
+
+
+def test_loading_connection_caps_duckdb_memory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The warehouse resource Dagster's loads use opens DuckDB with the configured buffer-pool cap."""
+    from dagster_project.resources import default_resources
+
+    monkeypatch.setenv("MINZHENG_WAREHOUSE_PATH", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("MINZHENG_LOADER_MEMORY_LIMIT", "300MB")
+    monkeypatch.setenv("MINZHENG_HMAC_KEY_FILE", str(tmp_path / "key"))
+    warehouse = default_resources(Settings.from_env())["warehouse"]
+    with warehouse.connect() as con:
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert limit is not None and limit[0].startswith("286.1"), limit  # 300 MB = 286.1 MiB

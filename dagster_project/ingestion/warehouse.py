@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -49,6 +50,14 @@ _NEW_AUDIT_COLUMNS = {
     "totals_json": "VARCHAR",
     "totals_ok": "BOOLEAN",
 }
+
+
+def connect_warehouse(path: Path, *, read_only: bool = False, memory_limit: str) -> duckdb.DuckDBPyConnection:
+    """The warehouse file with DuckDB's buffer pool capped at `memory_limit` (Settings.loader_memory_limit):
+    written blocks are evicted (and re-read from the file when needed) instead of piling up in memory."""
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit})
 
 
 def table_columns(spec: SourceSpec) -> list[tuple[str, str]]:
