@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+HEAD_BYTES = 1 << 16
+
 
 def cell_column(pos: int) -> str:
     return f"c{pos}"
@@ -56,8 +58,19 @@ def split_lines(data: bytes, delimiter: str) -> pl.DataFrame | None:
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if not data:
         return pl.DataFrame({cell_column(0): pl.Series([], dtype=pl.String)})
-    width = _widest_line(data, delimiter)
-    cells = pl.read_csv(
+    try:  # as wide as the widest of the first lines (the header): a longer line later is an error
+        cells = _read_cells(data, delimiter, _widest_line(data[:HEAD_BYTES], delimiter))
+    except pl.exceptions.ComputeError:
+        cells = _read_cells(data, delimiter, _widest_line(data, delimiter))
+    if cells.height != lines:
+        return None
+    if b'"' in data:
+        cells = _unquoted(cells)
+    return cells
+
+
+def _read_cells(data: bytes, delimiter: str, width: int) -> pl.DataFrame:
+    return pl.read_csv(
         data,
         has_header=False,
         separator=delimiter,
@@ -66,11 +79,6 @@ def split_lines(data: bytes, delimiter: str) -> pl.DataFrame | None:
         missing_columns="insert",
         raise_if_empty=False,
     )
-    if cells.height != lines:
-        return None
-    if b'"' in data:
-        cells = _unquoted(cells)
-    return cells
 
 
 def _unquoted(cells: pl.DataFrame) -> pl.DataFrame | None:

@@ -82,6 +82,23 @@ def test_common_shapes_take_the_fast_path() -> None:
         assert split_lines(text.encode("utf-8"), ",") is None, text
 
 
+def test_a_long_line_far_down_widens_the_table() -> None:
+    """The width is guessed from the first lines; a wider line beyond them must still be read whole."""
+    lines = [
+        "标题",
+        "序号,姓名,金额",
+        *[f"{i},张三,{i}.5" for i in range(1, 20_000)],
+        "20000,李四,1,多,出,来",
+    ]
+    text = "\r\n".join(lines) + "\r\n"
+    assert len(text.encode("utf-8")) > 1 << 16
+    cells = split_lines(text.encode("utf-8"), ",")
+    assert cells is not None and cells.width == 6
+    expected = _csv_cells(text, ",")
+    assert expected is not None
+    assert _padded([list(r) for r in cells.rows()], 6) == _padded(expected, 6)
+
+
 def _read(path: Path, fast: bool, monkeypatch: pytest.MonkeyPatch) -> RawSheet | str:
     with monkeypatch.context() as m:
         if not fast:
