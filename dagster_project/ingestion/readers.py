@@ -312,10 +312,6 @@ def _read_table(path: Path, spec: SourceSpec, table: TextTable) -> RawSheet:
     starts with a digit (a data row's 序号: _classify says so without looking further), by _classify
     for the few others (titles, headers repeated at page breaks, 合计 rows, footers, blank rows)."""
     head = Grid(table.head(MAX_HEADER_SEARCH), 1, "")
-    if not any(any(c is not None for c in r) for r in head.rows):
-        raise UnreadableFileError(
-            path, f"文件中没有表格（找不到{spec.title_zh}的表头）", "金民工程导出的表格文件"
-        )
     _, layout = _layout(path, spec, "text", [(head, True)])
     body = table.cells.with_row_index("_i").slice(layout.header_at + 1)
     first = cell_column(0)

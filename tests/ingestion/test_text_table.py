@@ -119,6 +119,19 @@ def _assert_same(a: RawSheet | str, b: RawSheet | str) -> None:
         assert getattr(a, attr) == getattr(b, attr), attr
 
 
+def test_empty_and_headerless_texts_same_either_way(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, data in [
+        ("empty", b""),
+        ("blank", b"\r\n\r\n"),
+        ("no-header", "甲,乙\r\n1,2\r\n".encode("gbk")),
+    ]:
+        path = tmp_path / f"610602_{name}.csv"
+        path.write_bytes(data)
+        fast, slow = _read(path, True, monkeypatch), _read(path, False, monkeypatch)
+        assert isinstance(fast, str), name
+        _assert_same(fast, slow)
+
+
 FAST_CASES = {
     "summaries-footers-repeated-header",
     "undecodable-byte",
