@@ -48,52 +48,59 @@ def split_lines(data: bytes, delimiter: str) -> pl.DataFrame | None:
     """The cells of UTF-8 `data` (see TextTable.cells), or None when its records may not be its lines
     split at the delimiter: a NUL byte (an error for the csv module), a carriage return outside a CRLF
     line end (a line break for it), or a quote anywhere but around a whole cell (`"…"` holding no quote,
-    so no doubled quote; a quoted delimiter or line break leaves a piece that is not whole, so it is
-    caught too). A whole quoted cell is its inner text, as the csv module reads it.
+    delimiter or line break; see _quotes_wrap_whole_cells). A quoted cell is its inner text, as the csv
+    module reads it (and polars' reader, given only such quotes).
 
-    polars' CSV reader splits the lines (in parallel, no quote handling), into as many columns as the
-    longest line has cells; blank lines stay as rows of nulls, so row i is line i + 1."""
+    polars' CSV reader splits the lines (in parallel), into as many columns as the longest line has
+    cells; blank lines stay as rows of nulls, so row i is line i + 1."""
     if b"\x00" in data or data.count(b"\r") != data.count(b"\r\n"):
         return None
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if not data:
         return pl.DataFrame({cell_column(0): pl.Series([], dtype=pl.String)})
+    quoted = b'"' in data
+    if quoted and not _quotes_wrap_whole_cells(data, delimiter):
+        return None
     try:  # as wide as the widest of the first lines (the header): a longer line later is an error
-        cells = _read_cells(data, delimiter, _widest_line(data[:HEAD_BYTES], delimiter))
+        cells = _read_cells(data, delimiter, _widest_line(data[:HEAD_BYTES], delimiter), quoted)
     except pl.exceptions.ComputeError:
-        cells = _read_cells(data, delimiter, _widest_line(data, delimiter))
+        cells = _read_cells(data, delimiter, _widest_line(data, delimiter), quoted)
     if cells.height != lines:
         return None
-    if b'"' in data:
-        cells = _unquoted(cells)
     return cells
 
 
-def _read_cells(data: bytes, delimiter: str, width: int) -> pl.DataFrame:
+def _read_cells(data: bytes, delimiter: str, width: int, quoted: bool) -> pl.DataFrame:
     return pl.read_csv(
         data,
         has_header=False,
         separator=delimiter,
-        quote_char=None,
+        quote_char='"' if quoted else None,
         schema={cell_column(i): pl.String for i in range(width)},
         missing_columns="insert",
+        null_values=[""],  # an empty cell, quoted ("") or not, is None as in formats.read_text
         raise_if_empty=False,
     )
 
 
-def _unquoted(cells: pl.DataFrame) -> pl.DataFrame | None:
-    """Whole quoted cells as their inner text (an empty one as null), or None if a quote is anywhere
-    else. Literal string operations only: a regex over every cell costs more than the split."""
-    has_quote = [c for c in cells.columns if cells[c].str.contains('"', literal=True).any()]
-    if not has_quote:
-        return cells
-    q = pl.col(has_quote)
-    inner = q.str.slice(1).str.strip_suffix('"')
-    whole = q.str.starts_with('"') & q.str.ends_with('"') & (q.str.len_bytes() >= 2)
-    stray = q.str.contains('"', literal=True) & ~(whole & ~inner.str.contains('"', literal=True))
-    if cells.select(pl.any_horizontal(stray).any()).item():
-        return None
-    return cells.with_columns(pl.when(whole).then(pl.when(inner != "").then(inner)).otherwise(q).name.keep())
+def _quotes_wrap_whole_cells(data: bytes, delimiter: str) -> bool:
+    """Every quote pairs up with the next one around a whole cell: the opening one at the start of a cell
+    (line start or after a delimiter), the closing one at its end (before a delimiter, a line end or the
+    end of the text), with no delimiter, line break or other quote between them. Counted over the bytes
+    (UTF-8 never holds an ASCII byte inside a multi-byte character)."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(raw == ord('"'))
+    if quotes.size % 2:
+        return False
+    opens, closes = quotes[0::2], quotes[1::2]
+    sep, cr, lf = ord(delimiter), ord("\r"), ord("\n")
+    before, after = raw[np.maximum(opens - 1, 0)], raw[np.minimum(closes + 1, raw.size - 1)]
+    opens_ok = (opens == 0) | (before == sep) | (before == lf)
+    closes_ok = (closes == raw.size - 1) | (after == sep) | (after == cr) | (after == lf)
+    if not (opens_ok.all() and closes_ok.all()):
+        return False
+    breaks = np.flatnonzero((raw == sep) | (raw == cr) | (raw == lf))
+    return bool((np.searchsorted(breaks, closes) == np.searchsorted(breaks, opens)).all())
 
 
 def _widest_line(data: bytes, delimiter: str) -> int:
