@@ -91,12 +91,14 @@ class Pseudonymiser:
         text_key = self._text_key()
         if text_key is None:
             return [self._hash_python(s) for s in columns]
-        expr = plh.col("_v").chash.hmac_sha256(key=text_key)
-        out = []
-        for s in columns:
-            hashed = s.cast(pl.String).to_frame("_v").select(expr).to_series()
-            out.append(hashed.alias(s.name))
-        return out
+        if len({len(s) for s in columns}) > 1:
+            return [self.hash_columns([s])[0] for s in columns]
+        # One frame, one select: polars hashes the columns side by side.
+        frame = pl.DataFrame([s.cast(pl.String).alias(f"_v{i}") for i, s in enumerate(columns)])
+        hashed = frame.select(
+            plh.col(f"_v{i}").chash.hmac_sha256(key=text_key).alias(f"_v{i}") for i in range(len(columns))
+        )
+        return [hashed.to_series(i).alias(s.name) for i, s in enumerate(columns)]
 
     def hash_series(self, series: pl.Series) -> pl.Series:
         """Hash each non-null value; nulls stay null."""

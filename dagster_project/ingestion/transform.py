@@ -148,14 +148,11 @@ def _rules(col: Column, ctx: FileContext) -> Iterable[tuple[str, pl.Expr, str]]:
 
 
 def _hash_personal(frame: pl.DataFrame, spec: SourceSpec, hasher: Pseudonymiser) -> pl.DataFrame:
-    """Keyed hashes of the personal columns. The ID columns (a recipient's and the household head's) share
-    one mapping, so a head who is also a recipient is hashed once."""
+    """Keyed hashes of the personal columns, in one pass. The ID columns (a recipient's and the household
+    head's) share one key, so a head's ID hashes to the same value in both."""
     ids = [c.name for c in spec.columns if c.kind is Kind.PERSON_ID]
     names = [c.name for c in spec.columns if c.kind is Kind.PERSON_NAME]
-    return frame.with_columns(
-        *hasher.hash_columns([frame[n].str.to_uppercase() for n in ids]),
-        *[hasher.hash_series(frame[n].str.to_uppercase()) for n in names],
-    )
+    return frame.with_columns(hasher.hash_columns([frame[n].str.to_uppercase() for n in [*ids, *names]]))
 
 
 def transform(
