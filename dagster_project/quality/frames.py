@@ -41,35 +41,47 @@ def _dates(values: pa.ChunkedArray) -> pd.Series:
     return pd.Series(np.where(column.notna(), column.dt.date, None), dtype=object)
 
 
-def column_for_gx(values: pa.ChunkedArray) -> pd.Series:
-    """One column of the frame, typed as described in the module docstring."""
+def _gx_type(values: pa.ChunkedArray) -> pa.DataType:
+    """The Arrow type a column is cast to before it goes to pandas."""
+    import pyarrow as pa
+
+    kind = values.type
+    if pa.types.is_integer(kind) and not values.null_count:
+        return pa.int64()
+    if pa.types.is_decimal(kind):
+        return pa.float64()
+    return kind
+
+
+def _fixed_up(values: pa.ChunkedArray) -> pd.Series | None:
+    """The column as `.df()` typed it where Arrow's own conversion to pandas differs; None elsewhere."""
     import pandas as pd
     import pyarrow as pa
 
     kind = values.type
-    if pa.types.is_integer(kind):
-        if values.null_count:
-            return pd.Series(values.to_pandas(types_mapper={kind: pd.Int64Dtype()}.get), dtype="Int64")
-        return pd.Series(values.cast(pa.int64()).to_numpy())
-    if pa.types.is_boolean(kind) and values.null_count:
+    if pa.types.is_integer(kind) and values.null_count:  # Arrow: float64
+        return values.to_pandas(types_mapper={kind: pd.Int64Dtype()}.get)
+    if pa.types.is_boolean(kind) and values.null_count:  # Arrow: object
         return values.to_pandas(types_mapper={kind: pd.BooleanDtype()}.get)
-    if pa.types.is_decimal(kind):
-        return pd.Series(values.cast(pa.float64()).to_numpy(zero_copy_only=False))
-    if pa.types.is_date(kind) or pa.types.is_timestamp(kind):
+    if pa.types.is_timestamp(kind):  # Arrow: datetime64
         return _dates(values)
-    if values.num_chunks > 1:
-        values = values.combine_chunks()
-    return values.to_pandas()
+    return None
 
 
 def to_frame(table: pa.Table) -> pd.DataFrame:
-    """An Arrow table (a suite's rows) as the pandas frame GX validates."""
-    import pandas as pd
+    """An Arrow table (a suite's rows) as the pandas frame GX validates. One conversion of the whole
+    table (strings and dates without a copy per column), then the few columns Arrow types otherwise."""
+    import pyarrow as pa
 
-    return pd.DataFrame(
-        {name: column_for_gx(values) for name, values in zip(table.column_names, table.columns, strict=True)},
-        copy=False,  # the columns are new already
+    schema = pa.schema(
+        [pa.field(n, _gx_type(c)) for n, c in zip(table.column_names, table.columns, strict=True)]
     )
+    df = table.cast(schema).to_pandas()
+    for name, values in zip(table.column_names, table.columns, strict=True):
+        column = _fixed_up(values)
+        if column is not None:
+            df[name] = column.to_numpy() if column.dtype == object else column.array
+    return df
 
 
 def arrow_fingerprint(table: pa.Table) -> str:
