@@ -18,7 +18,7 @@ only built faster, and typed so that GX's pandas code takes its vectorised paths
 Any other column type is converted by Arrow's defaults (no suite reads one).
 
 The frame carries a fingerprint of its rows, computed by DuckDB on the Arrow table (`attrs`, see
-quality/gx_fingerprint.py): GX records it for the batch instead of hashing every value with pandas.
+quality/gx_engine.py): GX records it for the batch instead of hashing every value with pandas.
 """
 
 from __future__ import annotations
@@ -106,10 +106,10 @@ def load_frame(con: duckdb.DuckDBPyConnection, query: str, args: dict[str, Any])
     """Run a suite's query and return its rows as the frame GX validates. A relation's Arrow output is
     read without the extra copy a DB-API result's makes; it needs the connection free of a pending
     execute() result (one read with fetchone(), say), so that one is run to its end first."""
-    from .gx_fingerprint import FINGERPRINT_ATTR
+    from .gx_engine import mark
 
     con.complete()
     table = con.sql(query, params=args).to_arrow_table()
     df = to_frame(table)
-    df.attrs[FINGERPRINT_ATTR] = arrow_fingerprint(table)
+    mark(df, arrow_fingerprint(table))
     return df

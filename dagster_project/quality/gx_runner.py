@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..settings import disable_library_telemetry
-from .gx_fingerprint import fingerprint_given
+from .gx_engine import validating
 from .paths import QualityPaths
 from .suites import Suite, SuiteError
 
@@ -268,7 +268,7 @@ def validate_frame(
         raise SuiteError(f"{suite.relative_path}: no value for parameter(s) {sorted(missing)}")
     columns = [c for c in suite.sample_columns if c in df.columns]
     run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
-    with fingerprint_given(df):  # GX records the frame's DuckDB fingerprint instead of hashing it again
+    with validating(df):  # GX records the frame's DuckDB fingerprint and filters it once per row condition
         result = vd.run(
             batch_parameters={"dataframe": df},
             expectation_parameters={k: parameters[k] for k in wanted},
