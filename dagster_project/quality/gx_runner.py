@@ -1,7 +1,8 @@
 """Run a suite's GX expectations on a pandas DataFrame and keep GX Data Docs up to date.
 
 Great Expectations 1.24 through duckdb-engine fails every expectation, so the month's rows are read
-with DuckDB into pandas and validated with an ephemeral context and a pandas datasource. GX is
+with DuckDB into pandas (through Arrow: quality/frames.py) and validated with an ephemeral context and a
+pandas datasource; quality/gx_engine.py spares GX's pandas engine work it repeats on such a frame. GX is
 imported on first use only (2-5 s), in a background thread started by import_in_background() so that
 the month's rows are read and the SQL checks run meanwhile (DuckDB releases the GIL while it works), and
 one context per process (per quality folder) is reused.
