@@ -1,8 +1,11 @@
 """Run a suite's GX expectations on a pandas DataFrame and keep GX Data Docs up to date.
 
 Great Expectations 1.24 through duckdb-engine fails every expectation, so the month's rows are read
-with DuckDB into pandas and validated with an ephemeral context and a pandas datasource. GX is
-imported on first use only (about 6 s), and one context per process (per quality folder) is reused.
+with DuckDB into pandas (through Arrow: quality/frames.py) and validated with an ephemeral context and a
+pandas datasource; quality/gx_engine.py spares GX's pandas engine work it repeats on such a frame. GX is
+imported on first use only (2-5 s), in a background thread started by import_in_background() so that
+the month's rows are read and the SQL checks run meanwhile (DuckDB releases the GIL while it works), and
+one context per process (per quality folder) is reused.
 Validation results are stored as JSON under <data_dir>/quality/gx/validations so that the Data Docs
 site (<data_dir>/quality/data_docs) lists the results of every process, not only the last one.
 """
@@ -12,11 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..settings import disable_library_telemetry
+from .gx_engine import validating
 from .paths import QualityPaths
 from .suites import Suite, SuiteError
 
@@ -66,7 +72,27 @@ class _Contexts:
 _STATE = _Contexts()
 
 
+_IMPORTING: list[threading.Thread] = []  # the background import, if one was started
+
+
+def _import_gx() -> None:
+    import great_expectations  # noqa: F401
+    from great_expectations.data_context.types.base import DataContextConfig  # noqa: F401
+
+
+def import_in_background() -> None:
+    """Start importing GX in a daemon thread unless it is imported or being imported; _gx() waits for it."""
+    if _IMPORTING or "great_expectations" in sys.modules:
+        return
+    disable_library_telemetry()
+    thread = threading.Thread(target=_import_gx, name="gx-import", daemon=True)
+    _IMPORTING.append(thread)
+    thread.start()
+
+
 def _gx() -> Any:
+    for thread in _IMPORTING:
+        thread.join()  # an import that failed there fails again here, with its traceback
     disable_library_telemetry()
     import great_expectations as gx
 
@@ -227,6 +253,7 @@ def validate_frame(
     run_name: str,
 ) -> GxRun:
     """Validate one batch (a month of a table); build_docs_pages adds it to the Data Docs."""
+    _gx()
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
@@ -242,16 +269,17 @@ def validate_frame(
         raise SuiteError(f"{suite.relative_path}: no value for parameter(s) {sorted(missing)}")
     columns = [c for c in suite.sample_columns if c in df.columns]
     run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
-    result = vd.run(
-        batch_parameters={"dataframe": df},
-        expectation_parameters={k: parameters[k] for k in wanted},
-        result_format={
-            "result_format": "SUMMARY",
-            "unexpected_index_column_names": columns,
-            "partial_unexpected_count": SAMPLE_SIZE,
-        },
-        run_id=run_id,
-    )
+    with validating(df):  # GX records the frame's DuckDB fingerprint and filters it once per row condition
+        result = vd.run(
+            batch_parameters={"dataframe": df},
+            expectation_parameters={k: parameters[k] for k in wanted},
+            result_format={
+                "result_format": "SUMMARY",
+                "unexpected_index_column_names": columns,
+                "partial_unexpected_count": SAMPLE_SIZE,
+            },
+            run_id=run_id,
+        )
     outcomes = {o.check: o for o in (_outcome(r, suite, columns) for r in result.results)}
     return GxRun(
         outcomes=outcomes,
