@@ -39,13 +39,16 @@
     {{ return(period_var('min_period') is not none or period_var('max_period') is not none) }}
 {%- endmacro %}
 
-{# SQL predicate: the month column lies inside the min_period/max_period window (true without vars). #}
-{% macro in_period_window(column) -%}
+{# SQL predicate: the month column lies inside the min_period/max_period window (true without vars);
+   months_after > 0 widens the window by that many months after max_period. #}
+{% macro in_period_window(column, months_after=0) -%}
     {%- set lo = period_var('min_period') -%}
     {%- set hi = period_var('max_period') -%}
     {%- set parts = [] -%}
     {%- if lo is not none %}{% do parts.append(column ~ " >= " ~ date_literal(lo)) %}{% endif -%}
-    {%- if hi is not none %}{% do parts.append(column ~ " <= " ~ date_literal(hi)) %}{% endif -%}
+    {%- if hi is not none and months_after %}
+        {%- do parts.append(column ~ " <= " ~ add_to_date('month', months_after, date_literal(hi))) -%}
+    {%- elif hi is not none %}{% do parts.append(column ~ " <= " ~ date_literal(hi)) %}{% endif -%}
     {{ parts | join(' and ') if parts else '1 = 1' }}
 {%- endmacro %}
 
