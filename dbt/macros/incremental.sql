@@ -21,9 +21,17 @@
     {{ return('month_start' if target.type == 'spark' else none) }}
 {%- endmacro %}
 
-{# A period var as 'YYYY-MM-01' (accepts 2024-06, 2024-06-01, or a YAML date), or none. #}
+{#
+  A period var as 'YYYY-MM-01' (accepts 2024-06, 2024-06-01, or a YAML date), or none. The window can also
+  come from the environment, MINZHENG_DBT_MIN_PERIOD / MINZHENG_DBT_MAX_PERIOD (used when the var is not
+  set): dbt re-parses the whole project whenever --vars differ from the previous invocation's (~4 s of a
+  province month's build), while a changed environment variable only re-parses the few files that read it.
+#}
 {% macro period_var(name) -%}
     {%- set value = var(name, none) -%}
+    {%- if value is none or (value | string | trim) in ('', 'None', 'null') -%}
+        {%- set value = env_var('MINZHENG_DBT_' ~ (name | upper), '') -%}
+    {%- endif -%}
     {%- if value is none or (value | string | trim) in ('', 'None', 'null') -%}
         {{ return(none) }}
     {%- endif -%}

@@ -18,6 +18,8 @@ FACTS = (
     "marts.fct_volunteer_service",
     "marts.fct_lottery_sales",
     "intermediate.int_volunteer__roster_months",
+    "intermediate.int_lottery__outlet_months",
+    "intermediate.int_lottery__county_months",
 )
 RELOADED = "2024-05"
 COUNTY = COUNTIES[1]
