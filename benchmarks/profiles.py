@@ -37,10 +37,25 @@ class Scenario:
     dashboards: bool = True
     scaling: str | None = None  # "1x", "4x", "16x": a row of the scaling table
     spark: bool = False  # also build the dbt project on a local Spark (scripts/spark.sh) after DuckDB
+    # More points of the "incremental month vs the months already loaded" table: with N months loaded
+    # (N != len(months)), one more month is measured as the incremental one is. N < len(months): on a
+    # warehouse of its own holding the first N months (full build first); N > len(months): on the main
+    # warehouse after its incremental month, once months len(months)+2..N are loaded and built.
+    loaded_points: tuple[int, ...] = ()
+
+    @property
+    def incremental_points(self) -> list[int]:
+        """Months already loaded at each measured incremental month, ascending."""
+        if not self.incremental:
+            return []
+        return sorted({len(self.months), *self.loaded_points})
 
     @property
     def all_months(self) -> list[str]:
-        return [*self.months, *([self.incremental] if self.incremental else [])]
+        last = max(
+            [len(self.months) + (1 if self.incremental else 0), *(n + 1 for n in self.incremental_points)]
+        )
+        return month_list(self.months[0], last)
 
 
 def quick() -> list[Scenario]:
@@ -95,20 +110,27 @@ def prefecture(months: int = 12) -> list[Scenario]:
     ]
 
 
-def province(months: int = 12) -> list[Scenario]:
-    year = month_list("2024-01", months)
+def province(months: int = 24) -> list[Scenario]:
+    """Scale 10. The full build, quality checks and dashboards run with 11 months loaded (a year with the
+    12th incremental, as before); the incremental month is also measured with 1 and with `months - 1`
+    months loaded, to show whether its cost grows with the history (issue 17: flat)."""
+    span = month_list("2024-01", months)
+    base = min(11, months - 1)
+    points = tuple(sorted({1, base, months - 1}))
     return [
         Scenario(
             "province-year",
             10.0,
-            tuple(year[:-1]),
-            year[-1],
+            tuple(span[:base]),
+            span[base],
             PAYMENTS_AND_LOTTERY,
             f"a province ≈ 10 prefectures ≈ 延安市 at scale 10; payments, eldercare and lottery; "
-            f"{len(year) - 1} months loaded and built, then month {len(year)} incrementally",
+            f"{base} months loaded and built, then month {base + 1} incrementally; the incremental month "
+            f"also with {' and '.join(str(n) for n in points if n != base)} month(s) loaded",
             matrix_rows=20_000,
             dagster=False,
             spark=True,  # the same full build on a local Spark beside DuckDB (`--skip spark` leaves it out)
+            loaded_points=points,
         )
     ]
 

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import os
 import platform
+import re
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -224,31 +225,52 @@ def scaling_table(results: list[ScenarioResult]) -> list[str]:
     return _table(header, body)
 
 
+def incremental_points(res: ScenarioResult) -> list[tuple[int, str]]:
+    """(months already loaded, stage prefix) of every incremental month measured, ascending: the main one
+    ("incremental month: …") and those of Scenario.loaded_points ("incremental month (N loaded): …")."""
+    points = {int(n): prefix for n, prefix in res.details.get("incremental_points", {}).items()}
+    points[len(res.scenario.months)] = "incremental month"
+    return sorted(points.items())
+
+
 def incremental_table(results: list[ScenarioResult]) -> list[str]:
     body = []
     for res in results:
-        ing = _find(res, "incremental month: ingest")
-        if ing is None:
-            continue
-        q = _find(res, "incremental month: quality (raw)")
-        d = _find(res, "incremental month: dbt build")
-        total = sum(x.seconds or 0 for x in (ing, q, d) if x)
-        body.append(
-            [
-                res.scenario.name,
-                f"{res.scenario.scale:g}",
-                str(len(res.scenario.months)),
-                _n(ing.rows),
-                _s(ing.seconds),
-                _s(q.seconds) if q else "–",
-                _s(d.seconds) if d else "–",
-                _s(total),
-                _n(max(x.peak_rss_mb or 0 for x in (ing, q, d) if x)),
-            ]
-        )
+        for loaded, prefix in incremental_points(res):
+            ing = _find(res, f"{prefix}: ingest")
+            if ing is None:
+                continue
+            q = _find(res, f"{prefix}: quality (raw)")
+            d = _find(res, f"{prefix}: dbt build")
+            total = sum(x.seconds or 0 for x in (ing, q, d) if x)
+            body.append(
+                [
+                    res.scenario.name,
+                    f"{res.scenario.scale:g}",
+                    str(loaded),
+                    _n(ing.rows),
+                    _s(ing.seconds),
+                    _s(q.seconds) if q else "–",
+                    _s(d.seconds) if d else "–",
+                    _dbt_split(d),
+                    _s(total),
+                    _n(max(x.peak_rss_mb or 0 for x in (ing, q, d) if x)),
+                ]
+            )
     header = ["scenario", "scale", "months already loaded", "rows", "ingest s", "quality s", "dbt s",
-              "total s", "peak RSS MB"]  # fmt: skip
+              "dbt start-up + parse / nodes s", "total s", "peak RSS MB"]  # fmt: skip
     return _table(header, body) if body else []
+
+
+def _also_after(res: ScenarioResult) -> str:
+    others = [str(n) for n in res.scenario.incremental_points if n != len(res.scenario.months)]
+    return f"; the incremental month also after {' and '.join(others)} loaded" if others else ""
+
+
+def _dbt_split(row: Row | None) -> str:
+    """'start-up + parse 8s, nodes 27s' in a dbt row's note -> '8 / 27'."""
+    m = re.search(r"start-up \+ parse ([\d.]+)s, nodes ([\d.]+)s", row.note) if row else None
+    return f"{m.group(1)} / {m.group(2)}" if m else "–"
 
 
 def dashboard_section(results: list[ScenarioResult]) -> list[str]:
@@ -417,7 +439,7 @@ def markdown(profile: str, command: str, results: list[ScenarioResult], meta: di
                 res.scenario.name,
                 f"{res.scenario.scale:g}",
                 f"{res.scenario.all_months[0]}..{res.scenario.all_months[-1]} ({len(res.scenario.months)} + "
-                f"{1 if res.scenario.incremental else 0} incremental)",
+                f"{1 if res.scenario.incremental else 0} incremental" + _also_after(res) + ")",
                 ", ".join(res.scenario.sources),
                 _n(sum(res.details.get("simulated_rows_by_source", {}).values())),
                 res.scenario.description,

@@ -21,9 +21,17 @@
     {{ return('month_start' if target.type == 'spark' else none) }}
 {%- endmacro %}
 
-{# A period var as 'YYYY-MM-01' (accepts 2024-06, 2024-06-01, or a YAML date), or none. #}
+{#
+  A period var as 'YYYY-MM-01' (accepts 2024-06, 2024-06-01, or a YAML date), or none. The window can also
+  come from the environment, MINZHENG_DBT_MIN_PERIOD / MINZHENG_DBT_MAX_PERIOD (used when the var is not
+  set): dbt re-parses the whole project whenever --vars differ from the previous invocation's (~4 s of a
+  province month's build), while a changed environment variable only re-parses the few files that read it.
+#}
 {% macro period_var(name) -%}
     {%- set value = var(name, none) -%}
+    {%- if value is none or (value | string | trim) in ('', 'None', 'null') -%}
+        {%- set value = env_var('MINZHENG_DBT_' ~ (name | upper), '') -%}
+    {%- endif -%}
     {%- if value is none or (value | string | trim) in ('', 'None', 'null') -%}
         {{ return(none) }}
     {%- endif -%}
@@ -39,13 +47,16 @@
     {{ return(period_var('min_period') is not none or period_var('max_period') is not none) }}
 {%- endmacro %}
 
-{# SQL predicate: the month column lies inside the min_period/max_period window (true without vars). #}
-{% macro in_period_window(column) -%}
+{# SQL predicate: the month column lies inside the min_period/max_period window (true without vars);
+   months_after > 0 widens the window by that many months after max_period. #}
+{% macro in_period_window(column, months_after=0) -%}
     {%- set lo = period_var('min_period') -%}
     {%- set hi = period_var('max_period') -%}
     {%- set parts = [] -%}
     {%- if lo is not none %}{% do parts.append(column ~ " >= " ~ date_literal(lo)) %}{% endif -%}
-    {%- if hi is not none %}{% do parts.append(column ~ " <= " ~ date_literal(hi)) %}{% endif -%}
+    {%- if hi is not none and months_after %}
+        {%- do parts.append(column ~ " <= " ~ add_to_date('month', months_after, date_literal(hi))) -%}
+    {%- elif hi is not none %}{% do parts.append(column ~ " <= " ~ date_literal(hi)) %}{% endif -%}
     {{ parts | join(' and ') if parts else '1 = 1' }}
 {%- endmacro %}
 

@@ -6,6 +6,8 @@
     ('volunteer_service', 'fct_volunteer_service'),
     ('lottery_sales', 'fct_lottery_sales'),
     ('volunteer_roster', 'int_volunteer__roster_months'),
+    ('lottery_sales', 'int_lottery__outlet_months'),
+    ('lottery_sales', 'int_lottery__county_months'),
 ] %}
 {%- set window = in_period_window('month_start') %}
 

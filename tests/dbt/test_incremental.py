@@ -18,6 +18,8 @@ FACTS = (
     "marts.fct_volunteer_service",
     "marts.fct_lottery_sales",
     "intermediate.int_volunteer__roster_months",
+    "intermediate.int_lottery__outlet_months",
+    "intermediate.int_lottery__county_months",
 )
 RELOADED = "2024-05"
 COUNTY = COUNTIES[1]
@@ -170,3 +172,40 @@ def test_a_partition_window_rebuilds_exactly_its_months(copy: Warehouse) -> None
                 assert after[fact][m][2] != before[fact][m][2], f"{fact} {m} not rebuilt"
             else:
                 assert after[fact][m] == before[fact][m], f"{fact} {m} touched outside the window"
+
+
+def test_a_partition_window_tests_its_months_and_a_full_build_every_month(copy: Warehouse) -> None:
+    """With min_period/max_period the generic tests of the incremental facts see the window's months
+    (macros/test_scope.sql); without vars they see the whole table. A duplicated payment inside the
+    window fails the windowed test; one outside it fails only the whole-table test."""
+    months = [
+        m for (m,) in copy.rows("SELECT DISTINCT month_start FROM marts.fct_assistance_payment ORDER BY 1")
+    ]
+    inside, outside = months[-1], months[0]
+    window = {"min_period": inside.isoformat(), "max_period": inside.isoformat()}
+    unique = "unique_fct_assistance_payment_payment_key"
+    duplicate = """INSERT INTO marts.fct_assistance_payment
+        SELECT * REPLACE ('duplicate-test' AS _dbt_invocation_id)
+        FROM marts.fct_assistance_payment WHERE month_start = ? LIMIT 1"""
+    undo = "DELETE FROM marts.fct_assistance_payment WHERE _dbt_invocation_id = 'duplicate-test'"
+
+    def test_payments(at: dt.date, vars: dict[str, str] | None) -> dict[str, str]:
+        with duckdb.connect(str(copy.db)) as con:
+            con.execute(duplicate, [at])
+        try:
+            return copy.dbt("test", "--select", "fct_assistance_payment", vars=vars).statuses()
+        finally:
+            with duckdb.connect(str(copy.db)) as con:
+                con.execute(undo)
+
+    statuses = test_payments(inside, window)
+    assert statuses[unique] == "fail"
+
+    statuses = test_payments(outside, window)
+    assert statuses[unique] == "pass", "a window build tests only its months"
+    # ... and every other test passes: the raw side of the equal_sums reconciliation is restricted to the
+    # same months (otherwise raw's other months would count as missing from the fact).
+    assert all(s == "pass" for s in statuses.values()), statuses
+
+    statuses = test_payments(outside, None)
+    assert statuses[unique] == "fail", "without a window every month is tested"

@@ -2,9 +2,12 @@
   Reconciliation: for every group, the sum of `value` in the model equals the sum of `compare_value` in
   `compare_model` (both grouped by the same columns), within `tolerance`. Groups missing on one side count
   as 0 there, so a group lost or invented by a transformation fails too.
+  compare_window_column: the compare model's month column; when a window build scopes the model side to
+  the months it rewrites (macros/test_scope.sql), the compare side is restricted to the same months.
 #}
-{% test equal_sums(model, value, group_by, compare_model, compare_value, compare_group_by=none, compare_where='1 = 1', tolerance=0.005) %}
+{% test equal_sums(model, value, group_by, compare_model, compare_value, compare_group_by=none, compare_where='1 = 1', tolerance=0.005, compare_window_column=none) %}
 {%- set compare_group_by = compare_group_by or group_by -%}
+{%- set compare_window = test_window_predicate(on_column=compare_window_column) if compare_window_column else none -%}
 with left_side as (
     select {% for c in group_by %}{{ c }} as g{{ loop.index }}, {% endfor %}sum({{ value }}) as total
     from {{ model }}
@@ -13,7 +16,7 @@ with left_side as (
 right_side as (
     select {% for c in compare_group_by %}{{ c }} as g{{ loop.index }}, {% endfor %}sum({{ compare_value }}) as total
     from {{ compare_model }}
-    where {{ compare_where }}
+    where {{ compare_where }}{% if compare_window is not none %} and {{ compare_window }}{% endif %}
     group by {% for c in compare_group_by %}{{ c }}{{ ', ' if not loop.last }}{% endfor %}
 )
 select

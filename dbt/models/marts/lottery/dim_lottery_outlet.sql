@@ -1,34 +1,28 @@
 -- One row per lottery outlet (销售网点) of a county: latest name and township (type 1), first and last
--- sale date, and months with sales.
-with lines as (
-    select
-        county_code,
-        outlet_id,
-        nullif(trim(outlet_name), '') as outlet_name,
-        substring(township_code, 1, 9) as township_code,
-        sale_date,
-        month_start
-    from {{ ref('stg_jinmin__lottery_sales') }}
+-- sale date, and months with sales. Folded from int_lottery__outlet_months (one row per outlet × month,
+-- built incrementally), so a new month does not re-read the sales lines of the months before it.
+with months as (
+    select * from {{ ref('int_lottery__outlet_months') }}
 ),
 
 latest as (
     select
-        lines.*,
+        months.*,
         row_number() over (
             partition by county_code, outlet_id
-            order by case when outlet_name is null then 1 else 0 end, sale_date desc
+            order by case when outlet_name is null then 1 else 0 end, latest_line_sale_date desc
         ) as recency
-    from lines
+    from months
 ),
 
 activity as (
     select
         county_code,
         outlet_id,
-        min(sale_date) as first_sale_date,
-        max(sale_date) as last_sale_date,
+        min(first_sale_date) as first_sale_date,
+        max(last_sale_date) as last_sale_date,
         count(distinct month_start) as months_with_sales
-    from lines
+    from months
     group by county_code, outlet_id
 )
 

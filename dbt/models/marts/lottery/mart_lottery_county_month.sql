@@ -4,24 +4,15 @@
 -- loaded); comparable_* hold this year's amounts where last year's exist, so roll-ups stay like-for-like.
 {%- set ranked = ['sales_per_capita', 'welfare_fund_amount', 'sales_per_outlet', 'sales_yoy_growth'] %}
 
-with sales as (
-    select * from {{ ref('fct_lottery_sales') }}
+-- The county-month totals come from int_lottery__county_months (summed from fct_lottery_sales once per
+-- month, incrementally), not from the sales lines of every month.
+with totals as (
+    select county_code, month_start, sales_amount, welfare_fund_amount, active_outlets, sales_days
+    from {{ ref('int_lottery__county_months') }}
 ),
 
 spine as (
-    {{ county_month_spine('sales') }}
-),
-
-totals as (
-    select
-        county_code,
-        month_start,
-        {{ sum_amount('sales_amount') }} as sales_amount,
-        {{ sum_amount('welfare_fund_amount') }} as welfare_fund_amount,
-        count(distinct outlet_key) as active_outlets,
-        count(distinct sale_date) as sales_days
-    from sales
-    group by county_code, month_start
+    {{ county_month_spine('totals') }}
 ),
 
 base as (
