@@ -336,7 +336,7 @@ def quality(warehouse: str, data_dir: str, months: list[str] | None, layer: str)
     region = default_region()
     paths = QualityPaths(Path(data_dir))
     scope = {month(m): set() for m in months} if months else None
-    con = duckdb.connect(warehouse)
+    con = _writer(warehouse)  # as the Dagster checks open it (WarehouseResource)
     ensure_results_schema(con)
     started = time.perf_counter()
     per_suite = {}
