@@ -390,6 +390,8 @@ def targets(results: list[ScenarioResult]) -> list[str]:
                     "yes" if total < 120 else "no",
                 ]
             )
+        if res.scenario.name == "province-year":
+            body += _issue17_targets(res)
         q = _find(res, "dashboard queries")
         if q and q.p95_ms is not None:
             body.append(
@@ -409,7 +411,47 @@ def targets(results: list[ScenarioResult]) -> list[str]:
                 "bounded by the largest file, not the month",
             ]
         )
-    return _table(["target (issue 8)", "measured", "met"], body) if body else []
+    return _table(["target (issue 8; issue 17 where it says so)", "measured", "met"], body) if body else []
+
+
+def _issue17_targets(res: ScenarioResult) -> list[list[str]]:
+    """Issue 17: one more province month (ingest + raw checks + dbt) in 30 s, flat in the months already
+    loaded; province ingest peak RSS at most 2 GB."""
+    totals = {}
+    for loaded, prefix in incremental_points(res):
+        parts = [_find(res, f"{prefix}: {stage}") for stage in ("ingest", "quality (raw)", "dbt build")]
+        if all(parts):
+            totals[loaded] = sum(x.seconds or 0 for x in parts if x)
+    rows = []
+    if totals:
+        shown = " / ".join(f"{s:.0f} s" for s in totals.values())
+        where = "/".join(str(n) for n in totals)
+        rows.append(
+            [
+                f"issue 17: one more month ≤ 30 s ({where} months loaded)",
+                shown,
+                "yes" if max(totals.values()) <= 30 else "no",
+            ]
+        )
+        if len(totals) >= 2:
+            spread = max(totals.values()) / max(min(totals.values()), 1e-9)
+            rows.append(
+                [
+                    f"issue 17: flat in the months loaded (slowest / fastest of {where} ≤ 1.25)",
+                    f"{spread:.2f}",
+                    "yes" if spread <= 1.25 else "no",
+                ]
+            )
+    ing = _find(res, "ingest")
+    if ing and ing.peak_rss_mb:
+        rows.append(
+            [
+                "issue 17: ingest peak RSS ≤ 2 GB (process tree)",
+                f"{ing.peak_rss_mb:,.0f} MB",
+                "yes" if ing.peak_rss_mb <= 2048 else "no",
+            ]
+        )
+    return rows
 
 
 def markdown(profile: str, command: str, results: list[ScenarioResult], meta: dict[str, Any]) -> str:
