@@ -185,13 +185,10 @@ def read_text(path: Path, raw: bytes, decoded: Decoded | None = None) -> Workboo
     grid = Grid(rows, 1, "")
     if decoded.bad:
         # byte offset -> physical line -> record
-        for offset in decoded.bad:
-            line = line_of(raw, offset)
+        for line, flag in _undecodable_lines(raw, decoded):
             for i, (a, b) in enumerate(spans):
                 if a <= line <= b:
-                    grid.row_flags.setdefault(
-                        i, ("undecodable", f"第{line}行（字节位置 {offset}）有无法识别的字节")
-                    )
+                    grid.row_flags.setdefault(i, flag)
                     break
     for i, (a, b) in enumerate(spans):
         if b - a >= 2:  # a quoted cell spanning lines: an unclosed quote may have swallowed rows
@@ -211,10 +208,18 @@ def read_text_table(path: Path, raw: bytes) -> TextTable | Workbook:
     if cells is None:
         return read_text(path, raw, decoded)
     flags: dict[int, tuple[str, str]] = {}
-    for offset in decoded.bad:
-        line = line_of(raw, offset)
-        flags.setdefault(line - 1, ("undecodable", f"第{line}行（字节位置 {offset}）有无法识别的字节"))
+    for line, flag in _undecodable_lines(raw, decoded):  # record i is line i + 1
+        flags.setdefault(line - 1, flag)
     return TextTable(cells, flags)
+
+
+def _undecodable_lines(raw: bytes, decoded: Decoded) -> list[tuple[int, tuple[str, str]]]:
+    """(physical line, row flag) for each undecodable byte the decoder replaced."""
+    return [
+        (line, ("undecodable", f"第{line}行（字节位置 {offset}）有无法识别的字节"))
+        for offset in decoded.bad
+        for line in [line_of(raw, offset)]
+    ]
 
 
 # -- HTML tables ("xls" exported by web systems) ---------------------------------------------------------------
