@@ -1,5 +1,6 @@
 -- Reconciliation: lottery sales per county-month in the mart equal the sum of raw.lottery_sales, and
 -- 公益金 equals the sum over games of sales × the game's share (each rounded per outlet-game-day).
+-- A window build compares the months up to its last one (macros/incremental.sql, not_after_period_window).
 with raw_totals as (
     select
         sales.county_code,
@@ -10,13 +11,14 @@ with raw_totals as (
     from {{ source('jinmin', 'lottery_sales') }} as sales
     left join {{ ref('dim_lottery_game') }} as games
         on games.game_name_zh = sales.game
+    where {{ not_after_period_window('sales.period') }}
     group by sales.county_code, sales.period
 ),
 
 mart as (
     select county_code, month_start, sales_amount, welfare_fund_amount
     from {{ ref('mart_lottery_county_month') }}
-    where is_reported
+    where is_reported and {{ not_after_period_window('month_start') }}
 )
 
 select

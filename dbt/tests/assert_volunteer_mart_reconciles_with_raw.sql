@@ -1,5 +1,6 @@
 -- Reconciliation: service hours per county-month in the mart equal the sum of raw.volunteer_service
 -- hours, and registered volunteers equal the distinct volunteer ids of the raw month-end roster.
+-- A window build compares the months up to its last one (macros/incremental.sql, not_after_period_window).
 with raw_hours as (
     select county_code, period as month_start, sum(hours) as raw_hours
     from {{ source('jinmin', 'volunteer_service') }}
@@ -14,6 +15,7 @@ raw_roster as (
 
 mart as (
     select * from {{ ref('mart_volunteer_county_month') }}
+    where {{ not_after_period_window('month_start') }}
 )
 
 select mart.county_code, mart.month_start, mart.service_hours, raw_hours.raw_hours,
