@@ -411,6 +411,20 @@ def targets(results: list[ScenarioResult]) -> list[str]:
                 "bounded by the largest file, not the month",
             ]
         )
+    failed = [
+        f"{res.scenario.name}: {row.stage}"
+        for res in results
+        for row in res.rows
+        if row.variant == "failed" or "FAILED" in row.note
+    ]
+    if any(res.rows for res in results):  # a time measured on a failed build or check is no result
+        body.append(
+            [
+                "every build, check and run in this benchmark succeeded",
+                "failed: " + "; ".join(failed) if failed else "all succeeded",
+                "no" if failed else "yes",
+            ]
+        )
     return _table(["target (issue 8; issue 17 where it says so)", "measured", "met"], body) if body else []
 
 

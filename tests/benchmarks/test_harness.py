@@ -44,6 +44,7 @@ def test_quick_profile_writes_its_table(tmp_path: Path) -> None:
 
     md = (out / "latest.md").read_text("utf-8")
     assert "cores" in md and "Load average" in md
+    assert "| every build, check and run in this benchmark succeeded | all succeeded | yes |" in md
     assert "ours / naive" in md and "ours / limit" in md
     assert "ours / pandas-vectorised" in md and "ours / duckdb-sql" in md
     assert (out / "quick-latest.md").read_text("utf-8") in md
