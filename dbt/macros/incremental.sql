@@ -13,6 +13,17 @@
   Spark:  insert_overwrite partitioned by month_start (dynamic partition overwrite), same effect.
 #}
 
+{# The config of every monthly incremental model: `{{ config(**monthly_incremental_config()) }}`. #}
+{% macro monthly_incremental_config() -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': monthly_incremental_strategy(),
+        'unique_key': 'month_start',
+        'partition_by': monthly_partition_by(),
+        'on_schema_change': 'append_new_columns',
+    }) }}
+{%- endmacro %}
+
 {% macro monthly_incremental_strategy() -%}
     {{ return('insert_overwrite' if target.type == 'spark' else 'delete+insert') }}
 {%- endmacro %}

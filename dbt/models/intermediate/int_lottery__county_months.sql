@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=monthly_incremental_strategy(),
-        unique_key='month_start',
-        partition_by=monthly_partition_by(),
-        on_schema_change='append_new_columns',
-    )
-}}
+{{ config(**monthly_incremental_config()) }}
 -- One row per county × month with a loaded lottery sales report: sales, 公益金, active outlets and days
 -- with sales, summed from fct_lottery_sales. mart_lottery_county_month reads these rows instead of every
 -- sales line of every month, so a new month costs the same however many months are loaded.

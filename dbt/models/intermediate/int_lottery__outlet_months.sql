@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=monthly_incremental_strategy(),
-        unique_key='month_start',
-        partition_by=monthly_partition_by(),
-        on_schema_change='append_new_columns',
-    )
-}}
+{{ config(**monthly_incremental_config()) }}
 -- One row per county × month × lottery outlet with sales lines in the month: the outlet's latest name in
 -- the month (the non-empty name of its latest sale date; the latest line if no line has a name) with that
 -- line's township and sale date, and the month's first and last sale dates. dim_lottery_outlet folds these

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=monthly_incremental_strategy(),
-        unique_key='month_start',
-        partition_by=monthly_partition_by(),
-        on_schema_change='append_new_columns',
-    )
-}}
+{{ config(**monthly_incremental_config()) }}
 -- One row per county × month × volunteer in the month-end roster snapshot. A volunteer listed twice in
 -- the same county-month counts once (the lines normally agree; otherwise the smallest value of each
 -- attribute is kept). The team is resolved to dim_volunteer_team's key downstream, from team_name.

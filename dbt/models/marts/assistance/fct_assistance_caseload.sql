@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=monthly_incremental_strategy(),
-        unique_key='month_start',
-        partition_by=monthly_partition_by(),
-        on_schema_change='append_new_columns',
-    )
-}}
+{{ config(**monthly_incremental_config()) }}
 -- One row per county × month × program for every county-month whose roster was loaded (all five programs,
 -- zeros where the county had none): recipients, households, spending, average amount per recipient,
 -- the local 低保 standard, and entries/exits against the previous month.

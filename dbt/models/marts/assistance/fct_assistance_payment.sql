@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=monthly_incremental_strategy(),
-        unique_key='month_start',
-        partition_by=monthly_partition_by(),
-        on_schema_change='append_new_columns',
-    )
-}}
+{{ config(**monthly_incremental_config()) }}
 -- One row per recipient × paying county × month × program: the amount paid (several roster lines of
 -- the same recipient, month and program are summed). Incremental by month (macros/incremental.sql).
 {%- set roster = ref('stg_jinmin__assistance_roster') %}

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=monthly_incremental_strategy(),
-        unique_key='month_start',
-        partition_by=monthly_partition_by(),
-        on_schema_change='append_new_columns',
-    )
-}}
+{{ config(**monthly_incremental_config()) }}
 -- One row per outlet × game × day: sales and the 公益金 raised at the game's share (dim_lottery_game).
 -- Several report lines of the same outlet, game and day are summed. Incremental by month
 -- (macros/incremental.sql); after editing a game's share in ref_lottery_game, rebuild with --full-refresh.

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=monthly_incremental_strategy(),
-        unique_key='month_start',
-        partition_by=monthly_partition_by(),
-        on_schema_change='append_new_columns',
-    )
-}}
+{{ config(**monthly_incremental_config()) }}
 -- One row per volunteer service record (志愿服务记录) loaded: hours served by a volunteer in an activity
 -- on a day. The record is identified by its line in the county-month's file (one file per county-month).
 -- Incremental by month (macros/incremental.sql).
