@@ -168,3 +168,45 @@ def test_workers_end_when_the_loading_process_is_killed(tmp_path: Path) -> None:
     while any(alive(p) for p in workers) and time.time() < deadline:
         time.sleep(0.2)
     assert not any(alive(p) for p in workers), "worker processes outlived the killed loader"
+
+
+def _worker_allocator_setting(out_file: str, preset: str | None) -> None:
+    """In a fresh child process (its own fork server): the workers' allocator setting and the caller's."""
+    import json
+    import os
+
+    if preset is not None:  # as if set before the process started: polars appends it to its own on import
+        os.environ[prepare.JEMALLOC_CONF_ENV] += "," + preset
+    pool = prepare._new_pool(b"k" * 32, 1)
+    try:
+        with prepare._main_module_hidden():
+            worker = pool.submit(os.getenv, prepare.JEMALLOC_CONF_ENV).result()
+    finally:
+        pool.shutdown()
+    caller = os.environ.get(prepare.JEMALLOC_CONF_ENV)
+    Path(out_file).write_text(json.dumps({"worker": worker, "caller": caller}))
+
+
+def test_workers_give_freed_memory_back_without_changing_the_callers_environment(tmp_path: Path) -> None:
+    """polars' jemalloc in the workers returns freed pages at once (a worker holds one file's memory, not
+    also the last one's): the workers' setting ends with ours, after polars' own defaults and an operator's
+    setting; the loading process's environment, which dbt and everything else it starts inherit, is left
+    as it was."""
+    import json
+    import multiprocessing
+
+    out = tmp_path / "env.json"
+    child = multiprocessing.get_context("spawn").Process(
+        target=_worker_allocator_setting, args=(str(out), "narenas:2")
+    )
+    child.start()
+    child.join(timeout=120)
+    assert child.exitcode == 0
+    seen = json.loads(out.read_text())
+
+    def effective(conf: str) -> dict[str, str]:  # jemalloc takes the last value of each option
+        return dict(option.split(":", 1) for option in conf.split(","))
+
+    assert effective(seen["worker"]) == {"dirty_decay_ms": "0", "muzzy_decay_ms": "0", "narenas": "2"}
+    assert effective(seen["caller"])["narenas"] == "2"
+    assert not seen["caller"].endswith(prepare.WORKER_JEMALLOC_CONF), "the caller's environment changed"
