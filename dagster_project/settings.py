@@ -5,7 +5,10 @@ it needs as parameters; a test (tests/test_settings.py) fails if another module 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -138,6 +141,33 @@ def export_dbt_env(settings: Settings) -> None:
     put the warehouse path there so dbt and Dagster work on one file. An explicit value wins."""
     for name, value in settings.dbt_env().items():
         os.environ.setdefault(name, value)
+
+
+# The partition window of a dbt build (dbt/macros/incremental.sql period_var), read by dbt only.
+DBT_WINDOW_VARIABLES = ("MINZHENG_DBT_MIN_PERIOD", "MINZHENG_DBT_MAX_PERIOD")
+
+
+@contextmanager
+def dbt_window_env(first: dt.date | None, last: dt.date | None) -> Iterator[None]:
+    """Set the month window of the dbt process started inside the block, or, with no window, remove any
+    inherited one (so dbt builds and tests whole tables); restore the previous values afterwards.
+    dagster-dbt starts dbt with this process's environment and takes no env of its own; the environment
+    (not --vars) keeps dbt's partial parsing."""
+    values = (None, None) if first is None or last is None else (first.isoformat(), last.isoformat())
+    saved = {name: os.environ.get(name) for name in DBT_WINDOW_VARIABLES}
+    try:
+        for name, value in zip(DBT_WINDOW_VARIABLES, values, strict=True):
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def disable_library_telemetry() -> None:

@@ -88,3 +88,24 @@ def test_loading_connection_caps_duckdb_memory(monkeypatch: pytest.MonkeyPatch, 
     with warehouse.connect() as con:
         limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
     assert limit is not None and limit[0].startswith("286.1"), limit  # 300 MB = 286.1 MiB
+
+
+def test_dbt_window_env_sets_clears_and_restores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dbt asset's window reaches dbt's process through the environment, only inside the block; with
+    no window an inherited one is removed (dbt must then test whole tables)."""
+    import datetime as dt
+    import os
+
+    from dagster_project.settings import dbt_window_env
+
+    monkeypatch.setenv("MINZHENG_DBT_MIN_PERIOD", "2020-01-01")
+    monkeypatch.delenv("MINZHENG_DBT_MAX_PERIOD", raising=False)
+    with dbt_window_env(dt.date(2024, 5, 1), dt.date(2024, 6, 1)):
+        assert (os.environ["MINZHENG_DBT_MIN_PERIOD"], os.environ["MINZHENG_DBT_MAX_PERIOD"]) == (
+            "2024-05-01",
+            "2024-06-01",
+        )
+    with dbt_window_env(None, None):
+        assert "MINZHENG_DBT_MIN_PERIOD" not in os.environ and "MINZHENG_DBT_MAX_PERIOD" not in os.environ
+    assert os.environ["MINZHENG_DBT_MIN_PERIOD"] == "2020-01-01"
+    assert "MINZHENG_DBT_MAX_PERIOD" not in os.environ

@@ -1,5 +1,6 @@
 """The dbt graph as Dagster assets (dagster-dbt). The manifest is built once by `make prepare`
-(`dbt parse`), never at import time."""
+(`dbt parse`), never at import time. Each build is given the months whose raw loads changed as its window
+(assets/dbt_window.py), or none, when they cannot be proven: then it builds and tests whole tables."""
 
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -9,7 +10,9 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from ..automation.conditions import after_upstream
 from ..lakehouse.engine import dbt_target_args, prepare_spark_build
-from ..settings import DBT_PROJECT_DIR, Settings
+from ..resources import WarehouseResource
+from ..settings import DBT_PROJECT_DIR, Settings, dbt_window_env
+from .dbt_window import load_manifest, plan_dbt_window
 from .raw import WAREHOUSE_POOL
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -49,11 +52,23 @@ class MinzhengTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=MinzhengTranslator(),
     pool=WAREHOUSE_POOL,
 )
-def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+def dbt_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
     settings = Settings.from_env()
     if settings.engine == "spark":  # MINZHENG_ENGINE=spark: the Parquet layer and Spark's raw tables first
         prepared = prepare_spark_build(settings)
         context.log.info(
             f"Parquet 原始层已同步（{prepared.rewritten} 个县月文件），Spark 外部表：{prepared.tables}"
         )
-    yield from dbt.cli(["build", *dbt_target_args(settings)], context=context).stream()
+    # Read-only, and closed before dbt starts: the step holds the warehouse pool, so nothing else writes.
+    window = plan_dbt_window(
+        engine=settings.engine,
+        warehouse=warehouse,
+        manifest=load_manifest(str(dbt_project.manifest_path)),
+        instance=context.instance,
+    )
+    context.log.info(window.log_line())
+    with dbt_window_env(window.first, window.last):  # dbt's process is started inside cli()
+        invocation = dbt.cli(["build", *dbt_target_args(settings)], context=context)
+    yield from invocation.stream()
