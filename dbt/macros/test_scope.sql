@@ -12,8 +12,10 @@
     `test_window_months_after: N` when its build also rewrites N months after the window
     (fct_assistance_caseload rebuilds the month after each rebuilt month: its entries/exits look back);
   * with a window set, such a model's generic tests see only the window's rows; without a window (a full
-    build, `dbt build` without vars, Dagster's automation) and on every model without the declaration
-    (tables rebuilt in full each run: dimensions, marts) they see the whole table, as before.
+    build, `dbt build` without vars, a Dagster build that cannot prove which months changed) and on every
+    model without the declaration (tables rebuilt in full each run: dimensions, marts) they see the whole
+    table, as before. Dagster's dbt asset sets the window to the months whose raw loads changed
+    (dagster_project/assets/dbt_window.py); a new windowed model needs a row there.
 
   The token is replaced at run time (the `where` config is rendered when the project is parsed, where
   macros and a run's vars are not available), following dbt's documented way of customising `where`: an
