@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -148,15 +148,12 @@ DBT_WINDOW_VARIABLES = ("MINZHENG_DBT_MIN_PERIOD", "MINZHENG_DBT_MAX_PERIOD")
 
 
 @contextmanager
-def dbt_window_env(first: dt.date | None, last: dt.date | None) -> Iterator[None]:
-    """Set the month window of the dbt process started inside the block, or, with no window, remove any
-    inherited one (so dbt builds and tests whole tables); restore the previous values afterwards.
-    dagster-dbt starts dbt with this process's environment and takes no env of its own; the environment
-    (not --vars) keeps dbt's partial parsing."""
-    values = (None, None) if first is None or last is None else (first.isoformat(), last.isoformat())
-    saved = {name: os.environ.get(name) for name in DBT_WINDOW_VARIABLES}
+def environment_for_children(values: Mapping[str, str | None]) -> Iterator[None]:
+    """Set (None: remove) environment variables for the processes started inside the block, and restore
+    this process's values afterwards."""
+    saved = {name: os.environ.get(name) for name in values}
     try:
-        for name, value in zip(DBT_WINDOW_VARIABLES, values, strict=True):
+        for name, value in values.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
@@ -168,6 +165,31 @@ def dbt_window_env(first: dt.date | None, last: dt.date | None) -> Iterator[None
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@contextmanager
+def dbt_window_env(first: dt.date | None, last: dt.date | None) -> Iterator[None]:
+    """Set the month window of the dbt process started inside the block, or, with no window, remove any
+    inherited one (so dbt builds and tests whole tables); restore the previous values afterwards.
+    dagster-dbt starts dbt with this process's environment and takes no env of its own; the environment
+    (not --vars) keeps dbt's partial parsing."""
+    values = (None, None) if first is None or last is None else (first.isoformat(), last.isoformat())
+    with environment_for_children(dict(zip(DBT_WINDOW_VARIABLES, values, strict=True))):
+        yield
+
+
+# polars' bundled jemalloc reads its options from this variable; polars sets it on import (its own
+# defaults, then whatever the environment held), so a process's value is already polars' full setting.
+JEMALLOC_CONF_ENV = "_RJEM_MALLOC_CONF"
+
+
+@contextmanager
+def polars_allocator_for_children(options: str) -> Iterator[None]:
+    """jemalloc `options` appended to this process's polars allocator setting for the processes started
+    inside the block (jemalloc takes the last value of an option)."""
+    current = os.environ.get(JEMALLOC_CONF_ENV)
+    with environment_for_children({JEMALLOC_CONF_ENV: f"{current},{options}" if current else options}):
+        yield
 
 
 def disable_library_telemetry() -> None:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ..settings import Settings
+from ..settings import Settings, polars_allocator_for_children
 from .errors import UnreadableFileError
 from .pseudonymise import Pseudonymiser
 from .readers import read_export
@@ -39,12 +39,11 @@ from .transform import FileContext, transform
 WORKERS_ENV = "MINZHENG_INGEST_WORKERS"  # Settings.ingest_workers
 PARALLEL_MIN_BYTES = 4 << 20
 
-# polars allocates through its bundled jemalloc and, on import, sets this variable to keep freed pages a
-# while (dirty 0.5 s, then "muzzy" 1 s: pages given back with MADV_FREE, which still count in the process's
-# RSS until the kernel needs them). A worker that has just prepared the largest file of a month would then
-# still show that file's memory while it prepares the next one. The workers' fork server starts with the
-# settings below appended (jemalloc takes the last value of an option), so freed pages go back at once.
-JEMALLOC_CONF_ENV = "_RJEM_MALLOC_CONF"
+# polars allocates through its bundled jemalloc and keeps freed pages a while (by default dirty 0.5 s, then
+# "muzzy" 1 s: pages given back with MADV_FREE, which still count in the process's RSS until the kernel needs
+# them). A worker that has just prepared the largest file of a month would then still show that file's
+# memory while it prepares the next one. The workers' fork server starts with these options appended to
+# polars' setting, so freed pages go back at once.
 WORKER_JEMALLOC_CONF = "dirty_decay_ms:0,muzzy_decay_ms:0"
 
 
@@ -158,20 +157,12 @@ def _new_pool(key: bytes, n: int) -> ProcessPoolExecutor:
 
 
 def _start_fork_server() -> None:
-    """Start this process's fork server (once; later pools reuse it) with the workers' allocator setting
+    """Start this process's fork server (once; later pools reuse it) with the workers' allocator options
     in its environment, without changing the environment of anything else this process starts."""
     from multiprocessing import forkserver
 
-    saved = os.environ.get(JEMALLOC_CONF_ENV)
-    os.environ[JEMALLOC_CONF_ENV] = f"{saved},{WORKER_JEMALLOC_CONF}" if saved else WORKER_JEMALLOC_CONF
-    try:
-        with _main_module_hidden():
-            forkserver.ensure_running()
-    finally:
-        if saved is None:
-            os.environ.pop(JEMALLOC_CONF_ENV, None)
-        else:
-            os.environ[JEMALLOC_CONF_ENV] = saved
+    with polars_allocator_for_children(WORKER_JEMALLOC_CONF), _main_module_hidden():
+        forkserver.ensure_running()
 
 
 @contextlib.contextmanager

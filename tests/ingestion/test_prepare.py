@@ -13,6 +13,7 @@ from dagster_project.ingestion.pipeline import load_partition
 from dagster_project.ingestion.pseudonymise import Pseudonymiser
 from dagster_project.ingestion.region import region_lookup
 from dagster_project.ingestion.spec import SOURCES
+from dagster_project.settings import JEMALLOC_CONF_ENV
 from minzheng_simulator import SimulationConfig, simulate
 
 from .conftest import TEST_KEY
@@ -176,14 +177,14 @@ def _worker_allocator_setting(out_file: str, preset: str | None) -> None:
     import os
 
     if preset is not None:  # as if set before the process started: polars appends it to its own on import
-        os.environ[prepare.JEMALLOC_CONF_ENV] += "," + preset
+        os.environ[JEMALLOC_CONF_ENV] += "," + preset
     pool = prepare._new_pool(b"k" * 32, 1)
     try:
         with prepare._main_module_hidden():
-            worker = pool.submit(os.getenv, prepare.JEMALLOC_CONF_ENV).result()
+            worker = pool.submit(os.getenv, JEMALLOC_CONF_ENV).result()
     finally:
         pool.shutdown()
-    caller = os.environ.get(prepare.JEMALLOC_CONF_ENV)
+    caller = os.environ.get(JEMALLOC_CONF_ENV)
     Path(out_file).write_text(json.dumps({"worker": worker, "caller": caller}))
 
 
