@@ -282,26 +282,13 @@ class ScenarioRunner:
 
     def spark(self, warehouse: Path, rows: int | None) -> None:
         """The full dbt build again on a local Spark started for it (scripts/spark.sh), then stopped."""
-        import socket
+        from dagster_project.lakehouse.local_spark import LocalSpark, free_port
 
-        repo = Path(__file__).resolve().parent.parent
-        spark_dir = self.root / "spark"
-        shutil.rmtree(spark_dir, ignore_errors=True)
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        env = {
-            **os.environ,
-            "MINZHENG_SPARK_DIR": str(spark_dir),
-            "MINZHENG_SPARK_PORT": str(port),
-            "MINZHENG_SPARK_CLUSTER": "local",
-            "MINZHENG_SPARK_START_TIMEOUT": "300",
-        }
-        env.pop("MINZHENG_SPARK_UI_PORT", None)
-        script = str(repo / "scripts" / "spark.sh")
+        local = LocalSpark(self.root / "spark", free_port())
+        shutil.rmtree(local.spark_dir, ignore_errors=True)
         self.log(f"  [{self.s.name}] starting Spark (scripts/spark.sh) ...")
         t = time.perf_counter()
-        started = subprocess.run([script, "start"], env=env, capture_output=True, text=True)
+        started = local.start(os.environ)
         start_seconds = time.perf_counter() - t
         if started.returncode != 0:
             self.add(None, "dbt build (full) on Spark", variant="failed", note=started.stderr[-300:])
@@ -313,12 +300,12 @@ class ScenarioRunner:
                 warehouse=str(warehouse),
                 lake=str(self.root / "lake" / "raw"),
                 target=str(self.root / "dbt_spark"),
-                host="127.0.0.1",
-                port=port,
-                pid_dir=str(spark_dir / "run"),
+                host=local.endpoint.host,
+                port=local.port,
+                pid_dir=str(local.pid_dir),
             )
         finally:
-            subprocess.run([script, "stop"], env=env, capture_output=True, text=True)
+            local.stop(os.environ)
         r = run.result
         status = "ok" if r["ok"] else "FAILED: " + r["output_tail"][-300:].replace("\n", " ")
         status += " (" + ", ".join(f"{v} {k}" for k, v in sorted(r["statuses"].items())) + ")"

@@ -427,14 +427,15 @@ def spark_dbt(warehouse: str, lake: str, target: str, host: str, port: int, pid_
         exported = export_raw(con, lake)
     export_seconds = time.perf_counter() - t
     t = time.perf_counter()
-    with spark_cursor(SparkEndpoint(host, int(port), "minzheng")) as cursor:
+    endpoint = SparkEndpoint(host, int(port), "minzheng")
+    with spark_cursor(endpoint) as cursor:
         register_raw_tables(cursor, lake)
     register_seconds = time.perf_counter() - t
 
     jvms = [TreeRssSampler(int(p.read_text().strip())) for p in Path(pid_dir).glob("*.pid")]
     for sampler in jvms:
         sampler.start()
-    spark_env = {"MINZHENG_SPARK_HOST": host, "MINZHENG_SPARK_PORT": str(port), "MINZHENG_DBT_THREADS": "4"}
+    spark_env = {**endpoint.dbt_env(), "MINZHENG_DBT_THREADS": "4"}
     try:
         result = dbt(warehouse, ["build", "--full-refresh", "--target", "spark"], None, target, env=spark_env)
     finally:

@@ -36,6 +36,14 @@ class SparkEndpoint:
         s = Settings.from_env()
         return cls(host=s.spark_host, port=s.spark_port, user=s.spark_user)
 
+    def dbt_env(self) -> dict[str, str]:
+        """What dbt/profiles.yml's spark target reads to reach this endpoint (for a dbt subprocess)."""
+        return {
+            "MINZHENG_SPARK_HOST": self.host,
+            "MINZHENG_SPARK_PORT": str(self.port),
+            "MINZHENG_SPARK_USER": self.user,
+        }
+
 
 @contextmanager
 def spark_cursor(endpoint: SparkEndpoint | None = None) -> Iterator:

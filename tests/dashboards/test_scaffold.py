@@ -59,3 +59,19 @@ def test_a_fresh_scaffold_is_a_valid_bundle(tmp_path: Path) -> None:
     assert _run(SCAFFOLD, "--out", out).returncode == 0
     result = _run(VALIDATE, "--bundle", out)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_script_and_the_module_write_the_same_bundle(tmp_path: Path) -> None:
+    """The spec is a package (dashboards/bundle_spec/) imported as `bundle_spec` when scaffold.py runs as a
+    script and as `dashboards.bundle_spec` when it is imported: both give the same files."""
+    as_script, as_module = tmp_path / "script", tmp_path / "module"
+    assert _run(SCAFFOLD, "--out", as_script).returncode == 0
+    result = subprocess.run(
+        [sys.executable, "-m", "dashboards.scaffold", "--out", str(as_module)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO_ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert _tree(as_module) == _tree(as_script)

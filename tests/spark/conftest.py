@@ -4,47 +4,25 @@ the end, with its metastore, warehouse and logs in the test's temporary director
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from dagster_project.lakehouse.local_spark import LocalSpark, free_port, has_java
 from dagster_project.lakehouse.spark import SparkEndpoint
-from dagster_project.settings import REPO_ROOT
-
-SPARK_SCRIPT = REPO_ROOT / "scripts" / "spark.sh"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkEndpoint]:
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+    if not has_java(os.environ.get("JAVA_HOME")):
         pytest.fail("no Java runtime for Spark: run scripts/system_packages.sh (openjdk-17-jre-headless)")
-    spark_dir = tmp_path_factory.mktemp("spark")
-    port = int(os.environ.get("MINZHENG_TEST_SPARK_PORT") or _free_port())
-    env = {
-        **os.environ,
-        "MINZHENG_SPARK_DIR": str(spark_dir),
-        "MINZHENG_SPARK_PORT": str(port),
-        "MINZHENG_SPARK_CLUSTER": "local",
-        "MINZHENG_SPARK_START_TIMEOUT": "300",
-    }
-    env.pop("MINZHENG_SPARK_UI_PORT", None)
+    port = int(os.environ.get("MINZHENG_TEST_SPARK_PORT") or free_port())
+    local = LocalSpark(tmp_path_factory.mktemp("spark"), port)
     try:
-        started = subprocess.run([str(SPARK_SCRIPT), "start"], env=env, capture_output=True, text=True)
+        started = local.start(os.environ)
         assert started.returncode == 0, f"scripts/spark.sh start failed:\n{started.stdout}\n{started.stderr}"
-        yield SparkEndpoint("127.0.0.1", port, "minzheng")
+        yield local.endpoint
     finally:
-        stopped = subprocess.run([str(SPARK_SCRIPT), "stop"], env=env, capture_output=True, text=True)
+        stopped = local.stop(os.environ)
         assert stopped.returncode == 0, stopped.stderr
-        assert not list(Path(spark_dir, "run").glob("*.pid")), (
-            "a Spark PID file survived scripts/spark.sh stop"
-        )
+        assert not list(local.pid_dir.glob("*.pid")), "a Spark PID file survived scripts/spark.sh stop"

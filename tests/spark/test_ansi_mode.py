@@ -63,12 +63,7 @@ def _probe_project(root: Path, name: str, hooks: list[str]) -> Path:
 
 
 def _run(project: Path, spark: SparkEndpoint) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "MINZHENG_SPARK_HOST": spark.host,
-        "MINZHENG_SPARK_PORT": str(spark.port),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
+    env = {**os.environ, **spark.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     cli = [
         str(DBT),
         "run",

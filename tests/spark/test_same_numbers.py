@@ -124,11 +124,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory, spark: SparkEndpoint) -> Bu
     with spark_cursor(spark) as cursor:
         assert set(register_raw_tables(cursor, lake)) == set(RAW_TABLES)
     duckdb_results = _dbt(root, "duckdb", {"MINZHENG_WAREHOUSE_PATH": str(db)}, "build")
-    spark_env = {
-        "MINZHENG_SPARK_HOST": spark.host,
-        "MINZHENG_SPARK_PORT": str(spark.port),
-        "MINZHENG_DBT_THREADS": "4",
-    }
+    spark_env = {**spark.dbt_env(), "MINZHENG_DBT_THREADS": "4"}
     spark_results = _dbt(root, "spark", spark_env, "build", "--target", "spark")
     return Builds(root, db, lake, spark, duckdb_results, spark_results)
 
