@@ -6,8 +6,7 @@
 -- previous month, not in this one. Both NULL when the previous month's roster was not loaded.
 -- Incremental by month like the payments it counts (macros/incremental.sql): the months whose payments
 -- changed (or the var window) are rebuilt, and so is the month after each, whose entries and exits
--- look back at it; only those months and the months before them are read, and only the rebuilt months
--- are counted and compared (the month before each is read as the base of its entries and exits).
+-- look back at it; only those months and the months before them are read.
 {%- set paid = ref('fct_assistance_payment') %}
 {#- A table built before this model was incremental has no _load_id to compare: rebuild every month once. #}
 {%- set has_load_ids = is_incremental() and '_load_id' in (
@@ -64,7 +63,6 @@ totals as (
         count(*) as payment_records,
         {{ sum_amount('amount') }} as spending
     from payments
-    where month_start in (select month_start from rebuilt_months)
     group by county_code, month_start, program_code
 ),
 
@@ -81,7 +79,6 @@ with_previous as (
         and previous_month.county_code = current_month.county_code
         and previous_month.program_code = current_month.program_code
         and previous_month.month_start = {{ add_to_date('month', -1, 'current_month.month_start') }}
-    where current_month.month_start in (select month_start from rebuilt_months)
 ),
 
 entries as (
@@ -104,9 +101,6 @@ with_next as (
         and current_month.county_code = previous_month.county_code
         and current_month.program_code = previous_month.program_code
         and current_month.month_start = {{ add_to_date('month', 1, 'previous_month.month_start') }}
-    where previous_month.month_start in (
-        select {{ add_to_date('month', -1, 'month_start') }} from rebuilt_months
-    )
 ),
 
 exits as (
