@@ -62,12 +62,11 @@
    months_after > 0 widens the window by that many months after max_period. #}
 {% macro in_period_window(column, months_after=0) -%}
     {%- set lo = period_var('min_period') -%}
-    {%- set hi = period_var('max_period') -%}
     {%- set parts = [] -%}
     {%- if lo is not none %}{% do parts.append(column ~ " >= " ~ date_literal(lo)) %}{% endif -%}
-    {%- if hi is not none and months_after %}
-        {%- do parts.append(column ~ " <= " ~ add_to_date('month', months_after, date_literal(hi))) -%}
-    {%- elif hi is not none %}{% do parts.append(column ~ " <= " ~ date_literal(hi)) %}{% endif -%}
+    {%- if period_var('max_period') is not none -%}
+        {%- do parts.append(not_after_period_window(column, months_after) | trim) -%}
+    {%- endif -%}
     {{ parts | join(' and ') if parts else '1 = 1' }}
 {%- endmacro %}
 
@@ -76,11 +75,17 @@
   whole-table reconciliations of marts with raw: a backfill loads many months into raw first and builds them
   window by window afterwards, so raw may already hold months that a later window builds. Those months are
   not this build's; the build that writes them tests them. Months up to the window's end are compared in
-  full, on both sides.
+  full, on both sides. Also the upper bound of in_period_window (months_after: that many months later).
 #}
-{% macro not_after_period_window(column) -%}
+{% macro not_after_period_window(column, months_after=0) -%}
     {%- set hi = period_var('max_period') -%}
-    {{ column ~ " <= " ~ date_literal(hi) if hi is not none else '1 = 1' }}
+    {%- if hi is none -%}
+        1 = 1
+    {%- elif months_after -%}
+        {{ column ~ " <= " ~ add_to_date('month', months_after, date_literal(hi)) }}
+    {%- else -%}
+        {{ column ~ " <= " ~ date_literal(hi) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#
