@@ -419,6 +419,7 @@ def spark_dbt(warehouse: str, lake: str, target: str, host: str, port: int, pid_
     the warehouse's raw tables exported to the Parquet raw layer and registered as Spark tables (timed
     apart), then `dbt build --full-refresh --target spark`. The Spark JVM is not a child of this process:
     its RSS (with its children) is sampled here from the PID files of scripts/spark.sh."""
+    from dagster_project.lakehouse.local_spark import SPARK_USER
     from dagster_project.lakehouse.parquet_layer import export_raw
     from dagster_project.lakehouse.spark import SparkEndpoint, register_raw_tables, spark_cursor
 
@@ -427,7 +428,7 @@ def spark_dbt(warehouse: str, lake: str, target: str, host: str, port: int, pid_
         exported = export_raw(con, lake)
     export_seconds = time.perf_counter() - t
     t = time.perf_counter()
-    endpoint = SparkEndpoint(host, int(port), "minzheng")
+    endpoint = SparkEndpoint(host, int(port), SPARK_USER)
     with spark_cursor(endpoint) as cursor:
         register_raw_tables(cursor, lake)
     register_seconds = time.perf_counter() - t
