@@ -258,7 +258,7 @@ def incremental_table(results: list[ScenarioResult]) -> list[str]:
                 ]
             )
     header = ["scenario", "scale", "months already loaded", "rows", "ingest s", "quality s", "dbt s",
-              "dbt start-up + parse / nodes s", "total s", "peak RSS MB"]  # fmt: skip
+              "dbt plan + start-up + parse / nodes s", "total s", "peak RSS MB"]  # fmt: skip
     return _table(header, body) if body else []
 
 

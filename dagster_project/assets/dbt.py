@@ -12,7 +12,7 @@ from ..automation.conditions import after_upstream
 from ..lakehouse.engine import dbt_target_args, prepare_spark_build
 from ..resources import WarehouseResource
 from ..settings import DBT_PROJECT_DIR, Settings, dbt_window_env
-from .dbt_window import load_manifest, plan_dbt_window
+from .dbt_window import FINGERPRINT_TAG, load_manifest, plan_dbt_window, project_fingerprint
 from .raw import WAREHOUSE_POOL
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -62,13 +62,18 @@ def dbt_models(
             f"Parquet 原始层已同步（{prepared.rewritten} 个县月文件），Spark 外部表：{prepared.tables}"
         )
     # Read-only, and closed before dbt starts: the step holds the warehouse pool, so nothing else writes.
+    fingerprint = project_fingerprint(DBT_PROJECT_DIR)
     window = plan_dbt_window(
         engine=settings.engine,
         warehouse=warehouse,
         manifest=load_manifest(str(dbt_project.manifest_path)),
         instance=context.instance,
+        fingerprint=fingerprint,
+        asset_key=MinzhengTranslator().get_asset_key,
     )
     context.log.info(window.log_line())
+    # The project this run builds with: a later build leaves a model out only if its last build was ours.
+    context.instance.add_run_tags(context.run_id, {FINGERPRINT_TAG: fingerprint})
     with dbt_window_env(window.first, window.last):  # dbt's process is started inside cli()
-        invocation = dbt.cli(["build", *dbt_target_args(settings)], context=context)
+        invocation = dbt.cli(["build", *dbt_target_args(settings), *window.dbt_args()], context=context)
     yield from invocation.stream()

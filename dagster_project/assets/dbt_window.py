@@ -8,13 +8,22 @@ comparison is made before dbt starts, on a read-only connection, for every incre
 raw tables whose tests the window would scope. The window is given only when it is proven to hold every
 changed month; otherwise (first build, a relation missing, nothing changed, an uncovered model, a previous
 build that did not succeed, Spark) the whole warehouse is built and tested, as without this module.
+
+A window build also leaves out the models and seeds that no changed input reaches (`unchanged_nodes`): the
+reference data (seeds and the dimensions built from them only) and the subgraphs of raw tables with no new,
+corrected or withdrawn load (the volunteer models, say, when only 救助 and 彩票 files came in), with their
+tests. They are left out only when every one of them was last materialized by a Dagster run that succeeded
+and built the same dbt project (`project_fingerprint`, recorded as a tag on the run): then their tables are
+what this build would write again, from the same inputs by the same code, and their tests passed on them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import importlib.metadata
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,6 +31,7 @@ from typing import Any
 
 import duckdb
 from dagster import AssetKey, DagsterInstance, DagsterRunStatus
+from dagster_dbt import DagsterDbtTranslator
 
 from ..resources import WarehouseResource
 
@@ -61,6 +71,12 @@ STAGING_VIEWS: dict[str, str] = {
 }
 
 
+# Run tag: the fingerprint of the dbt project a run's dbt build used (set before dbt starts).
+FINGERPRINT_TAG = "minzheng/dbt_project_fingerprint"
+# Folders of the project directory that dbt writes (not inputs of a build).
+_DBT_OUTPUT_FOLDERS = frozenset({"target", "logs", "dbt_packages"})
+
+
 class UnprovenChange(Exception):
     """The changed months cannot be proven; the message (Chinese) says why."""
 
@@ -71,6 +87,8 @@ class DbtWindow:
 
     months: tuple[dt.date, ...]
     reason: str = ""  # why there is no window (Chinese), empty with a window
+    unchanged: tuple[str, ...] = ()  # models and seeds left as built (dbt selectors, fqn:), with their tests
+    kept_reason: str = ""  # why nothing is left out although there is a window (Chinese)
 
     @property
     def first(self) -> dt.date | None:
@@ -84,10 +102,21 @@ class DbtWindow:
         if self.first is None or self.last is None:
             return f"本次构建并检验整个数据仓库（全部月份）：{self.reason}"
         listed = "、".join(f"{m:%Y-%m}" for m in self.months)
-        return (
+        line = (
             f"本次按新装载/更正/撤回的月份构建并检验：{self.first:%Y-%m} 至 {self.last:%Y-%m}"
             f"（有变动的月份：{listed}）；其余月份的数据未变，已由构建它们的运行检验"
         )
+        if self.unchanged:
+            return (
+                f"{line}。输入未变的 {len(self.unchanged)} 个模型/参考表（参考数据及无新装载的来源）"
+                "沿用上次成功构建的结果，本次不重建也不重复检验"
+            )
+        return f"{line}。{self.kept_reason}" if self.kept_reason else line
+
+    def dbt_args(self) -> list[str]:
+        """The dbt CLI arguments that leave the unchanged models and seeds (and their tests) out: one
+        space-separated value, as dagster-dbt reads a runtime --exclude (one value after the flag)."""
+        return ["--exclude", " ".join(self.unchanged)] if self.unchanged else []
 
 
 def guarded_asset_keys() -> list[AssetKey]:
@@ -143,11 +172,16 @@ def changed_months(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, ...]:
     """Months whose (county_code, _load_id) set differs between a built relation and its input, in either
     direction: a new or corrected (_更正N) load, or a county-month withdrawn. Raises UnprovenChange when a
     relation (or its load columns) is missing."""
+    return tuple(sorted({m for months in months_by_comparison(con).values() for m in months}))
+
+
+def months_by_comparison(con: duckdb.DuckDBPyConnection) -> dict[LoadComparison, set[dt.date]]:
+    """changed_months per comparison."""
     for c in COMPARISONS:
         for relation, month in ((c.built, "month_start"), (c.source, c.source_month)):
             if _missing(con, relation, month):
                 raise UnprovenChange(f"{relation} 尚不存在或缺少装载批次列（首次构建或新模型）")
-    months: set[dt.date] = set()
+    out: dict[LoadComparison, set[dt.date]] = {}
     for c in COMPARISONS:
         source = f"SELECT DISTINCT CAST({c.source_month} AS DATE), county_code, _load_id FROM {c.source}"
         built = f"SELECT DISTINCT CAST(month_start AS DATE), county_code, _load_id FROM {c.built}"
@@ -156,26 +190,109 @@ def changed_months(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, ...]:
                 UNION
                 SELECT m FROM (({built}) EXCEPT ({source})) AS gone_loads (m, c, l)"""
         ).fetchall()
-        months.update(m for (m,) in rows)
-    return tuple(sorted(months))
+        out[c] = {m for (m,) in rows}
+    return out
 
 
-def unsuccessful_builds(instance: DagsterInstance, keys: Iterable[AssetKey]) -> list[str]:
-    """The guarded assets whose latest materialization is not from a run that succeeded (or that Dagster
-    never materialized): their failed tests would otherwise not be rerun on their months."""
+def _relation(source: Mapping[str, Any]) -> str:
+    return f"{source['schema']}.{source.get('identifier') or source['name']}"
+
+
+def unchanged_nodes(manifest: Mapping[str, Any], changed: set[str]) -> list[str]:
+    """The models and seeds (unique ids) that no changed input reaches: every dbt source is taken as changed
+    unless it is a compared input (COMPARISONS) outside `changed`, and everything downstream of a changed
+    source is built. What is left depends only on the project's own files (seeds, static models) and on
+    unchanged raw tables."""
+    compared = {c.source for c in COMPARISONS}
+    frontier = [
+        uid
+        for uid, source in manifest.get("sources", {}).items()
+        if _relation(source) not in compared or _relation(source) in changed
+    ]
+    reached: set[str] = set()
+    children = manifest.get("child_map", {})
+    while frontier:
+        for child in children.get(frontier.pop(), []):
+            if child not in reached:
+                reached.add(child)
+                frontier.append(child)
+    return sorted(
+        uid
+        for uid, node in manifest.get("nodes", {}).items()
+        if node.get("resource_type") in ("model", "seed") and uid not in reached
+    )
+
+
+def project_fingerprint(project_dir: Path) -> str:
+    """sha256 of what a dbt build computes its tables from besides the data: every file of the dbt project
+    (models, macros, tests, seeds, configuration; not what dbt writes) and the dbt versions."""
+    digest = hashlib.sha256()
+    for package in ("dbt-core", "dbt-duckdb"):
+        digest.update(f"{package}=={importlib.metadata.version(package)}\n".encode())
+    for path in _project_files(project_dir):
+        digest.update(path.relative_to(project_dir).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _project_files(project_dir: Path) -> list[Path]:
+    """The project's files, without dbt's output folders (target/ holds a folder per Dagster run) and
+    hidden files, in a stable order."""
+    files: list[Path] = []
+    for top in project_dir.iterdir():
+        if top.name in _DBT_OUTPUT_FOLDERS or top.name.startswith("."):
+            continue
+        inside = [top] if top.is_file() else top.rglob("*")
+        files += [
+            p
+            for p in inside
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(top).parts)
+        ]
+    return sorted(files)
+
+
+def unsuccessful_builds(
+    instance: DagsterInstance, keys: Iterable[AssetKey], fingerprint: str | None = None
+) -> list[str]:
+    """The assets whose latest materialization is not from a run that succeeded (or that Dagster never
+    materialized): their failed tests would otherwise not be rerun on their months. With a fingerprint,
+    also those last built by a run of another version of the dbt project (FINGERPRINT_TAG)."""
     out: list[str] = []
-    statuses: dict[str, DagsterRunStatus | None] = {}
+    runs: dict[str, Any] = {}
     for key in keys:
         event = instance.get_latest_materialization_event(key)
         if event is None:
             out.append(f"{key.to_user_string()}（无构建记录）")
             continue
-        if event.run_id not in statuses:
-            run = instance.get_run_by_id(event.run_id)
-            statuses[event.run_id] = run.status if run is not None else None
-        if statuses[event.run_id] != DagsterRunStatus.SUCCESS:
+        if event.run_id not in runs:
+            runs[event.run_id] = instance.get_run_by_id(event.run_id)
+        run = runs[event.run_id]
+        if run is None or run.status != DagsterRunStatus.SUCCESS:
             out.append(f"{key.to_user_string()}（运行 {event.run_id[:8]} 未成功）")
+        elif fingerprint is not None and run.tags.get(FINGERPRINT_TAG) != fingerprint:
+            out.append(f"{key.to_user_string()}（上次由另一版本的 dbt 项目构建）")
     return out
+
+
+def _leave_out(
+    window: DbtWindow,
+    changed: set[str],
+    manifest: Mapping[str, Any],
+    instance: DagsterInstance,
+    fingerprint: str | None,
+    asset_key: Callable[[Mapping[str, Any]], AssetKey],
+) -> DbtWindow:
+    """The window, with the unchanged models and seeds to leave out when their last build is proven."""
+    if fingerprint is None:
+        return window
+    nodes = manifest.get("nodes", {})
+    unchanged = unchanged_nodes(manifest, changed)
+    stale = unsuccessful_builds(instance, [asset_key(nodes[uid]) for uid in unchanged], fingerprint)
+    if stale:
+        shown = "；".join(stale[:3]) + ("等" if len(stale) > 3 else "")
+        return DbtWindow(window.months, kept_reason=f"参考数据及无变动来源的模型也一并重建（{shown}）")
+    selectors = tuple("fqn:" + ".".join(nodes[uid]["fqn"]) for uid in unchanged)
+    return DbtWindow(window.months, unchanged=selectors)
 
 
 def plan_dbt_window(
@@ -184,8 +301,11 @@ def plan_dbt_window(
     warehouse: WarehouseResource,
     manifest: Mapping[str, Any],
     instance: DagsterInstance,
+    fingerprint: str | None = None,
+    asset_key: Callable[[Mapping[str, Any]], AssetKey] | None = None,
 ) -> DbtWindow:
-    """The window of this dbt build, or none (whole tables) whenever the changed months are not proven."""
+    """The window of this dbt build, or none (whole tables) whenever the changed months are not proven.
+    With the project's fingerprint, a window build also leaves out the unchanged models and seeds."""
     if engine != "duckdb":
         return DbtWindow((), f"{engine} 引擎不按月份缩小构建范围")
     uncovered = uncovered_nodes(manifest)
@@ -199,11 +319,14 @@ def plan_dbt_window(
         return DbtWindow((), f"上次构建未全部成功或不在 Dagster 记录中，检验须覆盖全部月份（{shown}）")
     try:
         with warehouse.connect(read_only=True) as con:
-            months = changed_months(con)
+            by_comparison = months_by_comparison(con)
     except UnprovenChange as exc:
         return DbtWindow((), str(exc))
     except duckdb.Error as exc:
         return DbtWindow((), f"无法只读打开数据仓库比对装载批次（{type(exc).__name__}）")
+    months = tuple(sorted({m for changed in by_comparison.values() for m in changed}))
     if not months:
         return DbtWindow((), "原始数据没有新装载、更正或撤回的月份（例如只有参考数据变化）")
-    return DbtWindow(months)
+    changed = {c.source for c, in_months in by_comparison.items() if in_months}
+    key_of = asset_key or DagsterDbtTranslator().get_asset_key
+    return _leave_out(DbtWindow(months), changed, manifest, instance, fingerprint, key_of)

@@ -72,10 +72,12 @@ class Warehouse:
             cli, proc.returncode, proc.stdout + proc.stderr, self.root / "target" / "run_results.json"
         )
 
-    def ingest(self, months: Iterable[str], counties: set[str] | None = None) -> None:
+    def ingest(
+        self, months: Iterable[str], counties: set[str] | None = None, sources: Iterable[str] | None = None
+    ) -> None:
         with duckdb.connect(str(self.db)) as con:
             for m in months:
-                for spec in SOURCES.values():
+                for spec in (SOURCES[s] for s in (sources or SOURCES)):
                     load_partition(
                         con,
                         spec,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,17 +19,20 @@ from dagster_dbt import DbtCliResource
 from dagster_project.assets.dbt import dbt_models, dbt_project
 from dagster_project.assets.dbt_window import (
     COMPARISONS,
+    FINGERPRINT_TAG,
     DbtWindow,
     UnprovenChange,
     changed_months,
     guarded_asset_keys,
     load_manifest,
     plan_dbt_window,
+    project_fingerprint,
+    unchanged_nodes,
     uncovered_nodes,
     unsuccessful_builds,
 )
 from dagster_project.resources import WarehouseResource, dbt_executable
-from dagster_project.settings import DBT_WINDOW_VARIABLES
+from dagster_project.settings import DBT_PROJECT_DIR, DBT_WINDOW_VARIABLES
 
 from .conftest import COUNTIES, Warehouse, assert_ok, month, write_landing
 from .test_incremental import FACTS, _snapshot
@@ -232,3 +236,110 @@ def test_dagster_builds_and_tests_the_new_month_only(copy: Warehouse, dagster_en
     warehouse = WarehouseResource(path=str(copy.db))
     window = plan_dbt_window(engine="duckdb", warehouse=warehouse, manifest=manifest, instance=instance)
     assert window.first is None and "上次构建未全部成功" in window.log_line()
+
+
+# ---- models and seeds that no changed input reaches are left out ----------------------------------------
+
+
+def test_unchanged_nodes_are_the_reference_data_and_the_sources_without_new_loads() -> None:
+    manifest = load_manifest(str(dbt_project.manifest_path))
+    names = {uid.split(".")[-1] for uid in unchanged_nodes(manifest, {"raw.assistance_roster"})}
+    assert {"ref_region", "ref_dibao_standard", "dim_region", "dim_date", "dim_assistance_program"} <= names
+    assert {"fct_volunteer_service", "fct_lottery_sales", "int_eldercare__institution_months"} <= names
+    # Downstream of the changed raw table (or of the plan uploads, which are never compared): always built.
+    for built in ("stg_jinmin__assistance_roster", "fct_assistance_payment", "fct_assistance_caseload",
+                  "mart_assistance_county_month", "mart_overview_county_month", "stg_plan__targets",
+                  "mart_plan_progress"):  # fmt: skip
+        assert built not in names, built
+    everything = {c.source for c in COMPARISONS}
+    assert not {uid for uid in unchanged_nodes(manifest, everything) if uid.startswith("model.")} & {
+        f"model.minzheng.{c.built.split('.')[1]}" for c in COMPARISONS
+    }
+
+
+def test_the_project_fingerprint_follows_the_project_files_only(tmp_path: Path) -> None:
+    project = tmp_path / "dbt"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    before = project_fingerprint(project)
+    assert before == project_fingerprint(DBT_PROJECT_DIR)
+    (project / "target" / "dagster_run").mkdir(parents=True)  # what dbt and dagster-dbt write: ignored
+    (project / "target" / "dagster_run" / "manifest.json").write_text("{}")
+    (project / "logs").mkdir()
+    (project / "logs" / "dbt.log").write_text("log")
+    assert project_fingerprint(project) == before
+    seed = project / "seeds" / "ref_dibao_standard.csv"
+    seed.write_text(seed.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # a seed edited
+    assert project_fingerprint(project) != before
+
+
+def _mart_rows(wh: Warehouse) -> dict[str, list[tuple]]:
+    """Every mart's rows, without the id of the dbt run that wrote them."""
+    columns: dict[str, set[str]] = {}
+    for table, column in wh.rows(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'marts'"
+    ):
+        columns.setdefault(table, set()).add(column)
+    return {
+        table: wh.rows(
+            f"SELECT * {'EXCLUDE (_dbt_invocation_id)' if '_dbt_invocation_id' in cols else ''} "
+            f"FROM marts.{table} ORDER BY ALL"
+        )
+        for table, cols in sorted(columns.items())
+    }
+
+
+def test_a_month_of_one_source_leaves_the_rest_of_the_warehouse_as_built(
+    warehouse: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    own = warehouse.copy(tmp_path / "one_source")
+    monkeypatch.setenv("MINZHENG_WAREHOUSE_PATH", str(own.db))
+    monkeypatch.setenv("MINZHENG_DATA_DIR", str(own.root))
+    monkeypatch.delenv("MINZHENG_ENGINE", raising=False)
+    for name in DBT_WINDOW_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    target = own.root / "dagster_target"
+    monkeypatch.setenv("DBT_TARGET_PATH", str(target))
+    instance = DagsterInstance.ephemeral()
+    fingerprint = project_fingerprint(DBT_PROJECT_DIR)
+
+    first = _materialize(own, instance)  # no record yet: everything, and the run records its project
+    assert first.success and "整个数据仓库" in _window_line(instance, first)
+    assert instance.get_run_by_id(first.run_id).tags[FINGERPRINT_TAG] == fingerprint
+    dims_before = own.rows("SELECT * FROM marts.dim_region ORDER BY ALL")
+
+    # 2. Only 救助 files of one more month: the seeds, dimensions and the other sources' models are left out.
+    write_landing(own.landing, seed=12, months=["2024-07"], counties=COUNTIES, corrections=0)
+    own.ingest(["2024-07"], sources=["assistance"])
+    second = _materialize(own, instance)
+    assert second.success, [e.check_name for e in second.get_asset_check_evaluations() if not e.passed]
+    line = _window_line(instance, second)
+    assert "2024-07 至 2024-07" in line and "沿用上次成功构建的结果" in line
+    _, results = _dbt_results(target, second)
+    for left_out in ("ref_region", "dim_region", "dim_date", "fct_volunteer_service", "fct_lottery_sales"):
+        assert left_out not in results, left_out
+    assert not [name for name in results if name.startswith("not_null_dim_region")]
+    for built in ("fct_assistance_payment", "fct_assistance_caseload", "mart_overview_county_month"):
+        assert results[built]["status"] == "success", built
+    materialized = {
+        m.asset_key.path[-1] for m in second.get_asset_materialization_events() for m in [m.materialization]
+    }
+    assert "fct_assistance_payment" in materialized and "dim_region" not in materialized
+    assert own.rows("SELECT * FROM marts.dim_region ORDER BY ALL") == dims_before
+
+    # ... and every mart is what a full rebuild of everything computes.
+    scoped = _mart_rows(own)
+    assert_ok(own.dbt("build", "--full-refresh"))
+    assert _mart_rows(own) == scoped
+
+    # 3. Another version of the dbt project built the left-out models last: they are built again.
+    write_landing(own.landing, seed=12, months=["2024-08"], counties=COUNTIES, corrections=0)
+    own.ingest(["2024-08"], sources=["assistance"])
+    resource = WarehouseResource(path=str(own.db))
+    manifest = load_manifest(str(dbt_project.manifest_path))
+    same = plan_dbt_window(engine="duckdb", warehouse=resource, manifest=manifest, instance=instance,
+                           fingerprint=fingerprint)  # fmt: skip
+    other = plan_dbt_window(engine="duckdb", warehouse=resource, manifest=manifest, instance=instance,
+                            fingerprint="another project")  # fmt: skip
+    assert same.unchanged and same.dbt_args()[0] == "--exclude"
+    assert other.months == same.months and other.unchanged == () and other.dbt_args() == []
+    assert "另一版本" in other.log_line()
