@@ -114,9 +114,14 @@ class DbtWindow:
         return f"{line}。{self.kept_reason}" if self.kept_reason else line
 
     def dbt_args(self) -> list[str]:
-        """The dbt CLI arguments that leave the unchanged models and seeds (and their tests) out: one
-        space-separated value, as dagster-dbt reads a runtime --exclude (one value after the flag)."""
-        return ["--exclude", " ".join(self.unchanged)] if self.unchanged else []
+        """The dbt CLI arguments that leave the unchanged models and seeds out, with the tests whose every
+        parent is left out. `cautious`: dbt's default (eager) would also drop a test with one parent left
+        out and one built, e.g. the relationships test of a new month's payments with dim_region, and a
+        built model's blocking check that did not run holds back everything downstream in Dagster. The
+        selectors go in one space-separated value, as dagster-dbt reads a runtime --exclude."""
+        if not self.unchanged:
+            return []
+        return ["--indirect-selection", "cautious", "--exclude", " ".join(self.unchanged)]
 
 
 def guarded_asset_keys() -> list[AssetKey]:
@@ -305,7 +310,9 @@ def plan_dbt_window(
     asset_key: Callable[[Mapping[str, Any]], AssetKey] | None = None,
 ) -> DbtWindow:
     """The window of this dbt build, or none (whole tables) whenever the changed months are not proven.
-    With the project's fingerprint, a window build also leaves out the unchanged models and seeds."""
+    With the project's fingerprint, a window build also leaves out the unchanged models and seeds: give
+    it only for a run of every dbt asset and check (dbt's own selection is then everything, so `cautious`
+    selects what `eager` would; a run of a subset keeps dagster-dbt's selection as it is)."""
     if engine != "duckdb":
         return DbtWindow((), f"{engine} 引擎不按月份缩小构建范围")
     uncovered = uncovered_nodes(manifest)

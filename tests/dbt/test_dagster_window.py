@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from dagster import DagsterInstance, ExecuteInProcessResult, materialize
+from dagster import AssetCheckKey, DagsterInstance, ExecuteInProcessResult, materialize
 from dagster_dbt import DbtCliResource
 
 from dagster_project.assets.dbt import dbt_models, dbt_project
@@ -320,10 +320,17 @@ def test_a_month_of_one_source_leaves_the_rest_of_the_warehouse_as_built(
     assert not [name for name in results if name.startswith("not_null_dim_region")]
     for built in ("fct_assistance_payment", "fct_assistance_caseload", "mart_overview_county_month"):
         assert results[built]["status"] == "success", built
-    materialized = {
-        m.asset_key.path[-1] for m in second.get_asset_materialization_events() for m in [m.materialization]
-    }
-    assert "fct_assistance_payment" in materialized and "dim_region" not in materialized
+    materialized = {m.materialization.asset_key for m in second.get_asset_materialization_events()}
+    names = {key.path[-1] for key in materialized}
+    assert "fct_assistance_payment" in names and "dim_region" not in names
+    # A test between a built model and a left-out one still runs (the new month's payments against
+    # dim_region), and so does every check of every model built: a blocking check left unrun on a new
+    # materialization would hold back all automation downstream of it.
+    relationship = "relationships_fct_assistance_payment_county_code__county_code__ref_dim_region_"
+    assert results[relationship]["status"] == "pass"
+    evaluated = {AssetCheckKey(e.asset_key, e.check_name) for e in second.get_asset_check_evaluations()}
+    expected = {spec.key for spec in dbt_models.check_specs if spec.asset_key in materialized}
+    assert expected and expected <= evaluated, sorted(str(k) for k in expected - evaluated)
     assert own.rows("SELECT * FROM marts.dim_region ORDER BY ALL") == dims_before
 
     # ... and every mart is what a full rebuild of everything computes.
@@ -340,6 +347,8 @@ def test_a_month_of_one_source_leaves_the_rest_of_the_warehouse_as_built(
                            fingerprint=fingerprint)  # fmt: skip
     other = plan_dbt_window(engine="duckdb", warehouse=resource, manifest=manifest, instance=instance,
                             fingerprint="another project")  # fmt: skip
-    assert same.unchanged and same.dbt_args()[0] == "--exclude"
+    assert same.unchanged and same.dbt_args()[:3] == ["--indirect-selection", "cautious", "--exclude"]
+    subset = plan_dbt_window(engine="duckdb", warehouse=resource, manifest=manifest, instance=instance)
+    assert subset.months == same.months and subset.unchanged == ()  # no fingerprint: a run of a subset
     assert other.months == same.months and other.unchanged == () and other.dbt_args() == []
     assert "另一版本" in other.log_line()
