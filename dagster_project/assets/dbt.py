@@ -63,9 +63,8 @@ def dbt_models(
         )
     # Read-only, and closed before dbt starts: the step holds the warehouse pool, so nothing else writes.
     fingerprint = project_fingerprint(DBT_PROJECT_DIR)
-    every_node = context.selected_asset_keys == set(context.assets_def.keys) and set(
-        context.selected_asset_check_keys
-    ) == set(context.assets_def.check_keys)
+    # A run of every dbt asset and check (not `context.assets_def`: in a subset run that is the subset).
+    every_node = not context.is_subset
     window = plan_dbt_window(
         engine=settings.engine,
         warehouse=warehouse,

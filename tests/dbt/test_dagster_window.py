@@ -13,7 +13,14 @@ from typing import Any
 
 import duckdb
 import pytest
-from dagster import AssetCheckKey, DagsterInstance, ExecuteInProcessResult, materialize
+from dagster import (
+    AssetCheckKey,
+    AssetKey,
+    AssetSelection,
+    DagsterInstance,
+    ExecuteInProcessResult,
+    materialize,
+)
 from dagster_dbt import DbtCliResource
 
 from dagster_project.assets.dbt import dbt_models, dbt_project
@@ -147,12 +154,16 @@ def dagster_env(copy: Warehouse, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     yield target
 
 
-def _materialize(copy: Warehouse, instance: DagsterInstance) -> ExecuteInProcessResult:
+def _materialize(
+    copy: Warehouse, instance: DagsterInstance, selection: AssetSelection | None = None
+) -> ExecuteInProcessResult:
     resources = {
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
         "warehouse": WarehouseResource(path=str(copy.db)),
     }
-    return materialize([dbt_models], instance=instance, resources=resources, raise_on_error=False)
+    return materialize(
+        [dbt_models], instance=instance, resources=resources, raise_on_error=False, selection=selection
+    )
 
 
 def _window_line(instance: DagsterInstance, result: ExecuteInProcessResult) -> str:
@@ -352,3 +363,17 @@ def test_a_month_of_one_source_leaves_the_rest_of_the_warehouse_as_built(
     assert subset.months == same.months and subset.unchanged == ()  # no fingerprint: a run of a subset
     assert other.months == same.months and other.unchanged == () and other.dbt_args() == []
     assert "另一版本" in other.log_line()
+
+    # 4. A run of a subset (what automation launches after a load: the models below the new rows) keeps
+    # dagster-dbt's own selection: nothing left out, and the tests against the dimensions it does not
+    # rebuild still run, so every selected check is evaluated.
+    below = AssetSelection.assets(AssetKey(["staging", "stg_jinmin__assistance_roster"])).downstream()
+    fourth = _materialize(own, instance, selection=below)
+    assert fourth.success and "沿用" not in _window_line(instance, fourth)
+    _, results = _dbt_results(target, fourth)
+    assert results[relationship]["status"] == "pass" and "dim_region" not in results
+    built = {m.materialization.asset_key for m in fourth.get_asset_materialization_events()}
+    assert AssetKey(["marts", "fct_assistance_payment"]) in built and len(built) < len(dbt_models.keys)
+    evaluated = {AssetCheckKey(e.asset_key, e.check_name) for e in fourth.get_asset_check_evaluations()}
+    expected = {spec.key for spec in dbt_models.check_specs if spec.asset_key in built}
+    assert expected <= evaluated, sorted(str(k) for k in expected - evaluated)
