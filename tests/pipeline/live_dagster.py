@@ -189,12 +189,30 @@ class LiveDagster:
         ]
 
 
-def wait_for(what: str, probe: Callable[[], T | None], timeout: float, every: float = 3.0) -> T:
+def wait_for(
+    what: str,
+    probe: Callable[[], T | None],
+    timeout: float,
+    every: float = 3.0,
+    explain: Callable[[], str] | None = None,
+) -> T:
+    """Poll `probe` until it returns something truthy; on timeout, fail with `explain()` appended (the
+    state that shows why, e.g. the instance's runs)."""
     deadline = time.monotonic() + timeout
     while True:
         value = probe()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for: {what}")
+            detail = f"\n{explain()}" if explain else ""
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for: {what}{detail}")
         time.sleep(every)
+
+
+def runs_summary(live: LiveDagster, limit: int = 15) -> str:
+    """The instance's latest runs, one line each: what a stalled automation chain shows first."""
+    lines = []
+    for r in live.runs()[:limit]:
+        assets = ",".join("/".join(a["path"]) for a in (r.get("assetSelection") or [])[:6])
+        lines.append(f"{r['runId'][:8]} {r['jobName']} {r['status']} [{assets}]")
+    return "latest runs:\n" + "\n".join(lines)

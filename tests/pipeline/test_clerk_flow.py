@@ -36,7 +36,7 @@ from dagster_project.assets.load_metadata import (
     SHA256,
     SKIPPED,
 )
-from tests.pipeline.live_dagster import LiveDagster, wait_for
+from tests.pipeline.live_dagster import LiveDagster, runs_summary, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -154,7 +154,13 @@ def test_a_dropped_file_reaches_the_dashboards_with_nothing_else(live: LiveDagst
     dropped_at = time.time()
     shutil.copy(exported, live.landing / "assistance" / MONTH / exported.name)  # the drop: nothing else
 
-    published = wait_for("serving file republished", lambda: _published_after(live, dropped_at), 1800, 5)
+    published = wait_for(
+        "serving file republished",
+        lambda: _published_after(live, dropped_at),
+        600,
+        5,
+        explain=lambda: runs_summary(live),
+    )
     seconds = int(published["timestamp"]) / 1000 - dropped_at
     print(f"drop -> published: {seconds:.0f} s")
     assert _recipients(live.serving, NEW_COUNTY), "the new county's rows are on the dashboards"
@@ -197,7 +203,7 @@ def test_ui_materialize_of_one_partition_runs_the_checks_and_publishes(live: Liv
         run = next((r for r in live.runs() if r["runId"] == run_id), None)
         return run if run and run["status"] in ("SUCCESS", "FAILURE", "CANCELED") else None
 
-    run = wait_for("the UI run finishes", finished, 1200, 5)
+    run = wait_for("the UI run finishes", finished, 600, 5, explain=lambda: runs_summary(live))
     assert run["status"] == "SUCCESS", run
     evaluations = live.check_executions(run_id)
     assert {e["checkName"] for e in evaluations} == set(live.check_names(asset)), "checks ran, not skipped"
@@ -205,7 +211,13 @@ def test_ui_materialize_of_one_partition_runs_the_checks_and_publishes(live: Liv
     # (11 of 13 counties never report in this test)
     assert all(e["success"] for e in evaluations if e["severity"] == "ERROR"), evaluations
 
-    published = wait_for("serving file republished", lambda: _published_after(live, launched_at), 1800, 5)
+    published = wait_for(
+        "serving file republished",
+        lambda: _published_after(live, launched_at),
+        600,
+        5,
+        explain=lambda: runs_summary(live),
+    )
     print(f"UI materialize -> published: {int(published['timestamp']) / 1000 - launched_at:.0f} s")
     # the sensor never reloads what the UI run loaded
     assert len([r for r in live.runs() if r["tags"].get("minzheng/trigger") == "landing_sensor"]) <= 1
