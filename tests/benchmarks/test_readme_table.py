@@ -1,0 +1,57 @@
+"""The README's speed table is what the committed results give, and the generator adds up and picks the
+cells it is meant to (checked on results written here)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from benchmarks.readme_table import END, README, START, replace_block, table
+from benchmarks.report import CSV_FIELDS
+
+
+def test_the_readme_table_is_generated_from_the_committed_results() -> None:
+    readme = README.read_text("utf-8")
+    assert START in readme and END in readme
+    assert replace_block(readme, table()) == readme, "run: python -m benchmarks.readme_table --write"
+
+
+def _row(stage: str, seconds: float, **extra: str) -> dict[str, str]:
+    row = dict.fromkeys(CSV_FIELDS, "")
+    row.update(
+        profile="province", scenario="province-year", stage=stage, variant="ours", seconds=str(seconds)
+    )
+    row.update(extra)
+    return row
+
+
+def test_the_month_cell_adds_the_three_stages_at_each_point(tmp_path: Path) -> None:
+    rows = [
+        _row("ingest", 120.0, rows="1000", rows_per_s="8.3", peak_rss_mb="1500", note="11 month(s); x"),
+        _row("incremental month: ingest", 1.0),
+        _row("incremental month: quality (raw)", 2.0),
+        _row("incremental month: dbt build", 3.0),
+        _row("incremental month (1 loaded): ingest", 2.0),
+        _row("incremental month (1 loaded): quality (raw)", 3.0),
+        _row("incremental month (1 loaded): dbt build", 4.0),
+        _row("incremental month (1 loaded): ingest", 9.0, format="csv-gbk"),  # a by-format row: not summed
+        _row("dashboard queries", 0.0, p95_ms="42.4"),
+    ]
+    with open(tmp_path / "province-latest.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+    (tmp_path / "province-latest.md").write_text(
+        "## Profile `province` — 2030-01-02 03:04 UTC\n\n### Targets\n\n| target | measured | met |\n|---|---|---|\n"
+        "| ingest ≥ 10× naive (csv-gbk, province-year matrix) | 12.5× | yes |\n",
+        "utf-8",
+    )
+    out = table(tmp_path)
+    assert "2030-01-02 03:04 UTC" in out and "prefecture" not in out  # no prefecture results here
+    assert (
+        "| **9 s / 6 s** with 1 / 11 months loaded (at 11: ingest 1.0 s, raw checks 2.0 s, dbt 3.0 s) |"
+        in out
+    )
+    assert "2.0 min for 11 months, 1,000 rows (8 rows/s)" in out
+    assert "| – / 12.5× / – |" in out and "| p95 42 ms |" in out and "| 1,500 MB |" in out
+    assert "(not run)" in out  # the peers and the raw read were not in these results
