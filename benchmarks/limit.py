@@ -36,14 +36,18 @@ def _width(first_line: str) -> int:
     return first_line.count(",") + 1  # exports pad every line to the header width
 
 
-def duckdb_csv(con: duckdb.DuckDBPyConnection, path: Path, width: int) -> int:
+def read_csv_sql(width: int, path: str = "?") -> str:
+    """DuckDB's read_csv of every line as `width` VARCHAR cells c0.., no sniffing (`path`: a parameter
+    marker, or a quoted literal)."""
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _limit AS SELECT * FROM read_csv(?, columns = {columns},
-            header = false, delim = ',', quote = '"', escape = '"', auto_detect = false,
-            null_padding = true, strict_mode = false)""",
-        [str(path)],
+    return (
+        f"read_csv({path}, columns = {columns}, header = false, delim = ',', quote = '\"', escape = '\"', "
+        "auto_detect = false, null_padding = true, strict_mode = false)"
     )
+
+
+def duckdb_csv(con: duckdb.DuckDBPyConnection, path: Path, width: int) -> int:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _limit AS SELECT * FROM {read_csv_sql(width)}", [str(path)])
     row = con.execute("SELECT count(*) FROM _limit").fetchone()
     return int(row[0]) if row else 0
 

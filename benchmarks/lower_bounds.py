@@ -29,7 +29,8 @@ import duckdb
 
 from dagster_project.ingestion.spec import SOURCES
 
-from .limit import RAM_DIR
+from .limit import RAM_DIR, read_csv_sql
+from .peers import hmac_pads
 
 KEY = b"lower-bound-benchmark-key-0123456789"
 VARIANTS = ("read", "read + HMAC", "read + store", "read + HMAC + store")
@@ -52,19 +53,9 @@ def _utf8_copy(path: Path, personal: set[str]) -> tuple[Path, list[str]]:
     return Path(name), header
 
 
-def _read_csv(path: Path, width: int) -> str:
-    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
-    return (
-        f"read_csv('{path}', columns = {columns}, header = false, delim = ',', quote = '\"', "
-        "escape = '\"', auto_detect = false, null_padding = true, strict_mode = false)"
-    )
-
-
 def _hmac(column: str) -> str:
-    block = KEY.ljust(64, b"\x00")
-    ipad = bytes(b ^ 0x36 for b in block).hex()
-    opad = bytes(b ^ 0x5C for b in block).hex()
-    return f"sha256(unhex('{opad}') || unhex(sha256(unhex('{ipad}') || encode({column}))))"
+    ipad, opad = hmac_pads(KEY)
+    return f"sha256(unhex('{opad.hex()}') || unhex(sha256(unhex('{ipad.hex()}') || encode({column}))))"
 
 
 @dataclass
@@ -107,7 +98,7 @@ def measure(landing: Path, source: str, month: str, work: Path) -> Bounds:
             if hashed
             else "SELECT *"
         )
-        reader = _read_csv(copy, len(header))
+        reader = read_csv_sql(len(header), f"'{copy}'")
         queries = {
             "read": f"SELECT * FROM {reader}",
             "read + HMAC": f"{select} FROM {reader}",

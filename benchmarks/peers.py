@@ -56,7 +56,8 @@ class PeerTiming:
         return self.read + self.clean + self.insert
 
 
-def _pads(key: bytes) -> tuple[bytes, bytes]:
+def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+    """HMAC-SHA256's inner and outer padded keys (RFC 2104), for SQL computing it as two sha256 passes."""
     block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\x00")
     return bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
 
@@ -123,7 +124,7 @@ def _dates(t: pd.Series, formats: tuple[str, ...]) -> pd.Series:
 
 
 def _hasher(key: bytes):
-    ipad, opad = _pads(key)
+    ipad, opad = hmac_pads(key)
     inner0, outer0 = hashlib.sha256(ipad), hashlib.sha256(opad)
 
     def digest(v: str) -> str:
@@ -403,7 +404,7 @@ def duckdb_sql(
     skip = " OR ".join(f"starts_with(coalesce(_clean(c0), ''), {_sql_text(p)})" for p in SKIP_FIRST)
     if width > 1:
         skip += " OR starts_with(coalesce(_clean(c1), ''), '合计')"
-    ipad, opad = _pads(key)
+    ipad, opad = hmac_pads(key)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _peer_body AS SELECT rn, {cleaned} FROM _peer_src
             WHERE rn > {header_at + 1} AND NOT ({skip})"""

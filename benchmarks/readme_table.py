@@ -100,9 +100,9 @@ def _ingest(res: Results, scenario: str) -> str | None:
     row = res.row(scenario, "ingest")
     if not row or not _num(row["seconds"]):
         return None
-    months = re.match(r"(\d+) month", row["note"])
+    months = _loaded_months(res, scenario)
     return (
-        f"{_secs(float(row['seconds']))} for {months.group(1) if months else '?'} months, "
+        f"{_secs(float(row['seconds']))} for {months if months is not None else '?'} months, "
         f"{int(row['rows']):,} rows ({float(row['rows_per_s']):,.0f} rows/s)"
     )
 
