@@ -58,6 +58,11 @@ def _hmac(column: str) -> str:
     return f"sha256(unhex('{opad.hex()}') || unhex(sha256(unhex('{ipad.hex()}') || encode({column}))))"
 
 
+def _remove(db: Path) -> None:
+    for path in (db, Path(f"{db}.wal")):
+        path.unlink(missing_ok=True)
+
+
 @dataclass
 class Bounds:
     files: int
@@ -87,41 +92,46 @@ def measure(landing: Path, source: str, month: str, work: Path) -> Bounds:
     hashed_headers: list[str] = []
     db = work / "lower_bound.duckdb"
     memory = duckdb.connect()
-    for path in files:
-        t = time.perf_counter()
-        copy, header = _utf8_copy(path, personal)
-        decode = time.perf_counter() - t
-        hashed = [f"c{i}" for i, cell in enumerate(header) if cell in personal]
-        hashed_headers += [cell for cell in header if cell in personal]
-        select = (
-            "SELECT * REPLACE (" + ", ".join(f"{_hmac(c)} AS {c}" for c in hashed) + ")"
-            if hashed
-            else "SELECT *"
-        )
-        reader = read_csv_sql(len(header), f"'{copy}'")
-        queries = {
-            "read": f"SELECT * FROM {reader}",
-            "read + HMAC": f"{select} FROM {reader}",
-            "read + store": f"SELECT * FROM {reader}",
-            "read + HMAC + store": f"{select} FROM {reader}",
-        }
-        for variant, query in queries.items():
-            seconds[variant] += decode
-            if variant.endswith("store"):
-                for stale in (db, Path(f"{db}.wal")):
-                    stale.unlink(missing_ok=True)
-                with duckdb.connect(str(db)) as con:
-                    t = time.perf_counter()
-                    con.execute(f"CREATE TABLE t AS {query}")
-                    con.execute("CHECKPOINT")
-                    seconds[variant] += time.perf_counter() - t
-            else:
-                t = time.perf_counter()
-                memory.execute(f"CREATE OR REPLACE TEMP TABLE t AS {query}")
-                seconds[variant] += time.perf_counter() - t
-        row = memory.execute("SELECT count(*) FROM t").fetchone()
-        lines += int(row[0]) if row else 0
-        copy.unlink()
+    try:
+        for path in files:
+            t = time.perf_counter()
+            copy, header = _utf8_copy(path, personal)
+            decode = time.perf_counter() - t
+            try:
+                hashed = [f"c{i}" for i, cell in enumerate(header) if cell in personal]
+                hashed_headers += [cell for cell in header if cell in personal]
+                select = (
+                    "SELECT * REPLACE (" + ", ".join(f"{_hmac(c)} AS {c}" for c in hashed) + ")"
+                    if hashed
+                    else "SELECT *"
+                )
+                reader = read_csv_sql(len(header), f"'{copy}'")
+                queries = {
+                    "read": f"SELECT * FROM {reader}",
+                    "read + HMAC": f"{select} FROM {reader}",
+                    "read + store": f"SELECT * FROM {reader}",
+                    "read + HMAC + store": f"{select} FROM {reader}",
+                }
+                for variant, query in queries.items():
+                    seconds[variant] += decode
+                    if variant.endswith("store"):
+                        _remove(db)  # each store starts from an empty file; "read + store" held clear values
+                        with duckdb.connect(str(db)) as con:
+                            t = time.perf_counter()
+                            con.execute(f"CREATE TABLE t AS {query}")
+                            con.execute("CHECKPOINT")
+                            seconds[variant] += time.perf_counter() - t
+                    else:
+                        t = time.perf_counter()
+                        memory.execute(f"CREATE OR REPLACE TEMP TABLE t AS {query}")
+                        seconds[variant] += time.perf_counter() - t
+                row = memory.execute("SELECT count(*) FROM t").fetchone()
+                lines += int(row[0]) if row else 0
+            finally:
+                copy.unlink(missing_ok=True)  # the decoded copy holds the file's personal values in clear
+    except BaseException:
+        _remove(db)  # a run that stops half-way may leave the clear "read + store" file behind
+        raise
     return Bounds(len(files), lines, hashed_headers, seconds, db)
 
 
