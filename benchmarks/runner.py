@@ -274,6 +274,8 @@ class ScenarioRunner:
                 f"nodes {r['dbt_elapsed']:.1f}s"
             )
         status += " (" + ", ".join(f"{v} {k}" for k, v in sorted(r["statuses"].items())) + ")"
+        if r["server_restarts"]:
+            status += f"; Spark restarted {r['server_restarts']}x (Hive function registry broke)"
         self.add(
             run,
             stage_name,
@@ -305,15 +307,16 @@ class ScenarioRunner:
                 warehouse=str(warehouse),
                 lake=str(self.root / "lake" / "raw"),
                 target=str(self.root / "dbt_spark"),
-                host=local.endpoint.host,
+                spark_dir=str(local.spark_dir),
                 port=local.port,
-                pid_dir=str(local.pid_dir),
             )
         finally:
             local.stop(os.environ)
         r = run.result
         status = "ok" if r["ok"] else "FAILED: " + r["output_tail"][-300:].replace("\n", " ")
         status += " (" + ", ".join(f"{v} {k}" for k, v in sorted(r["statuses"].items())) + ")"
+        if r["server_restarts"]:
+            status += f"; Spark restarted {r['server_restarts']}x (Hive function registry broke)"
         self.result.details.setdefault("dbt_slowest", {})["dbt build (full) on Spark"] = r["slowest"]
         self.add(
             run,

@@ -15,13 +15,21 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
 
 from .corpus import ExportInfo, effective_exports, month
 from .measure import TreeRssSampler
+
+if TYPE_CHECKING:
+    from dagster_project.lakehouse.local_spark import LocalSpark
+
+# A full build of the benchmark's warehouse on the local Spark that takes longer than this is stopped and
+# reported as failed (the watchdog restarts the server, without counting against this, when Hive's
+# function registry breaks in it).
+SPARK_BUILD_TIMEOUT = 4 * 3600
 
 
 def _warm_up() -> None:
@@ -390,8 +398,11 @@ def dbt(
     target: str,
     env: dict[str, str] | None = None,
     plan: bool = False,
+    local_spark: LocalSpark | None = None,
 ) -> dict[str, Any]:
-    """`plan`: the build is planned as Dagster plans it (plan_month_build), inside the timed section."""
+    """`plan`: the build is planned as Dagster plans it (plan_month_build), inside the timed section.
+    `local_spark`: dbt runs through the watchdog that restarts that server when Hive's function registry
+    breaks in it (dagster_project/lakehouse/spark_watchdog.py), and fails after SPARK_BUILD_TIMEOUT."""
     from dagster_project.settings import DBT_PROJECT_DIR
 
     t = time.perf_counter()
@@ -421,7 +432,15 @@ def dbt(
         "MINZHENG_WAREHOUSE_PATH": warehouse,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    proc = subprocess.run(cli, env=env, capture_output=True, text=True)
+    restarts = 0
+    if local_spark is None:
+        proc = subprocess.run(cli, env=env, capture_output=True, text=True)
+        returncode, output = proc.returncode, proc.stdout + proc.stderr
+    else:
+        from dagster_project.lakehouse.spark_watchdog import run_on_local_spark
+
+        run = run_on_local_spark(cli, env, local_spark, os.environ, timeout_seconds=SPARK_BUILD_TIMEOUT)
+        returncode, output, restarts = run.returncode, run.stdout + run.stderr, run.restarts
     seconds = time.perf_counter() - t
     results_path = Path(target) / "target" / "run_results.json"
     nodes: list[dict[str, Any]] = []
@@ -438,43 +457,53 @@ def dbt(
     nodes.sort(key=lambda n: -n["seconds"])
     return {
         "seconds": seconds,
-        "ok": proc.returncode == 0,
+        "ok": returncode == 0,
         "dbt_elapsed": elapsed,
         "statuses": statuses,
         "slowest": nodes[:12],
-        "output_tail": (proc.stdout + proc.stderr)[-3000:] if proc.returncode else "",
+        "output_tail": output[-3000:] if returncode else "",
         "planned": planned,
+        "server_restarts": restarts,
     }
 
 
 # --- publish and the dashboard queries --------------------------------------------------------------------
 
 
-def spark_dbt(warehouse: str, lake: str, target: str, host: str, port: int, pid_dir: str) -> dict[str, Any]:
+def spark_dbt(warehouse: str, lake: str, target: str, spark_dir: str, port: int) -> dict[str, Any]:
     """The same dbt project on the local Spark Thrift server that the runner started (scripts/spark.sh):
     the warehouse's raw tables exported to the Parquet raw layer and registered as Spark tables (timed
     apart), then `dbt build --full-refresh --target spark`. The Spark JVM is not a child of this process:
-    its RSS (with its children) is sampled here from the PID files of scripts/spark.sh."""
-    from dagster_project.lakehouse.local_spark import SPARK_USER
+    its RSS (with its children) is sampled here from the PID files of scripts/spark.sh (of the first server,
+    when the watchdog had to restart it: `server_restarts`)."""
+    from dagster_project.lakehouse.local_spark import LocalSpark
     from dagster_project.lakehouse.parquet_layer import export_raw
-    from dagster_project.lakehouse.spark import SparkEndpoint, register_raw_tables, spark_cursor
+    from dagster_project.lakehouse.spark import register_raw_tables, spark_cursor
 
     t = time.perf_counter()
     with duckdb.connect(warehouse, read_only=True) as con:
         exported = export_raw(con, lake)
     export_seconds = time.perf_counter() - t
     t = time.perf_counter()
-    endpoint = SparkEndpoint(host, int(port), SPARK_USER)
+    local = LocalSpark(Path(spark_dir), int(port))
+    endpoint = local.endpoint
     with spark_cursor(endpoint) as cursor:
         register_raw_tables(cursor, lake)
     register_seconds = time.perf_counter() - t
 
-    jvms = [TreeRssSampler(int(p.read_text().strip())) for p in Path(pid_dir).glob("*.pid")]
+    jvms = [TreeRssSampler(int(p.read_text().strip())) for p in local.pid_dir.glob("*.pid")]
     for sampler in jvms:
         sampler.start()
-    spark_env = {**endpoint.dbt_env(), "MINZHENG_DBT_THREADS": "4"}
+    spark_env = endpoint.dbt_env()
     try:
-        result = dbt(warehouse, ["build", "--full-refresh", "--target", "spark"], None, target, env=spark_env)
+        result = dbt(
+            warehouse,
+            ["build", "--full-refresh", "--target", "spark"],
+            None,
+            target,
+            env=spark_env,
+            local_spark=local,
+        )
     finally:
         for sampler in jvms:
             sampler.stop()

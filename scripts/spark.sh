@@ -3,7 +3,7 @@
 # (uv dependency group `spark`): the Spark Thrift (HiveServer2) JDBC server that `dbt --target spark` talks to,
 # and, with MINZHENG_SPARK_CLUSTER=standalone, a standalone master and one worker that it submits to.
 #
-#   scripts/spark.sh start | stop | status
+#   scripts/spark.sh start | stop | restart | status
 #
 # Everything it writes (metastore, warehouse, logs, PID files, scratch) lives under $MINZHENG_SPARK_DIR
 # (default $MINZHENG_DATA_DIR/spark), never in the working directory. Every port is bound to 127.0.0.1.
@@ -147,6 +147,19 @@ stop() {
   stop_one "$MASTER_CLASS"
 }
 
+# The pip pyspark lacks Hive's LLAP jar. When two sessions close at the same moment, one of them can make
+# Hive load its function registry, which fails on a missing LLAP class; from then on every session close
+# that needs the registry waits for it forever, so clients hang. Only a new JVM recovers (restart).
+BROKEN_REGISTRY='java.lang.NoClassDefFoundError: org/apache/hadoop/hive/llap/'
+
+registry_broken() {  # the current server's log (spark-daemon.sh rotates it at each start) shows the failure
+  local log
+  for log in "$SPARK_LOG_DIR"/spark-"$SPARK_IDENT_STRING"-"$THRIFT_CLASS"-1-*.out; do
+    [ -f "$log" ] && grep -qF "$BROKEN_REGISTRY" "$log" && return 0
+  done
+  return 1
+}
+
 status() {
   local rc=0
   for cls in "$THRIFT_CLASS" "$MASTER_CLASS" "$WORKER_CLASS"; do
@@ -155,15 +168,24 @@ status() {
       rc=1
     fi
   done
+  if pid_alive "$THRIFT_CLASS" && registry_broken; then
+    echo "broken: Hive's function registry failed to load in this server (missing LLAP jar of the pip" \
+      "pyspark); sessions will hang: run scripts/spark.sh restart"
+    rc=2
+  fi
   return $rc
 }
 
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  restart)
+    stop_one "$THRIFT_CLASS"
+    start
+    ;;
   status) status ;;
   *)
-    echo "usage: $0 start|stop|status" >&2
+    echo "usage: $0 start|stop|restart|status" >&2
     exit 2
     ;;
 esac

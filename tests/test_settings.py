@@ -62,6 +62,22 @@ def test_every_setting_is_documented() -> None:
     assert read - documented == set()
 
 
+def test_every_variable_dbt_reads_is_documented() -> None:
+    """dbt reads its profile's variables itself (`env_var('NAME', ...)`), not through settings.py."""
+    read = {
+        name
+        for path in (REPO_ROOT / "dbt").rglob("*")
+        if path.suffix in (".yml", ".sql") and "target" not in path.parts and "dbt_packages" not in path.parts
+        for name in re.findall(
+            r"env_var\(\s*['\"]([A-Z][A-Z0-9_]+)['\"]\s*[,)]", path.read_text(encoding="utf-8")
+        )
+    }
+    doc = (REPO_ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([A-Z_]+)`", doc, flags=re.M))
+    assert {"MINZHENG_WAREHOUSE_PATH", "MINZHENG_SPARK_DBT_THREADS"} <= read
+    assert read - documented == set()
+
+
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MINZHENG_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("MINZHENG_LANDING_DIR", raising=False)

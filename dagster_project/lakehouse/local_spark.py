@@ -22,6 +22,7 @@ from .spark import SparkEndpoint
 SPARK_SCRIPT = REPO_ROOT / "scripts" / "spark.sh"
 LOCAL_HOST = "127.0.0.1"
 SPARK_USER = "minzheng"  # dbt/profiles.yml's default MINZHENG_SPARK_USER
+THRIFT_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
 
 
 def free_port() -> int:
@@ -50,6 +51,17 @@ class LocalSpark:
         return self.spark_dir / "run"
 
     @property
+    def log_dir(self) -> Path:
+        """Where spark-daemon.sh writes this instance's logs (SPARK_LOG_DIR of scripts/spark.sh)."""
+        return self.spark_dir / "logs"
+
+    def thrift_log(self) -> Path | None:
+        """The running (or last) Thrift server's log: spark-daemon.sh renames the previous one to `.out.1`
+        at every start, so this file covers the current server only."""
+        logs = sorted(self.log_dir.glob(f"spark-minzheng-{self.port}-{THRIFT_CLASS}-1-*.out"))
+        return logs[-1] if logs else None
+
+    @property
     def endpoint(self) -> SparkEndpoint:
         return SparkEndpoint(LOCAL_HOST, self.port, SPARK_USER)
 
@@ -73,6 +85,10 @@ class LocalSpark:
     def stop(self, base_env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
         """scripts/spark.sh stop: stops this instance's JVMs by their PID files."""
         return self._script("stop", base_env)
+
+    def restart(self, base_env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+        """scripts/spark.sh restart: a new server JVM on the same folder (metastore, warehouse) and port."""
+        return self._script("restart", base_env)
 
     def _script(self, command: str, base_env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

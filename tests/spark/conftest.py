@@ -13,7 +13,7 @@ from dagster_project.lakehouse.spark import SparkEndpoint
 
 
 @pytest.fixture(scope="session")
-def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkEndpoint]:
+def local_spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSpark]:
     if not has_java(os.environ.get("JAVA_HOME")):
         pytest.fail("no Java runtime for Spark: run scripts/system_packages.sh (openjdk-17-jre-headless)")
     port = int(os.environ.get("MINZHENG_TEST_SPARK_PORT") or free_port())
@@ -21,8 +21,13 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkEndpoint]:
     try:
         started = local.start(os.environ)
         assert started.returncode == 0, f"scripts/spark.sh start failed:\n{started.stdout}\n{started.stderr}"
-        yield local.endpoint
+        yield local
     finally:
         stopped = local.stop(os.environ)
         assert stopped.returncode == 0, stopped.stderr
         assert not list(local.pid_dir.glob("*.pid")), "a Spark PID file survived scripts/spark.sh stop"
+
+
+@pytest.fixture(scope="session")
+def spark(local_spark: LocalSpark) -> SparkEndpoint:
+    return local_spark.endpoint

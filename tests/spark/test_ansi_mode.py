@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from dagster_project.lakehouse.spark import SparkEndpoint, spark_cursor
+from dagster_project.lakehouse.local_spark import LocalSpark
+from dagster_project.lakehouse.spark import spark_cursor
+from dagster_project.lakehouse.spark_watchdog import WatchedRun, run_on_local_spark
 from dagster_project.settings import DBT_PROJECT_DIR
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -62,8 +63,8 @@ def _probe_project(root: Path, name: str, hooks: list[str]) -> Path:
     return project
 
 
-def _run(project: Path, spark: SparkEndpoint) -> subprocess.CompletedProcess:
-    env = {**os.environ, **spark.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+def _run(project: Path, spark: LocalSpark) -> WatchedRun:
+    env = {**os.environ, **spark.endpoint.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     cli = [
         str(DBT),
         "run",
@@ -74,17 +75,17 @@ def _run(project: Path, spark: SparkEndpoint) -> subprocess.CompletedProcess:
         "--profiles-dir",
         str(project),
     ]
-    return subprocess.run(cli, env=env, capture_output=True, text=True, timeout=600)
+    return run_on_local_spark(cli, env, spark, os.environ, timeout_seconds=600)
 
 
 def test_the_project_hook_turns_ansi_on_in_a_session_that_had_it_off(
-    tmp_path: Path, spark: SparkEndpoint
+    tmp_path: Path, local_spark: LocalSpark
 ) -> None:
-    hooked = _run(_probe_project(tmp_path, "hooked", [ANSI_OFF, _project_hook()]), spark)
+    hooked = _run(_probe_project(tmp_path, "hooked", [ANSI_OFF, _project_hook()]), local_spark)
     assert hooked.returncode != 0 and "ARITHMETIC_OVERFLOW" in hooked.stdout, hooked.stdout[-3000:]
 
-    unhooked = _run(_probe_project(tmp_path, "unhooked", [ANSI_OFF]), spark)
+    unhooked = _run(_probe_project(tmp_path, "unhooked", [ANSI_OFF]), local_spark)
     assert unhooked.returncode == 0, unhooked.stdout[-3000:]
-    with spark_cursor(spark) as cursor:
+    with spark_cursor(local_spark.endpoint) as cursor:
         cursor.execute("SELECT wrapped FROM ansi_probe_unhooked.overflow_probe")
         assert cursor.fetchall() == [(-2147483648,)]  # what every model would risk without the hook
