@@ -332,9 +332,9 @@ def matrix(landing: str, out: str, source: str, period: str, max_rows: int) -> d
 
 
 def quality(warehouse: str, data_dir: str, months: list[str] | None, layer: str) -> dict[str, Any]:
-    """The expectation suites as the Dagster checks run them (assets.checks.evaluate): GX on the month's rows,
+    """The expectation suites as the Dagster checks run them (assets.checks.evaluate_suites): GX on the month's rows,
     SQL checks, results recorded, clerk reports written. Raw suites per month; mart suites whole-table."""
-    from dagster_project.assets.checks import evaluate
+    from dagster_project.assets.checks import evaluate_suites
     from dagster_project.quality.paths import QualityPaths
     from dagster_project.quality.region import default_region
     from dagster_project.quality.results import ensure_results_schema
@@ -347,12 +347,11 @@ def quality(warehouse: str, data_dir: str, months: list[str] | None, layer: str)
     con = _writer(warehouse)  # as the Dagster checks open it (WarehouseResource)
     ensure_results_schema(con)
     started = time.perf_counter()
-    per_suite = {}
+    per_suite: dict[str, float] = {}
     failed = []
-    for suite in suites:
-        t = time.perf_counter()
-        ev = evaluate(con, suite, scope, region, paths, "benchmark")
-        per_suite[suite.name] = time.perf_counter() - t
+    for suite, ev in zip(
+        suites, evaluate_suites(con, suites, scope, region, paths, "benchmark", per_suite), strict=True
+    ):
         failed += [
             f"{suite.name}.{c}" for c, outs in ev.outcomes.items() if any(o.blocking_failure for o in outs)
         ]
