@@ -186,17 +186,21 @@ def months_by_comparison(con: duckdb.DuckDBPyConnection) -> dict[LoadComparison,
         for relation, month in ((c.built, "month_start"), (c.source, c.source_month)):
             if _missing(con, relation, month):
                 raise UnprovenChange(f"{relation} 尚不存在或缺少装载批次列（首次构建或新模型）")
-    out: dict[LoadComparison, set[dt.date]] = {}
-    for c in COMPARISONS:
-        source = f"SELECT DISTINCT CAST({c.source_month} AS DATE), county_code, _load_id FROM {c.source}"
-        built = f"SELECT DISTINCT CAST(month_start AS DATE), county_code, _load_id FROM {c.built}"
-        rows = con.execute(
-            f"""SELECT m FROM (({source}) EXCEPT ({built})) AS new_loads (m, c, l)
-                UNION
-                SELECT m FROM (({built}) EXCEPT ({source})) AS gone_loads (m, c, l)"""
-        ).fetchall()
-        out[c] = {m for (m,) in rows}
-    return out
+    # Each relation's (month, county, load) triples, read once: several comparisons share a relation, and
+    # each read scans the whole table (0.07-0.14 s per 15-28 million rows of a 24-month province).
+    loads: dict[tuple[str, str], set[tuple[dt.date, str, str]]] = {}
+
+    def loads_of(relation: str, month: str) -> set[tuple[dt.date, str, str]]:
+        if (relation, month) not in loads:
+            query = f"SELECT DISTINCT CAST({month} AS DATE), county_code, _load_id FROM {relation}"
+            loads[relation, month] = set(con.execute(query).fetchall())
+        return loads[relation, month]
+
+    # the months of loads that are in the input but not built yet, or built but no longer in the input
+    return {
+        c: {m for (m, _, _) in loads_of(c.source, c.source_month) ^ loads_of(c.built, "month_start")}
+        for c in COMPARISONS
+    }
 
 
 def _relation(source: Mapping[str, Any]) -> str:
