@@ -139,18 +139,6 @@ class SuiteEvaluation:
             self.outcomes.setdefault(o.check, []).append(o)
 
 
-def evaluate(
-    con: duckdb.DuckDBPyConnection,
-    suite: Suite,
-    scope: dict[dt.date, set[str]] | None,
-    region: RegionRef,
-    paths: QualityPaths,
-    run_id: str | None,
-) -> SuiteEvaluation:
-    """Run (or reuse) the suite for the months in scope and record the results."""
-    return evaluate_suites(con, [suite], scope, region, paths, run_id)[0]
-
-
 def evaluate_suites(
     con: duckdb.DuckDBPyConnection,
     suites: Sequence[Suite],
