@@ -274,8 +274,6 @@ class ScenarioRunner:
                 f"nodes {r['dbt_elapsed']:.1f}s"
             )
         status += " (" + ", ".join(f"{v} {k}" for k, v in sorted(r["statuses"].items())) + ")"
-        if r["server_restarts"]:
-            status += f"; Spark restarted {r['server_restarts']}x (Hive function registry broke)"
         self.add(
             run,
             stage_name,

@@ -76,10 +76,6 @@ class LogWatch:
         return self._seen
 
 
-def _tail(text: str, chars: int = 4000) -> str:
-    return text[-chars:]
-
-
 def _stop(proc: subprocess.Popen) -> None:
     """Stops the command and everything it started (it runs in its own process group)."""
     with contextlib.suppress(ProcessLookupError):
@@ -103,13 +99,10 @@ def run_on_local_spark(
     restarts = 0
     while True:
         watch = LogWatch()
-        broken = watch.seen(local.thrift_log())
-        result: WatchedRun | None = None
-        if not broken:
-            result, broken = _watch(cmd, env, local, watch, timeout_seconds, poll_seconds, restarts)
-        if not broken:
-            assert result is not None
-            return result
+        if not watch.seen(local.thrift_log()):
+            done = _watch(cmd, env, local, watch, timeout_seconds, poll_seconds)
+            if done is not None:
+                return WatchedRun(done.returncode, done.stdout, done.stderr, restarts)
         if restarts >= max_restarts:
             raise SparkRunError(
                 f"the Spark Thrift server's Hive function registry broke {restarts + 1} times "
@@ -131,10 +124,9 @@ def _watch(
     watch: LogWatch,
     timeout_seconds: float,
     poll_seconds: float,
-    restarts: int,
-) -> tuple[WatchedRun | None, bool]:
-    """One run of `cmd`: (its result, False) when it ended on a sound server; (None, True) when the
-    registry broke meanwhile."""
+) -> subprocess.CompletedProcess[str] | None:
+    """One run of `cmd`: its result when it ended on a sound server; None when the registry broke
+    meanwhile."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(list(cmd), env=dict(env), stdout=out, stderr=err, start_new_session=True)
         deadline = time.monotonic() + timeout_seconds
@@ -147,25 +139,25 @@ def _watch(
                     pass
                 if watch.seen(local.thrift_log()):
                     _stop(proc)
-                    return None, True
+                    return None
                 if time.monotonic() > deadline:
                     _stop(proc)
                     out.seek(0)
                     raise SparkRunError(
                         f"{' '.join(cmd[:3])} ... did not finish on the local Spark within {timeout_seconds:.0f} s "
                         f"and the server's function registry did not break (log: {local.thrift_log()}); "
-                        f"its output ends with:\n{_tail(out.read().decode(errors='replace'))}"
+                        f"its output ends with:\n{out.read().decode(errors='replace')[-4000:]}"
                     )
         finally:
             if proc.poll() is None:
                 _stop(proc)
         if watch.seen(local.thrift_log()):  # it broke in the last interval: the run may have lost a node
-            return None, True
+            return None
         out.seek(0)
         err.seek(0)
-        return WatchedRun(
+        return subprocess.CompletedProcess(
+            list(cmd),
             proc.returncode,
             out.read().decode(errors="replace"),
             err.read().decode(errors="replace"),
-            restarts,
-        ), False
+        )
