@@ -179,6 +179,13 @@ def _dbt_results(target: Path, result: ExecuteInProcessResult) -> tuple[Path, di
     return folder, {r["unique_id"].split(".")[2]: r for r in results}
 
 
+def _unit_tests(target: Path, result: ExecuteInProcessResult) -> dict[str, str]:
+    """The run's dbt unit tests and their statuses."""
+    (folder,) = target.glob(f"dbt_models-{result.run_id[:7]}-*")
+    results = json.loads((folder / "run_results.json").read_text())["results"]
+    return {r["unique_id"]: r["status"] for r in results if r["unique_id"].startswith("unit_test.")}
+
+
 def _compiled(folder: Path, test: str) -> str:
     (path,) = folder.glob(f"compiled/**/{test}.sql")
     return path.read_text()
@@ -316,6 +323,8 @@ def test_a_month_of_one_source_leaves_the_rest_of_the_warehouse_as_built(
     first = _materialize(own, instance)  # no record yet: everything, and the run records its project
     assert first.success and "整个数据仓库" in _window_line(instance, first)
     assert instance.get_run_by_id(first.run_id).tags[FINGERPRINT_TAG] == fingerprint
+    unit_tests = _unit_tests(target, first)  # the first build of this project runs the dbt unit tests
+    assert unit_tests and set(unit_tests.values()) == {"pass"}, unit_tests
     dims_before = own.rows("SELECT * FROM marts.dim_region ORDER BY ALL")
 
     # 2. Only 救助 files of one more month: the seeds, dimensions and the other sources' models are left out.
@@ -328,6 +337,7 @@ def test_a_month_of_one_source_leaves_the_rest_of_the_warehouse_as_built(
     _, results = _dbt_results(target, second)
     for left_out in ("ref_region", "dim_region", "dim_date", "fct_volunteer_service", "fct_lottery_sales"):
         assert left_out not in results, left_out
+    assert _unit_tests(target, second) == {}  # passed on this very project in the first build
     assert not [name for name in results if name.startswith("not_null_dim_region")]
     for built in ("fct_assistance_payment", "fct_assistance_caseload", "mart_overview_county_month"):
         assert results[built]["status"] == "success", built
