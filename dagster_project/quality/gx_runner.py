@@ -286,6 +286,7 @@ def validate_frame(
                 "result_format": "SUMMARY",
                 "unexpected_index_column_names": columns,
                 "partial_unexpected_count": SAMPLE_SIZE,
+                "return_unexpected_index_query": False,
             },
             run_id=run_id,
         )

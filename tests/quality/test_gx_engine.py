@@ -1,6 +1,7 @@
 """While GX validates a frame of ours (quality/gx_engine.py) it records the DuckDB fingerprint the frame
-carries instead of hashing it with pandas, and filters it once per row condition instead of once per
-metric; any other frame goes GX's own way. The outcomes and samples are the same either way."""
+carries instead of hashing it with pandas, filters it once per row condition instead of once per
+metric, and computes a column's metrics on that column alone; any other frame goes GX's own way. The
+outcomes and samples are the same either way."""
 
 from __future__ import annotations
 
@@ -81,15 +82,26 @@ def test_gx_records_the_duckdb_fingerprint(tmp_path: Path, monkeypatch) -> None:
         return gx_query(self, expr, **kwargs)
 
     monkeypatch.setattr(pd.DataFrame, "query", counting)
+    widths: list[int] = []  # columns of each frame GX selects rows of with a boolean mask
+    gx_select = pd.DataFrame._getitem_bool_array
+
+    def selecting(self, key):
+        widths.append(self.shape[1])
+        return gx_select(self, key)
+
+    monkeypatch.setattr(pd.DataFrame, "_getitem_bool_array", selecting)
     for path in paths_ours.gx_validations.rglob("*.json"):
         path.unlink()
     run_ours = validate_frame(ours, suite, {}, paths_ours, "ours")
-    ours_filtered = len(queries)
+    ours_filtered, ours_widths = len(queries), widths[:]
     plain = ours.copy()
     plain.attrs.clear()
+    widths.clear()
     run_gx = validate_frame(plain, suite, {}, paths_gx, "gx")
     assert ours_filtered == 2  # once per row condition
     assert len(queries) - ours_filtered >= 4  # GX's own path: once per metric
+    # The column metrics drop NULLs from a one-column domain on our frame, from the whole frame on GX's.
+    assert ours_widths.count(1) >= 4 and 1 not in widths, (ours_widths, widths)
 
     assert _batch_fingerprints(paths_ours) == [fingerprint_of(ours)]
     gx_own = _batch_fingerprints(paths_gx)
