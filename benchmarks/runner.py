@@ -221,6 +221,7 @@ class ScenarioRunner:
             data_dir=str(data_dir or self.root / "data"),
             months=months,
             layer=layer,
+            sources=list(self.s.sources) if layer == "raw" else None,
         )
         failed = run.result["blocking_failures"]
         slowest = (

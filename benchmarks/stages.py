@@ -331,16 +331,19 @@ def matrix(landing: str, out: str, source: str, period: str, max_rows: int) -> d
 # --- quality checks ---------------------------------------------------------------------------------------
 
 
-def quality(warehouse: str, data_dir: str, months: list[str] | None, layer: str) -> dict[str, Any]:
+def quality(
+    warehouse: str, data_dir: str, months: list[str] | None, layer: str, sources: list[str] | None = None
+) -> dict[str, Any]:
     """The expectation suites as the Dagster checks run them (assets.checks.evaluate_suites): GX on the month's rows,
-    SQL checks, results recorded, clerk reports written. Raw suites per month; mart suites whole-table."""
+    SQL checks, results recorded, clerk reports written. Raw suites per month; mart suites whole-table.
+    `sources`: the raw suites of these sources only, as a Dagster run checks the raw assets it loaded."""
     from dagster_project.assets.checks import evaluate_suites
     from dagster_project.quality.paths import QualityPaths
     from dagster_project.quality.region import default_region
     from dagster_project.quality.results import ensure_results_schema
     from dagster_project.quality.suites import load_suites
 
-    suites = load_suites(layer=layer)
+    suites = [s for s in load_suites(layer=layer) if sources is None or s.source in sources]
     region = default_region()
     paths = QualityPaths(Path(data_dir))
     scope = {month(m): set() for m in months} if months else None
