@@ -10,7 +10,8 @@
 -- Recipients, entries and exits are counts of payment rows: fct_assistance_payment has one row per
 -- recipient × county × month × program (its unique_combination and not_null tests, which `dbt build`
 -- runs before this model), so within a county, month and program each row is a distinct recipient.
--- A count(distinct) of the 64-character keys gave the same numbers at twice the cost.
+-- A count(distinct) of the 64-character keys gave the same numbers (a province month's select: 1.85 s
+-- with it and joins over every month read, 1.25 s now).
 {%- set paid = ref('fct_assistance_payment') %}
 {#- A table built before this model was incremental has no _load_id to compare: rebuild every month once. #}
 {%- set has_load_ids = is_incremental() and '_load_id' in (
