@@ -180,8 +180,8 @@ def _dbt_results(target: Path, result: ExecuteInProcessResult) -> tuple[Path, di
 
 
 def _unit_tests(target: Path, result: ExecuteInProcessResult) -> dict[str, str]:
-    """The run's dbt unit tests and their statuses."""
-    (folder,) = target.glob(f"dbt_models-{result.run_id[:7]}-*")
+    """The run's dbt unit tests and their statuses (_dbt_results keys by model name, which they share)."""
+    folder, _ = _dbt_results(target, result)
     results = json.loads((folder / "run_results.json").read_text())["results"]
     return {r["unique_id"]: r["status"] for r in results if r["unique_id"].startswith("unit_test.")}
 
