@@ -172,17 +172,21 @@ def _window_line(instance: DagsterInstance, result: ExecuteInProcessResult) -> s
     return lines[0]
 
 
+def _run_results(target: Path, result: ExecuteInProcessResult) -> tuple[Path, list[dict[str, Any]]]:
+    """The run's dbt target folder and its run results."""
+    (folder,) = target.glob(f"dbt_models-{result.run_id[:7]}-*")
+    return folder, json.loads((folder / "run_results.json").read_text())["results"]
+
+
 def _dbt_results(target: Path, result: ExecuteInProcessResult) -> tuple[Path, dict[str, Any]]:
     """The run's dbt target folder and node name -> run result."""
-    (folder,) = target.glob(f"dbt_models-{result.run_id[:7]}-*")
-    results = json.loads((folder / "run_results.json").read_text())["results"]
+    folder, results = _run_results(target, result)
     return folder, {r["unique_id"].split(".")[2]: r for r in results}
 
 
 def _unit_tests(target: Path, result: ExecuteInProcessResult) -> dict[str, str]:
     """The run's dbt unit tests and their statuses (_dbt_results keys by model name, which they share)."""
-    folder, _ = _dbt_results(target, result)
-    results = json.loads((folder / "run_results.json").read_text())["results"]
+    _, results = _run_results(target, result)
     return {r["unique_id"]: r["status"] for r in results if r["unique_id"].startswith("unit_test.")}
 
 
