@@ -251,6 +251,9 @@ def _load_files(
             else:
                 report.files.append(result)
         started = _now()
+    report.files.sort(
+        key=lambda r: (r.county_code or "", r.source_file)
+    )  # files are written as they are ready
     return report
 
 

@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,33 +188,38 @@ def _submit(pool: ProcessPoolExecutor, job: FileJob) -> Future:
 def prepare_all(
     jobs: list[FileJob], hasher: Pseudonymiser
 ) -> Iterator[tuple[FileJob, Prepared | UnreadableFileError]]:
-    """Each job with its outcome, in the order given. At most workers()+1 files are held at once.
+    """Each job with its outcome, as soon as it is ready. At most workers()+1 files are held at once.
+
+    In worker processes the largest files are started first and each file is handed over when it is done,
+    not in the order given: the caller writes the small files while a large one is still being prepared,
+    and the partition does not end on a large file started last (each file is its own transaction, so the
+    order of the writes changes nothing in the warehouse).
 
     The pool lives for one partition and is shut down when its files are done (or the caller stops):
     a worker left idle would keep the calling process from exiting where multiprocessing joins its
     children on exit (a Dagster step process is one)."""
     n = workers()
-    size = sum(j.path.stat().st_size for j in jobs)
-    if n <= 1 or len(jobs) < 2 or size < PARALLEL_MIN_BYTES:
+    sizes = {j.path: j.path.stat().st_size for j in jobs}
+    if n <= 1 or len(jobs) < 2 or sum(sizes.values()) < PARALLEL_MIN_BYTES:
         yield from _in_process(jobs, hasher)
         return
     pool = _new_pool(hasher.key, n)
     try:
-        pending: list[tuple[FileJob, Future]] = []
-        queue = list(jobs)
+        queue = sorted(jobs, key=lambda j: -sizes[j.path])
+        pending: dict[Future, FileJob] = {}
         while queue or pending:
             while queue and len(pending) <= n:
                 job = queue.pop(0)
-                pending.append((job, _submit(pool, job)))
-            job, future = pending[0]
-            try:
-                outcome = future.result()
-            except BrokenProcessPool:
-                # A worker died (killed, out of memory): finish this partition in-process.
-                yield from _in_process([j for j, _ in pending] + queue, hasher)
-                return
-            pending.pop(0)
-            yield job, outcome
+                pending[_submit(pool, job)] = job
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=lambda f: -sizes[pending[f].path]):
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    # A worker died (killed, out of memory): finish this partition in-process.
+                    yield from _in_process([*pending.values(), *queue], hasher)
+                    return
+                yield pending.pop(future), outcome
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

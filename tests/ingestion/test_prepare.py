@@ -211,3 +211,31 @@ def test_workers_give_freed_memory_back_without_changing_the_callers_environment
     assert effective(seen["worker"]) == {"dirty_decay_ms": "0", "muzzy_decay_ms": "0", "narenas": "2"}
     assert effective(seen["caller"])["narenas"] == "2"
     assert not seen["caller"].endswith(prepare.WORKER_JEMALLOC_CONF), "the caller's environment changed"
+
+
+def test_workers_start_the_largest_files_first_and_hand_each_over_when_ready(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The largest file goes to a worker first (a partition does not end on a large file started last),
+    and every file comes back exactly once, whatever order they finish in."""
+    landing = tmp_path / "landing"
+    _simulate(landing)
+    region = region_lookup()
+    paths = sorted((landing / "assistance" / "2024-06").iterdir())
+    jobs = [
+        prepare.FileJob("assistance", p, p.name[:6], MONTH, region.township_prefixes(p.name[:6]))
+        for p in paths
+    ]
+    monkeypatch.setenv(prepare.WORKERS_ENV, "2")
+    monkeypatch.setattr(prepare, "PARALLEL_MIN_BYTES", 0)
+    submitted: list[Path] = []
+    real_submit = prepare._submit
+    monkeypatch.setattr(
+        prepare, "_submit", lambda pool, job: submitted.append(job.path) or real_submit(pool, job)
+    )
+
+    handed = [job.path for job, outcome in prepare.prepare_all(jobs, Pseudonymiser(TEST_KEY))]
+
+    sizes = [p.stat().st_size for p in submitted]
+    assert sizes == sorted(sizes, reverse=True) and sizes[0] > sizes[-1]
+    assert sorted(handed) == paths
