@@ -14,12 +14,15 @@ start costs about a second.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import multiprocessing
 import os
 import sys
+import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -136,12 +139,51 @@ def _exit_with(loader_pid: int) -> None:
             os._exit(1)
 
 
-def _prepare_in_worker(job: FileJob) -> Prepared | UnreadableFileError:
+@dataclass(frozen=True)
+class HandedOver:
+    """A file prepared in a worker whose loaded rows wait in an Arrow IPC file (`path`); `prepared` has an
+    empty frame in their place. Pickling the rows through the pool's pipe cost the worker about 0.2 s and
+    the writing process 0.1 s per 70 MB (a large county's payment roster); writing and memory-mapping an
+    uncompressed IPC file costs 0.05 s and 0.02 s, and the writer reads the rows from the mapped pages."""
+
+    prepared: Prepared
+    path: Path
+
+
+def _prepare_in_worker(job: FileJob, handover: Path) -> Prepared | HandedOver | UnreadableFileError:
     assert _worker_hasher is not None
     try:
-        return prepare(job, _worker_hasher)
+        prepared = prepare(job, _worker_hasher)
     except UnreadableFileError as err:  # returned, not raised: the parent records it for the clerk
         return err
+    path = handover / f"{uuid.uuid4().hex}.arrow"
+    try:
+        prepared.loaded.write_ipc(path, compression="uncompressed", compat_level=pl.CompatLevel.newest())
+    except OSError:  # no room in the temporary folder: through the pipe, as before
+        path.unlink(missing_ok=True)
+        return prepared
+    return HandedOver(dataclasses.replace(prepared, loaded=prepared.loaded.clear()), path)
+
+
+def _taken_over(
+    job: FileJob, outcome: Prepared | HandedOver | UnreadableFileError, hasher: Pseudonymiser
+) -> Prepared | UnreadableFileError:
+    """The worker's outcome with its rows read from the IPC file (memory-mapped: no copy), which is then
+    removed (the mapping keeps the rows readable until they are freed). A file that cannot be read back
+    (removed from the temporary folder meanwhile) is prepared again in this process."""
+    if not isinstance(outcome, HandedOver):
+        return outcome
+    import pyarrow as pa
+
+    try:
+        with pa.memory_map(str(outcome.path)) as source:
+            rows = pl.from_arrow(pa.ipc.open_file(source).read_all())
+    except OSError:
+        return next(_in_process([job], hasher))[1]
+    finally:
+        outcome.path.unlink(missing_ok=True)
+    assert isinstance(rows, pl.DataFrame)
+    return dataclasses.replace(outcome.prepared, loaded=rows)
 
 
 def _new_pool(key: bytes, n: int) -> ProcessPoolExecutor:
@@ -180,9 +222,9 @@ def _main_module_hidden() -> Iterator[None]:
         main.__dict__.update(saved)
 
 
-def _submit(pool: ProcessPoolExecutor, job: FileJob) -> Future:
+def _submit(pool: ProcessPoolExecutor, job: FileJob, handover: Path) -> Future:
     with _main_module_hidden():  # a worker process is started inside submit() when none is idle
-        return pool.submit(_prepare_in_worker, job)
+        return pool.submit(_prepare_in_worker, job, handover)
 
 
 def prepare_all(
@@ -204,13 +246,14 @@ def prepare_all(
         yield from _in_process(jobs, hasher)
         return
     pool = _new_pool(hasher.key, n)
+    handover = tempfile.TemporaryDirectory(prefix="minzheng-ingest-")  # the workers' IPC files (HandedOver)
     try:
         queue = sorted(jobs, key=lambda j: -sizes[j.path])
         pending: dict[Future, FileJob] = {}
         while queue or pending:
             while queue and len(pending) <= n:
                 job = queue.pop(0)
-                pending[_submit(pool, job)] = job
+                pending[_submit(pool, job, Path(handover.name))] = job
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in sorted(done, key=lambda f: -sizes[pending[f].path]):
                 try:
@@ -219,9 +262,11 @@ def prepare_all(
                     # A worker died (killed, out of memory): finish this partition in-process.
                     yield from _in_process([*pending.values(), *queue], hasher)
                     return
-                yield pending.pop(future), outcome
+                job = pending.pop(future)
+                yield job, _taken_over(job, outcome, hasher)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        handover.cleanup()  # files of outcomes never taken over (the caller stopped, a worker died)
 
 
 def _in_process(

@@ -231,7 +231,9 @@ def test_workers_start_the_largest_files_first_and_hand_each_over_when_ready(
     submitted: list[Path] = []
     real_submit = prepare._submit
     monkeypatch.setattr(
-        prepare, "_submit", lambda pool, job: submitted.append(job.path) or real_submit(pool, job)
+        prepare,
+        "_submit",
+        lambda pool, job, handover: submitted.append(job.path) or real_submit(pool, job, handover),
     )
 
     handed = [job.path for job, outcome in prepare.prepare_all(jobs, Pseudonymiser(TEST_KEY))]
@@ -239,3 +241,24 @@ def test_workers_start_the_largest_files_first_and_hand_each_over_when_ready(
     sizes = [p.stat().st_size for p in submitted]
     assert sizes == sorted(sizes, reverse=True) and sizes[0] > sizes[-1]
     assert sorted(handed) == paths
+
+
+def test_rows_handed_over_in_a_file_that_is_gone_are_prepared_again(tmp_path: Path) -> None:
+    """A worker hands its rows over in an Arrow IPC file; if that file cannot be read back (removed from
+    the temporary folder meanwhile), the file is prepared again in the writing process, not lost."""
+    landing = tmp_path / "landing"
+    _simulate(landing)
+    path = next(p for p in sorted((landing / "assistance" / "2024-06").iterdir()) if p.suffix == ".csv")
+    job = prepare.FileJob(
+        "assistance", path, path.name[:6], MONTH, region_lookup().township_prefixes(path.name[:6])
+    )
+    hasher = Pseudonymiser(TEST_KEY)
+    expected = prepare.prepare(job, hasher)
+    gone = prepare.HandedOver(
+        prepare.dataclasses.replace(expected, loaded=expected.loaded.clear()), tmp_path / "x"
+    )
+
+    outcome = prepare._taken_over(job, gone, hasher)
+
+    assert isinstance(outcome, prepare.Prepared) and expected.loaded.height > 100
+    assert outcome.loaded.equals(expected.loaded) and outcome.quarantine.equals(expected.quarantine)
