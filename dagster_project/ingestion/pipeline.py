@@ -251,9 +251,8 @@ def _load_files(
             else:
                 report.files.append(result)
         started = _now()
-    report.files.sort(
-        key=lambda r: (r.county_code or "", r.source_file)
-    )  # files are written as they are ready
+    # Files are written as they are ready (prepare_all): listed by county, as before.
+    report.files.sort(key=lambda r: (r.county_code or "", r.source_file))
     return report
 
 

@@ -170,7 +170,7 @@ def _taken_over(
 ) -> Prepared | UnreadableFileError:
     """The worker's outcome with its rows read from the IPC file (memory-mapped: no copy), which is then
     removed (the mapping keeps the rows readable until they are freed). A file that cannot be read back
-    (removed from the temporary folder meanwhile) is prepared again in this process."""
+    (removed from the temporary folder meanwhile, or not whole) is prepared again in this process."""
     if not isinstance(outcome, HandedOver):
         return outcome
     import pyarrow as pa
@@ -178,7 +178,7 @@ def _taken_over(
     try:
         with pa.memory_map(str(outcome.path)) as source:
             rows = pl.from_arrow(pa.ipc.open_file(source).read_all())
-    except OSError:
+    except (OSError, pa.ArrowInvalid):  # gone, or cut short: prepare the file again
         return next(_in_process([job], hasher))[1]
     finally:
         outcome.path.unlink(missing_ok=True)
@@ -245,28 +245,28 @@ def prepare_all(
     if n <= 1 or len(jobs) < 2 or sum(sizes.values()) < PARALLEL_MIN_BYTES:
         yield from _in_process(jobs, hasher)
         return
-    pool = _new_pool(hasher.key, n)
-    handover = tempfile.TemporaryDirectory(prefix="minzheng-ingest-")  # the workers' IPC files (HandedOver)
-    try:
-        queue = sorted(jobs, key=lambda j: -sizes[j.path])
-        pending: dict[Future, FileJob] = {}
-        while queue or pending:
-            while queue and len(pending) <= n:
-                job = queue.pop(0)
-                pending[_submit(pool, job, Path(handover.name))] = job
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in sorted(done, key=lambda f: -sizes[pending[f].path]):
-                try:
-                    outcome = future.result()
-                except BrokenProcessPool:
-                    # A worker died (killed, out of memory): finish this partition in-process.
-                    yield from _in_process([*pending.values(), *queue], hasher)
-                    return
-                job = pending.pop(future)
-                yield job, _taken_over(job, outcome, hasher)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        handover.cleanup()  # files of outcomes never taken over (the caller stopped, a worker died)
+    # The workers' IPC files (HandedOver); removed with any left (the caller stopped, a worker died).
+    with tempfile.TemporaryDirectory(prefix="minzheng-ingest-") as folder:
+        pool = _new_pool(hasher.key, n)
+        try:
+            queue = sorted(jobs, key=lambda j: -sizes[j.path])
+            pending: dict[Future, FileJob] = {}
+            while queue or pending:
+                while queue and len(pending) <= n:
+                    job = queue.pop(0)
+                    pending[_submit(pool, job, Path(folder))] = job
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=lambda f: -sizes[pending[f].path]):
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool:
+                        # A worker died (killed, out of memory): finish this partition in-process.
+                        yield from _in_process([*pending.values(), *queue], hasher)
+                        return
+                    job = pending.pop(future)
+                    yield job, _taken_over(job, outcome, hasher)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _in_process(

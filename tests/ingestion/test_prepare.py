@@ -243,9 +243,13 @@ def test_workers_start_the_largest_files_first_and_hand_each_over_when_ready(
     assert sorted(handed) == paths
 
 
-def test_rows_handed_over_in_a_file_that_is_gone_are_prepared_again(tmp_path: Path) -> None:
+@pytest.mark.parametrize("handed_over", [None, b"ARROW1\x00\x00 cut short"], ids=["gone", "cut-short"])
+def test_rows_handed_over_in_a_file_that_cannot_be_read_back_are_prepared_again(
+    tmp_path: Path, handed_over: bytes | None
+) -> None:
     """A worker hands its rows over in an Arrow IPC file; if that file cannot be read back (removed from
-    the temporary folder meanwhile), the file is prepared again in the writing process, not lost."""
+    the temporary folder meanwhile, or not whole), the file is prepared again in the writing process, not
+    lost, and the IPC file is removed."""
     landing = tmp_path / "landing"
     _simulate(landing)
     path = next(p for p in sorted((landing / "assistance" / "2024-06").iterdir()) if p.suffix == ".csv")
@@ -254,11 +258,15 @@ def test_rows_handed_over_in_a_file_that_is_gone_are_prepared_again(tmp_path: Pa
     )
     hasher = Pseudonymiser(TEST_KEY)
     expected = prepare.prepare(job, hasher)
-    gone = prepare.HandedOver(
-        prepare.dataclasses.replace(expected, loaded=expected.loaded.clear()), tmp_path / "x"
+    ipc = tmp_path / "rows.arrow"
+    if handed_over is not None:
+        ipc.write_bytes(handed_over)
+    unreadable = prepare.HandedOver(
+        prepare.dataclasses.replace(expected, loaded=expected.loaded.clear()), ipc
     )
 
-    outcome = prepare._taken_over(job, gone, hasher)
+    outcome = prepare._taken_over(job, unreadable, hasher)
 
     assert isinstance(outcome, prepare.Prepared) and expected.loaded.height > 100
     assert outcome.loaded.equals(expected.loaded) and outcome.quarantine.equals(expected.quarantine)
+    assert not ipc.exists()
