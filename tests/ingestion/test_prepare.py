@@ -213,6 +213,12 @@ def test_workers_give_freed_memory_back_without_changing_the_callers_environment
     assert not seen["caller"].endswith(prepare.WORKER_JEMALLOC_CONF), "the caller's environment changed"
 
 
+def _job(path: Path) -> prepare.FileJob:
+    """A simulated assistance export of MONTH as load_partition hands it to prepare_all."""
+    county = path.name[:6]
+    return prepare.FileJob("assistance", path, county, MONTH, region_lookup().township_prefixes(county))
+
+
 def test_workers_start_the_largest_files_first_and_hand_each_over_when_ready(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -220,12 +226,8 @@ def test_workers_start_the_largest_files_first_and_hand_each_over_when_ready(
     and every file comes back exactly once, whatever order they finish in."""
     landing = tmp_path / "landing"
     _simulate(landing)
-    region = region_lookup()
     paths = sorted((landing / "assistance" / "2024-06").iterdir())
-    jobs = [
-        prepare.FileJob("assistance", p, p.name[:6], MONTH, region.township_prefixes(p.name[:6]))
-        for p in paths
-    ]
+    jobs = [_job(p) for p in paths]
     monkeypatch.setenv(prepare.WORKERS_ENV, "2")
     monkeypatch.setattr(prepare, "PARALLEL_MIN_BYTES", 0)
     submitted: list[Path] = []
@@ -253,9 +255,7 @@ def test_rows_handed_over_in_a_file_that_cannot_be_read_back_are_prepared_again(
     landing = tmp_path / "landing"
     _simulate(landing)
     path = next(p for p in sorted((landing / "assistance" / "2024-06").iterdir()) if p.suffix == ".csv")
-    job = prepare.FileJob(
-        "assistance", path, path.name[:6], MONTH, region_lookup().township_prefixes(path.name[:6])
-    )
+    job = _job(path)
     hasher = Pseudonymiser(TEST_KEY)
     expected = prepare.prepare(job, hasher)
     ipc = tmp_path / "rows.arrow"
