@@ -125,3 +125,34 @@ def test_dbt_window_env_sets_clears_and_restores(monkeypatch: pytest.MonkeyPatch
         assert "MINZHENG_DBT_MIN_PERIOD" not in os.environ and "MINZHENG_DBT_MAX_PERIOD" not in os.environ
     assert os.environ["MINZHENG_DBT_MIN_PERIOD"] == "2020-01-01"
     assert "MINZHENG_DBT_MAX_PERIOD" not in os.environ
+
+
+_POOLS = """
+import subprocess, sys
+import pandas, pyarrow as pa
+pa.default_memory_pool()  # pandas and Arrow loaded and used before the package
+import dagster_project
+child = subprocess.run([sys.executable, "-c", "import pyarrow as pa; print(pa.default_memory_pool().backend_name)"],
+                       capture_output=True, text=True, check=True).stdout.strip()
+print(pa.default_memory_pool().backend_name, child)
+"""
+
+
+@pytest.mark.parametrize(("chosen", "expected"), [(None, "system system"), ("jemalloc", "jemalloc jemalloc")])
+def test_arrow_allocates_through_glibc_unless_the_environment_chose(
+    chosen: str | None, expected: str
+) -> None:
+    """settings.use_arrow_system_allocator, run on import of the package, also where pandas loaded Arrow
+    first; the processes it starts (dbt, the ingest workers) inherit it; an operator's choice stands."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if chosen:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+    done = subprocess.run(
+        [sys.executable, "-c", _POOLS], env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == expected
