@@ -4,7 +4,10 @@ reads is documented in docs/ARCHITECTURE.md."""
 from __future__ import annotations
 
 import ast
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -110,7 +113,6 @@ def test_dbt_window_env_sets_clears_and_restores(monkeypatch: pytest.MonkeyPatch
     """The dbt asset's window reaches dbt's process through the environment, only inside the block; with
     no window an inherited one is removed (dbt must then test whole tables)."""
     import datetime as dt
-    import os
 
     from dagster_project.settings import dbt_window_env
 
@@ -144,10 +146,6 @@ def test_arrow_allocates_through_glibc_unless_the_environment_chose(
 ) -> None:
     """settings.use_arrow_system_allocator, run on import of the package, also where pandas loaded Arrow
     first; the processes it starts (dbt, the ingest workers) inherit it; an operator's choice stands."""
-    import os
-    import subprocess
-    import sys
-
     env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
     if chosen:
         env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
