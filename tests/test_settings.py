@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project.settings import REPO_ROOT, Settings
+from dagster_project.settings import ARROW_POOL_ENV, REPO_ROOT, Settings
 
 PACKAGE = REPO_ROOT / "dagster_project"
 SETTINGS = PACKAGE / "settings.py"
@@ -146,9 +146,9 @@ def test_arrow_allocates_through_glibc_unless_the_environment_chose(
 ) -> None:
     """settings.use_arrow_system_allocator, run on import of the package, also where pandas loaded Arrow
     first; the processes it starts (dbt, the ingest workers) inherit it; an operator's choice stands."""
-    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    env = {k: v for k, v in os.environ.items() if k != ARROW_POOL_ENV}
     if chosen:
-        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+        env[ARROW_POOL_ENV] = chosen
     done = subprocess.run(
         [sys.executable, "-c", _POOLS], env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
     )

@@ -190,9 +190,9 @@ def _worker_allocator_setting(out_file: str, preset: str | None) -> None:
 
 def test_workers_allocator_setting_leaves_the_callers_environment_alone(tmp_path: Path) -> None:
     """polars' jemalloc in the workers keeps freed pages for the next file, then returns them without a
-    MADV_FREE stage (prepare.WORKER_JEMALLOC_CONF): the workers' setting ends with ours, after polars' own defaults and an operator's
-    setting; the loading process's environment, which dbt and everything else it starts inherit, is left
-    as it was."""
+    MADV_FREE stage (prepare.WORKER_JEMALLOC_CONF): the workers' setting ends with ours, after polars' own
+    defaults and an operator's setting; the loading process's environment, which dbt and everything else it
+    starts inherit, is left as it was."""
     import json
     import multiprocessing
 
