@@ -143,6 +143,11 @@ def gx_context(paths: QualityPaths) -> Any:
                 "class_name": "DefaultSiteIndexBuilder",
                 "validation_results_limit": INDEX_VALIDATIONS,
             },
+            # GX hands the index's limit to the section that renders the validation pages as well, which
+            # then renders only the newest INDEX_VALIDATIONS of the store: a check run of more (the first
+            # build of 24 months) got no page for its oldest. The pages a build renders are the ones it
+            # names (build_docs_pages), so the section needs no limit of its own.
+            "site_section_builders": {"validations": {"validation_results_limit": None}},
         }
     }
     ctx = gx.get_context(mode="ephemeral", project_config=config)
@@ -314,7 +319,8 @@ def build_docs_pages(paths: QualityPaths, runs: list[GxRun]) -> None:
     ctx.build_data_docs(site_names=[SITE], resource_identifiers=[r.identifier for r in runs])
     for r in runs:
         urls = ctx.get_docs_sites_urls(resource_identifier=r.identifier, site_name=SITE)
-        if urls and urls[0].get("site_url", "").startswith("file://"):
+        # GX gives a site_url of None for a page it did not render: the run keeps no link, nothing fails.
+        if urls and (urls[0].get("site_url") or "").startswith("file://"):
             from urllib.parse import unquote, urlparse
 
             r.docs_page = Path(unquote(urlparse(urls[0]["site_url"]).path))

@@ -63,3 +63,25 @@ def test_a_long_history_keeps_the_index_and_each_run_bounded(clean_warehouse, mo
     # nothing is deleted: every stored result and every page stays, linked or not
     assert len(list((paths.gx_validations / SUITE.name).rglob("*.json"))) == OLDER + 2
     assert len(list((paths.data_docs / "validations" / SUITE.name).rglob("*.html"))) == OLDER + 2
+
+
+def test_one_check_run_of_more_validations_than_the_index_lists_gets_every_page(
+    clean_warehouse, monkeypatch
+) -> None:
+    """A check run over many months (the demo's first build: 24 months × its suites) validates more at
+    once than the index lists. The index limit must not decide which of them get a page: each one's page
+    is built and linked, and the index still lists the newest INDEX_VALIDATIONS only."""
+    from dagster_project.quality import gx_runner
+    from dagster_project.quality.runner import attach_docs
+
+    con, paths = clean_warehouse
+    monkeypatch.setattr(gx_runner, "INDEX_VALIDATIONS", 2)  # read when the run's GX context is made
+    runs = [run_suite(con, SUITE, JUNE, REGION, paths, f"batch{i}", build_docs=False) for i in range(5)]
+    attach_docs(paths, runs)
+
+    pages = [r.gx.docs_page for r in runs if r.gx is not None]
+    assert len(pages) == 5 and all(p is not None and p.exists() for p in pages) and len(set(pages)) == 5
+    assert all(r.docs_page for r in runs)  # each run links its own page (clerk report, Dagster metadata)
+    assert all(o.docs_url for r in runs for o in r.outcomes if o.kind == "gx")
+    links = _index_links((paths.data_docs / "index.html").read_text(encoding="utf-8"))
+    assert len(links) == 2 and all("_batch3/" in link or "_batch4/" in link for link in links)
