@@ -39,6 +39,7 @@ class Results:
     targets: dict[str, str]
     whole_month: dict[str, str]  # scenario -> ours / limit on the whole landing month, by wall clock
     when: str
+    cores: int | None = None  # the machine's, from the report's "Machine:" line
 
     @classmethod
     def load(cls, profile: str, results: Path = RESULTS) -> Results | None:
@@ -64,7 +65,15 @@ class Results:
             if "the whole month (wall clock" in line:
                 whole_month[cells[0]] = cells[-1]
         match = re.search(r"— (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC", md)
-        return cls(profile, rows, targets, whole_month, match.group(1) if match else "?")
+        cores = re.search(r"\*\*(\d+) cores\*\*", md)
+        return cls(
+            profile,
+            rows,
+            targets,
+            whole_month,
+            match.group(1) if match else "?",
+            int(cores.group(1)) if cores else None,
+        )
 
     def row(self, scenario: str, stage: str) -> dict[str, str] | None:
         return next(
@@ -125,6 +134,7 @@ def _month(res: Results, scenario: str) -> str | None:
     """One more month: ingest + raw checks + dbt, at every number of months already loaded."""
     main = _loaded_months(res, scenario)
     totals: dict[int | None, list[float]] = {}
+    cpu: dict[int | None, float | None] = {}  # the three stages' CPU seconds, where all were measured
     for r in res.rows:
         prefix = r["stage"].split(":")[0]
         if (
@@ -138,12 +148,17 @@ def _month(res: Results, scenario: str) -> str | None:
         ]
         if all(parts):
             match = re.search(r"\((\d+) loaded\)", prefix)
-            totals[int(match.group(1)) if match else main] = [float(p["seconds"]) for p in parts if p]
+            point = int(match.group(1)) if match else main
+            totals[point] = [float(p["seconds"]) for p in parts if p]
+            cpus = [p.get("cpu_seconds") for p in parts if p]
+            cpu[point] = sum(float(c) for c in cpus if c) if all(_num(c) for c in cpus) else None
     if not totals:
         return None
     points = sorted(totals.items(), key=lambda kv: kv[0] or 0)
     at = main if main in totals else points[0][0]
     split = "ingest {:.1f} s, raw checks {:.1f} s, dbt {:.1f} s".format(*totals[at])
+    if cpu.get(at) is not None and res.cores:  # the CPU time over the cores: the least the month can take
+        split += f"; CPU {cpu[at]:.0f} s, at least {cpu[at] / res.cores:.0f} s on {res.cores} cores"
     shown = " / ".join(f"{sum(secs):.0f} s" for _, secs in points)
     loaded = " / ".join(str(n) if n is not None else "?" for n, _ in points)
     return f"**{shown}** with {loaded} months loaded (at {at}: {split})"

@@ -17,7 +17,7 @@ from .runner import Row, ScenarioResult
 
 CSV_FIELDS = [
     "profile", "scenario", "scale", "stage", "variant", "format", "files", "rows", "mbytes", "seconds",
-    "rows_per_s", "mb_per_s", "peak_rss_mb", "p50_ms", "p95_ms", "load_avg", "note",
+    "rows_per_s", "mb_per_s", "peak_rss_mb", "p50_ms", "p95_ms", "load_avg", "note", "cpu_seconds",
 ]  # fmt: skip
 
 
@@ -102,6 +102,7 @@ def stage_table(rows: list[Row]) -> list[str]:
                 _n(r.rows),
                 _n(r.mbytes, 1) if r.mbytes is not None else "–",
                 _s(r.seconds),
+                _s(r.cpu_seconds),
                 _n(r.rows_per_s),
                 _n(r.mb_per_s, 1) if r.mb_per_s is not None else "–",
                 _n(r.peak_rss_mb),
@@ -109,8 +110,8 @@ def stage_table(rows: list[Row]) -> list[str]:
                 + (("; " if r.p95_ms is not None and r.note else "") + r.note),
             ]
         )
-    header = ["scenario", "stage", "variant", "format", "files", "rows", "MB", "seconds", "rows/s", "MB/s",
-              "peak RSS MB", "note"]  # fmt: skip
+    header = ["scenario", "stage", "variant", "format", "files", "rows", "MB", "seconds", "CPU s", "rows/s",
+              "MB/s", "peak RSS MB", "note"]  # fmt: skip
     return _table(header, body)
 
 
@@ -233,7 +234,8 @@ def incremental_points(res: ScenarioResult) -> list[tuple[int, str]]:
     return sorted(points.items())
 
 
-def incremental_table(results: list[ScenarioResult]) -> list[str]:
+def incremental_table(results: list[ScenarioResult], cores: int) -> list[str]:
+    """`cores`: the machine's; the month's CPU time over them is the least its wall time can be."""
     body = []
     for res in results:
         for loaded, prefix in incremental_points(res):
@@ -243,6 +245,8 @@ def incremental_table(results: list[ScenarioResult]) -> list[str]:
             q = _find(res, f"{prefix}: quality (raw)")
             d = _find(res, f"{prefix}: dbt build")
             total = sum(x.seconds or 0 for x in (ing, q, d) if x)
+            cpus = [x.cpu_seconds for x in (ing, q, d) if x]
+            cpu = sum(c for c in cpus if c is not None) if cpus and None not in cpus else None
             body.append(
                 [
                     res.scenario.name,
@@ -254,11 +258,15 @@ def incremental_table(results: list[ScenarioResult]) -> list[str]:
                     _s(d.seconds) if d else "–",
                     _dbt_split(d),
                     _s(total),
+                    " / ".join(_s(x.cpu_seconds) for x in (ing, q, d) if x),
+                    _s(cpu),
+                    _s(cpu / cores) if cpu is not None else "–",
                     _n(max(x.peak_rss_mb or 0 for x in (ing, q, d) if x)),
                 ]
             )
     header = ["scenario", "scale", "months already loaded", "rows", "ingest s", "quality s", "dbt s",
-              "dbt plan + start-up + parse / nodes s", "total s", "peak RSS MB"]  # fmt: skip
+              "dbt plan + start-up + parse / nodes s", "total s", "CPU s: ingest / quality / dbt",
+              "total CPU s", f"total CPU s ÷ {cores} cores", "peak RSS MB"]  # fmt: skip
     return _table(header, body) if body else []
 
 
@@ -524,9 +532,17 @@ def markdown(profile: str, command: str, results: list[ScenarioResult], meta: di
     scal = scaling_table(results)
     if scal:
         lines += ["", "### How cost grows: 1×, 4×, 16× the volume of a month", ""] + scal
-    inc = incremental_table(results)
+    inc = incremental_table(results, m["nproc"])
     if inc:
-        lines += ["", "### An incremental month vs the months already loaded", ""] + inc
+        lines += [
+            "",
+            "### An incremental month vs the months already loaded",
+            "",
+            "CPU s: user + system time of each stage's processes (the stage's process, its worker processes "
+            "and dbt) over the stage's timed work. Divided by the cores, it is the least wall time the month "
+            "could take on this machine if its stages kept every core busy.",
+            "",
+        ] + inc
     dash = dashboard_section(results)
     if dash:
         lines += [

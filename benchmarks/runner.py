@@ -31,6 +31,7 @@ class Row:
     rows: int | None = None
     mbytes: float | None = None
     seconds: float | None = None
+    cpu_seconds: float | None = None  # user + system of the stage's process tree over `seconds`
     peak_rss_mb: float | None = None
     p50_ms: float | None = None
     p95_ms: float | None = None
@@ -119,8 +120,9 @@ class ScenarioRunner:
         if run is not None:
             row.peak_rss_mb = row.peak_rss_mb if row.peak_rss_mb is not None else run.peak_rss_mb
             row.load_avg = run.load_after
-            if row.seconds is None:
+            if row.seconds is None:  # the row is the stage's own timing: its CPU time goes with it
                 row.seconds = run.seconds
+                row.cpu_seconds = run.cpu_seconds
         self.result.rows.append(row)
         return row
 

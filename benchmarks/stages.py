@@ -160,6 +160,7 @@ def ingest(
     con.close()  # the WAL is checkpointed into the file here: part of the load
     close_seconds = time.perf_counter() - t
     return {
+        "started": started,  # when the timed work began (perf_counter): measure.py's CPU window
         "seconds": time.perf_counter() - started,
         "close_seconds": close_seconds,
         "month_seconds": dict(month_seconds),
@@ -359,7 +360,12 @@ def quality(
             f"{suite.name}.{c}" for c, outs in ev.outcomes.items() if any(o.blocking_failure for o in outs)
         ]
     con.close()
-    return {"seconds": time.perf_counter() - started, "per_suite": per_suite, "blocking_failures": failed}
+    return {
+        "started": started,
+        "seconds": time.perf_counter() - started,
+        "per_suite": per_suite,
+        "blocking_failures": failed,
+    }
 
 
 # --- dbt --------------------------------------------------------------------------------------------------
@@ -461,6 +467,7 @@ def dbt(
             )
     nodes.sort(key=lambda n: -n["seconds"])
     return {
+        "started": t,
         "seconds": seconds,
         "ok": returncode == 0,
         "dbt_elapsed": elapsed,

@@ -55,3 +55,32 @@ def test_the_month_cell_adds_the_three_stages_at_each_point(tmp_path: Path) -> N
     assert "2.0 min for 11 months, 1,000 rows (8 rows/s)" in out
     assert "| – / 12.5× / – |" in out and "| p95 42 ms |" in out and "| 1,500 MB |" in out
     assert "(not run)" in out  # the peers and the raw read were not in these results
+
+
+def test_the_month_cell_gives_its_cpu_time_over_the_cores(tmp_path: Path) -> None:
+    """Where all three stages of the month were measured with their CPU time, the cell adds it and divides
+    it by the report's cores: the least the month could take on that machine. Results without CPU times
+    (written before they were measured) keep the cell as it was."""
+    rows = [
+        _row("ingest", 120.0, rows="1000", rows_per_s="8.3", peak_rss_mb="1500", note="11 month(s); x"),
+        _row("incremental month: ingest", 10.0, cpu_seconds="17.5"),
+        _row("incremental month: quality (raw)", 10.0, cpu_seconds="12.0"),
+        _row("incremental month: dbt build", 25.0, cpu_seconds="36.5"),
+    ]
+    with open(tmp_path / "province-latest.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+    md = "## Profile `province` — 2030-01-02 03:04 UTC\n\nMachine: AMD EPYC, **2 cores**, 23.5 GiB RAM.\n"
+    (tmp_path / "province-latest.md").write_text(md, "utf-8")
+    assert "ingest 10.0 s, raw checks 10.0 s, dbt 25.0 s; CPU 66 s, at least 33 s on 2 cores)" in table(
+        tmp_path
+    )
+
+    rows[1]["cpu_seconds"] = ""  # one stage without its CPU time: no total
+    with open(tmp_path / "province-latest.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+    out = table(tmp_path)
+    assert "ingest 10.0 s, raw checks 10.0 s, dbt 25.0 s) |" in out and "CPU" not in out
