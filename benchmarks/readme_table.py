@@ -151,7 +151,8 @@ def _month(res: Results, scenario: str) -> str | None:
             point = int(match.group(1)) if match else main
             totals[point] = [float(p["seconds"]) for p in parts if p]
             cpus = [p.get("cpu_seconds") for p in parts if p]
-            cpu[point] = sum(float(c) for c in cpus if c) if all(_num(c) for c in cpus) else None
+            values = [_num(c) for c in cpus]
+            cpu[point] = sum(v for v in values if v is not None) if None not in values else None
     if not totals:
         return None
     points = sorted(totals.items(), key=lambda kv: kv[0] or 0)
