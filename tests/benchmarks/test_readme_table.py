@@ -25,6 +25,13 @@ def _row(stage: str, seconds: float, **extra: str) -> dict[str, str]:
     return row
 
 
+def _write_results(folder: Path, rows: list[dict[str, str]]) -> None:
+    with open(folder / "province-latest.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def test_the_month_cell_adds_the_three_stages_at_each_point(tmp_path: Path) -> None:
     rows = [
         _row("ingest", 120.0, rows="1000", rows_per_s="8.3", peak_rss_mb="1500", note="11 month(s); x"),
@@ -37,10 +44,7 @@ def test_the_month_cell_adds_the_three_stages_at_each_point(tmp_path: Path) -> N
         _row("incremental month (1 loaded): ingest", 9.0, format="csv-gbk"),  # a by-format row: not summed
         _row("dashboard queries", 0.0, p95_ms="42.4"),
     ]
-    with open(tmp_path / "province-latest.csv", "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
+    _write_results(tmp_path, rows)
     (tmp_path / "province-latest.md").write_text(
         "## Profile `province` — 2030-01-02 03:04 UTC\n\n### Targets\n\n| target | measured | met |\n|---|---|---|\n"
         "| ingest ≥ 10× naive (csv-gbk, province-year matrix) | 12.5× | yes |\n",
@@ -67,10 +71,7 @@ def test_the_month_cell_gives_its_cpu_time_over_the_cores(tmp_path: Path) -> Non
         _row("incremental month: quality (raw)", 10.0, cpu_seconds="12.0"),
         _row("incremental month: dbt build", 25.0, cpu_seconds="36.5"),
     ]
-    with open(tmp_path / "province-latest.csv", "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
+    _write_results(tmp_path, rows)
     md = "## Profile `province` — 2030-01-02 03:04 UTC\n\nMachine: AMD EPYC, **2 cores**, 23.5 GiB RAM.\n"
     (tmp_path / "province-latest.md").write_text(md, "utf-8")
     assert "ingest 10.0 s, raw checks 10.0 s, dbt 25.0 s; CPU 66 s, at least 33 s on 2 cores)" in table(
@@ -78,9 +79,6 @@ def test_the_month_cell_gives_its_cpu_time_over_the_cores(tmp_path: Path) -> Non
     )
 
     rows[1]["cpu_seconds"] = ""  # one stage without its CPU time: no total
-    with open(tmp_path / "province-latest.csv", "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
+    _write_results(tmp_path, rows)
     out = table(tmp_path)
     assert "ingest 10.0 s, raw checks 10.0 s, dbt 25.0 s) |" in out and "CPU" not in out
