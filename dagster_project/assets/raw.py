@@ -49,20 +49,20 @@ WAREHOUSE_POOL = "warehouse"
 RAW_RETRY = RetryPolicy(max_retries=2, delay=5, backoff=Backoff.EXPONENTIAL)
 
 
-def _single_partition(context: AssetExecutionContext) -> str | None:
+def _single_partition(keys: list[str]) -> str | None:
     """The run's partition key when the run is exactly one partition (the asset page's Materialize of
     one partition, a sensor run for one file), else None."""
-    keys = context.partition_keys
     return str(keys[0]) if len(keys) == 1 else None
 
 
 def _materialization(
-    context: AssetExecutionContext, partition: str, metadata: dict[str, MetadataValue]
+    context: AssetExecutionContext, single: str | None, partition: str, metadata: dict[str, MetadataValue]
 ) -> AssetMaterialization | MaterializeResult:
-    """The run's own partition is reported as the step's result, so the asset checks selected in the
-    same run (the UI's Materialize includes them) run on what was loaded instead of being skipped;
-    any other partition the load touched as a plain materialization event."""
-    if partition == _single_partition(context):
+    """The run's own partition (`single`, when the run is one partition) is reported as the step's
+    result, so the asset checks selected in the same run (the UI's Materialize includes them) run on
+    what was loaded instead of being skipped; any other partition the load touched as a plain
+    materialization event."""
+    if partition == single:
         return MaterializeResult(metadata=metadata)
     return AssetMaterialization(asset_key=context.asset_key, partition=partition, metadata=metadata)
 
@@ -116,7 +116,11 @@ def _load_months(
     region = region_lookup()
     failures: list[UnreadableFileError] = []
     loaded = 0
-    for period, counties in group_by_month(context.partition_keys).items():
+    # context.partition_keys expands the run's range anew on every access (about 10 ms for a lottery
+    # quarter of 1,170 day × county keys): read once per run, not once per materialization.
+    keys = context.partition_keys
+    single = _single_partition(keys)
+    for period, counties in group_by_month(keys).items():
         with warehouse.connect() as con:
             report = load_partition(
                 con, spec, period, landing.dir, region, hasher, counties=counties, raise_on_failure=False
@@ -133,7 +137,7 @@ def _load_months(
                     f"{STATUS_ZH.get(f.status, f.status)}"
                 )
                 yield _materialization(
-                    context, str(month_county_key(period, f.county_code)), details[f.county_code]
+                    context, single, str(month_county_key(period, f.county_code)), details[f.county_code]
                 )
         for missing in sorted(
             counties - seen - {f.county_code for f in report.files if f.status == "failed"}
@@ -160,7 +164,9 @@ def _load_days(
     failures: list[UnreadableFileError] = []
     loaded = 0
     materialized_before: set[str] | None = None
-    for period, requested in days_by_month(context.partition_keys).items():
+    keys = context.partition_keys  # once per run (see _load_months)
+    single = _single_partition(keys)
+    for period, requested in days_by_month(keys).items():
         counties = set(requested)
         with warehouse.connect() as con:
             report = load_partition(
@@ -185,6 +191,7 @@ def _load_days(
                     continue
                 yield _materialization(
                     context,
+                    single,
                     str(day_county_key(day, county_code)),
                     {
                         **details[county_code],
