@@ -64,6 +64,7 @@ class Settings:
     hmac_key: str | None = field(default=None, repr=False)
     prefecture: str = DEFAULT_PREFECTURE
     ingest_workers: int = field(default_factory=default_workers)
+    check_workers: int = field(default_factory=default_workers)
     loader_memory_limit: str = DEFAULT_LOADER_MEMORY_LIMIT
     alert_webhook: str | None = field(default=None, repr=False)
     sensor_interval_seconds: int = DEFAULT_SENSOR_INTERVAL_SECONDS
@@ -88,6 +89,7 @@ class Settings:
     def from_env(cls) -> Settings:
         data_dir = _path("MINZHENG_DATA_DIR", REPO_ROOT / "data")
         workers = _text("MINZHENG_INGEST_WORKERS")
+        check_workers = _text("MINZHENG_CHECK_WORKERS")
         return cls(
             data_dir=data_dir,
             landing_dir=_path("MINZHENG_LANDING_DIR", data_dir / "landing"),
@@ -97,6 +99,7 @@ class Settings:
             hmac_key=_text("MINZHENG_HMAC_KEY"),
             prefecture=_text("MINZHENG_PREFECTURE") or DEFAULT_PREFECTURE,
             ingest_workers=int(workers) if workers else default_workers(),
+            check_workers=int(check_workers) if check_workers else default_workers(),
             loader_memory_limit=_text("MINZHENG_LOADER_MEMORY_LIMIT") or DEFAULT_LOADER_MEMORY_LIMIT,
             alert_webhook=_text("MINZHENG_ALERT_WEBHOOK"),
             sensor_interval_seconds=max(

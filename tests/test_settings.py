@@ -86,12 +86,13 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp
     monkeypatch.delenv("MINZHENG_LANDING_DIR", raising=False)
     monkeypatch.setenv("MINZHENG_PREFECTURE", "610100")
     monkeypatch.setenv("MINZHENG_INGEST_WORKERS", "3")
+    monkeypatch.setenv("MINZHENG_CHECK_WORKERS", "1")
     monkeypatch.setenv("MINZHENG_SENSOR_INTERVAL_SECONDS", "1")
     monkeypatch.setenv("MINZHENG_REPORTS_URL", "https://reports.example/")
     monkeypatch.setenv("MINZHENG_HMAC_KEY", "secret-key-0123456789")
     s = Settings.from_env()
     assert s.landing_dir == tmp_path.resolve() / "landing"
-    assert (s.prefecture, s.ingest_workers, s.sensor_interval_seconds) == ("610100", 3, 5)
+    assert (s.prefecture, s.ingest_workers, s.check_workers, s.sensor_interval_seconds) == ("610100", 3, 1, 5)
     assert s.reports_base_url == "https://reports.example"
     assert "secret-key" not in repr(s)
 

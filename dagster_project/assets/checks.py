@@ -46,9 +46,10 @@ from ..quality.gx_runner import data_docs_index
 from ..quality.paths import QualityPaths
 from ..quality.region import RegionRef, default_region
 from ..quality.results import ensure_results_schema, record, stored_run
-from ..quality.runner import CheckOutcome, SuiteRun, attach_docs, run_suite, sample_markdown
+from ..quality.runner import CheckOutcome, PendingRun, SuiteRun, attach_docs, read_batch, sample_markdown
 from ..quality.runner import fingerprint as data_fingerprint
 from ..quality.suites import CheckDef, Suite, load_suites
+from ..quality.validation_pool import run_batches
 from ..report_server import public_url
 from ..resources import WarehouseResource
 
@@ -148,18 +149,32 @@ def evaluate_suites(
     run_id: str | None,
     seconds: dict[str, float] | None = None,
 ) -> list[SuiteEvaluation]:
-    """Run (or reuse) each suite for the months in scope, build the Data Docs pages of all their new
-    validations in one go (GX rebuilds the site's index on every build: once per op, not per suite), then
-    record the results and write the clerk reports. `seconds`: each suite's time, its share of the one
-    Data Docs build included (for the benchmark)."""
+    """Run (or reuse) each suite for the months in scope (the GX validations of many in worker processes:
+    quality/validation_pool.py), build the Data Docs pages of all their new validations in one go (GX
+    rebuilds the site's index on every build: once per op, not per suite), then record the results and
+    write the clerk reports. `seconds`: each suite's time, its share of the one Data Docs build included
+    (for the benchmark)."""
     label = (run_id or "adhoc")[:8]
     # suite -> month -> results stored for unchanged data, or a new run
     done: list[dict[dt.date | None, list[CheckOutcome] | SuiteRun]] = []
-    for suite in suites:
+    tasks: list[tuple[int, dt.date | None]] = []
+    for i, suite in enumerate(suites):
         started = time.perf_counter()
-        done.append(_run_or_reuse(con, suite, scope, region, paths, label))
+        runs, months = _stored_or_due(con, suite, scope, region)
+        done.append(runs)
+        tasks += [(i, month) for month in months]
         if seconds is not None:
             seconds[suite.name] = time.perf_counter() - started
+
+    def read(task: tuple[int, dt.date | None]) -> PendingRun:
+        i, month = task
+        return read_batch(con, suites[i], month, region, label)
+
+    validations = sum(bool(suites[i].gx_checks) for i, _ in tasks)
+    for (i, month), run, took in run_batches(tasks, read, paths, validations):
+        done[i][month] = run
+        if seconds is not None:
+            seconds[suites[i].name] += took
     started = time.perf_counter()
     new_runs = [r for runs in done for r in runs.values() if isinstance(r, SuiteRun)]
     attach_docs(paths, new_runs)
@@ -170,32 +185,38 @@ def evaluate_suites(
     evaluations = []
     for suite, runs in zip(suites, done, strict=True):
         started = time.perf_counter()
-        evaluations.append(_record(con, suite, runs, region, paths, run_id))
+        evaluations.append(
+            _record(con, suite, dict(sorted(runs.items(), key=_month_order)), region, paths, run_id)
+        )
         if seconds is not None:
             seconds[suite.name] += time.perf_counter() - started
     return evaluations
 
 
-def _run_or_reuse(
+def _month_order(item: tuple[dt.date | None, object]) -> dt.date:
+    return item[0] or dt.date.min
+
+
+def _stored_or_due(
     con: duckdb.DuckDBPyConnection,
     suite: Suite,
     scope: dict[dt.date, set[str]] | None,
     region: RegionRef,
-    paths: QualityPaths,
-    label: str,
-) -> dict[dt.date | None, list[CheckOutcome] | SuiteRun]:
+) -> tuple[dict[dt.date | None, list[CheckOutcome] | SuiteRun], list[dt.date | None]]:
+    """The results stored for unchanged data (whole-table mode only) and the months to check anew."""
     if suite.period_column is None:  # a whole-table suite (marts)
-        return {None: run_suite(con, suite, None, region, paths, label, build_docs=False)}
+        return {}, [None]
     months = list(scope) if scope is not None else _months_in_table(con, suite)
-    done: dict[dt.date | None, list[CheckOutcome] | SuiteRun] = {}
+    stored: dict[dt.date | None, list[CheckOutcome] | SuiteRun] = {}
+    due: list[dt.date | None] = []
     for month in months:
         if scope is None:  # whole-table mode: reuse results computed on unchanged data
-            stored = stored_run(con, suite, month, data_fingerprint(con, suite, month, region))
-            if stored is not None:
-                done[month] = stored
+            found = stored_run(con, suite, month, data_fingerprint(con, suite, month, region))
+            if found is not None:
+                stored[month] = found
                 continue
-        done[month] = run_suite(con, suite, month, region, paths, label, build_docs=False)
-    return done
+        due.append(month)
+    return stored, due
 
 
 def _record(

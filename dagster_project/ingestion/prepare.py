@@ -4,7 +4,7 @@ Reading, cleaning and keyed hashing of one file do not touch the warehouse, so t
 can be prepared side by side while the calling process, the one DuckDB writer, writes them in order. Most
 of the per-row work is single-threaded Python (the HMAC of every personal value) or runs in polars on its
 own; two worker processes keep both cores busy. Workers fork from a fork server that imported only this
-module (so no polars or DuckDB threads are forked), one pool per partition.
+module (so no polars or DuckDB threads are forked; see worker_processes.py), one pool per partition.
 
 MINZHENG_INGEST_WORKERS sets the number of workers (default: min(2, CPUs)); 0 or 1 prepares in-process.
 Small partitions (less than PARALLEL_MIN_BYTES of files in all) are prepared in-process too: a worker's
@@ -13,14 +13,9 @@ start costs about a second.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
-import multiprocessing
-import os
-import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -31,7 +26,8 @@ from pathlib import Path
 
 import polars as pl
 
-from ..settings import Settings, polars_allocator_for_children
+from ..settings import Settings
+from ..worker_processes import new_pool, submit
 from .errors import UnreadableFileError
 from .pseudonymise import Pseudonymiser
 from .readers import read_export
@@ -41,17 +37,6 @@ from .transform import FileContext, transform
 
 WORKERS_ENV = "MINZHENG_INGEST_WORKERS"  # Settings.ingest_workers
 PARALLEL_MIN_BYTES = 4 << 20
-
-# polars allocates through its bundled jemalloc and keeps freed pages a while (by default dirty 0.5 s, then
-# "muzzy" 1 s: pages given back with MADV_FREE, which still count in the process's RSS until the kernel needs
-# them). The workers' fork server starts with these options appended to polars' setting:
-# - dirty 5 s: a worker reuses the pages it freed after one file for the next. Handing them back at once
-#   (decay 0, before) made every file fault fresh pages in again, and where the kernel zeroes fresh pages
-#   slowly (a virtual machine whose host reclaims free guest memory, as on the 2-core machine) a province
-#   month's ingest took 12.1-12.3 s instead of 10.3-10.4 s (three interleaved rounds), for a process-tree
-#   peak of about 1.37 GB instead of 1.18 GB;
-# - muzzy 0: what is given back leaves the RSS at once instead of lingering as MADV_FREE pages.
-WORKER_JEMALLOC_CONF = "dirty_decay_ms:5000,muzzy_decay_ms:0"
 
 
 @dataclass(frozen=True)
@@ -124,23 +109,9 @@ def workers() -> int:
 _worker_hasher: Pseudonymiser | None = None
 
 
-def _init_worker(key: bytes, loader_pid: int) -> None:
+def _init_worker(key: bytes) -> None:
     global _worker_hasher
     _worker_hasher = Pseudonymiser(key)
-    threading.Thread(target=_exit_with, args=(loader_pid,), daemon=True).start()
-
-
-def _exit_with(loader_pid: int) -> None:
-    """End this worker when the loading process is gone (killed mid-load: SIGKILL, OOM). The workers hold
-    both ends of their task pipe and the fork server's liveness pipe, so nothing else would end them."""
-    while True:
-        time.sleep(1.0)
-        try:
-            os.kill(loader_pid, 0)
-        except ProcessLookupError:
-            os._exit(1)
-        except PermissionError:  # the pid was reused by another user's process: ours is gone
-            os._exit(1)
 
 
 @dataclass(frozen=True)
@@ -191,44 +162,11 @@ def _taken_over(
 
 
 def _new_pool(key: bytes, n: int) -> ProcessPoolExecutor:
-    # forkserver: a clean server process that imported only this module forks the workers (no threads
-    # forked, and the caller's __main__, a Dagster CLI or the demo runner, is not re-imported). The
-    # server lives as long as the calling process; a pool's workers fork from it in milliseconds.
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload([__name__])
-    _start_fork_server()
-    return ProcessPoolExecutor(
-        max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(key, os.getpid())
-    )
-
-
-def _start_fork_server() -> None:
-    """Start this process's fork server (once; later pools reuse it) with the workers' allocator options
-    in its environment, without changing the environment of anything else this process starts."""
-    from multiprocessing import forkserver
-
-    with polars_allocator_for_children(WORKER_JEMALLOC_CONF), _main_module_hidden():
-        forkserver.ensure_running()
-
-
-@contextlib.contextmanager
-def _main_module_hidden() -> Iterator[None]:
-    """multiprocessing re-imports the caller's __main__ in every new worker (to find what it pickled
-    there); the workers need only this module, and a script without a __main__ guard would start over."""
-    main = sys.modules["__main__"]
-    saved = {k: main.__dict__[k] for k in ("__spec__", "__file__") if k in main.__dict__}
-    main.__dict__["__spec__"] = None
-    main.__dict__.pop("__file__", None)
-    try:
-        yield
-    finally:
-        main.__dict__.pop("__spec__", None)
-        main.__dict__.update(saved)
+    return new_pool(n, _init_worker, (key,))
 
 
 def _submit(pool: ProcessPoolExecutor, job: FileJob, handover: Path) -> Future:
-    with _main_module_hidden():  # a worker process is started inside submit() when none is idle
-        return pool.submit(_prepare_in_worker, job, handover)
+    return submit(pool, _prepare_in_worker, job, handover)
 
 
 def prepare_all(

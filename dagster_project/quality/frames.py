@@ -128,14 +128,24 @@ def arrow_fingerprint(table: pa.Table) -> str:
     return hashlib.md5(repr((table.schema.names, row)).encode(), usedforsecurity=False).hexdigest()
 
 
-def load_frame(con: duckdb.DuckDBPyConnection, query: str, args: dict[str, Any]) -> pd.DataFrame:
-    """Run a suite's query and return its rows as the frame GX validates. A relation's Arrow output is
-    read without the extra copy a DB-API result's makes; it needs the connection free of a pending
-    execute() result (one read with fetchone(), say), so that one is run to its end first."""
+def read_rows(con: duckdb.DuckDBPyConnection, query: str, args: dict[str, Any]) -> pa.Table:
+    """Run a suite's query: its rows as Arrow. A relation's Arrow output is read without the extra copy a
+    DB-API result's makes; it needs the connection free of a pending execute() result (one read with
+    fetchone(), say), so that one is run to its end first."""
+    con.complete()
+    return con.sql(query, params=args).to_arrow_table()
+
+
+def frame_of(table: pa.Table) -> pd.DataFrame:
+    """The frame GX validates, carrying the fingerprint of its rows (made in whichever process validates:
+    a worker's, when the checking process hands the rows out)."""
     from .gx_engine import mark
 
-    con.complete()
-    table = con.sql(query, params=args).to_arrow_table()
     df = to_frame(table)
     mark(df, arrow_fingerprint(table))
     return df
+
+
+def load_frame(con: duckdb.DuckDBPyConnection, query: str, args: dict[str, Any]) -> pd.DataFrame:
+    """Run a suite's query and return its rows as the frame GX validates."""
+    return frame_of(read_rows(con, query, args))

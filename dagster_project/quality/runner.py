@@ -9,7 +9,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -17,6 +17,9 @@ from .gx_runner import SAMPLE_SIZE, GxRun, build_docs_pages, import_in_backgroun
 from .paths import QualityPaths
 from .region import RegionRef
 from .suites import CheckDef, Suite, sql_parameters
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 @dataclass
@@ -167,11 +170,96 @@ def run_sql_check(
     )
 
 
-def load_frame(con: duckdb.DuckDBPyConnection, suite: Suite, params: dict[str, Any]) -> Any:
-    """The rows a suite's expectations run on, as a pandas DataFrame (typed as quality/frames.py says)."""
-    from .frames import load_frame as read_frame
+@dataclass
+class PendingRun:
+    """A suite × month read from the warehouse and SQL-checked, its GX expectations still to run: on
+    `rows` (Arrow) in this process or in a worker process (quality/validation_pool.py)."""
 
-    return read_frame(con, suite.query, _sql_args(suite.query, params))
+    suite: Suite
+    period: dt.date | None
+    parameters: dict[str, Any]
+    run_name: str
+    sql_outcomes: list[CheckOutcome]
+    fingerprint: str  # of the loads the result was computed on (stored with the result)
+    rows: pa.Table | None = None  # what the GX expectations run on; None without any
+
+
+def read_batch(
+    con: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    period: dt.date | None,
+    region: RegionRef,
+    run_label: str = "adhoc",
+) -> PendingRun:
+    """Everything of a suite × month that needs the warehouse: the SQL checks, the rows for GX and the
+    fingerprint of the loads."""
+    from .frames import read_rows
+
+    params = runtime_parameters(suite, period, region)
+    if suite.gx_checks:
+        import_in_background()  # the SQL checks and the read of the rows below run while GX is imported
+    pending = PendingRun(
+        suite,
+        period,
+        params,
+        f"{period:%Y-%m}_{run_label}" if period else run_label,
+        [run_sql_check(con, suite, check, params, period) for check in suite.sql_checks],
+        "",
+    )
+    if suite.gx_checks:
+        pending.rows = read_rows(con, suite.query, _sql_args(suite.query, params))
+    pending.fingerprint = fingerprint(con, suite, period, region)
+    return pending
+
+
+def validate_batch(pending: PendingRun, paths: QualityPaths) -> GxRun | None:
+    """The GX validation of a read batch (no warehouse needed: runs in a worker process as well)."""
+    if pending.rows is None:
+        return None
+    from .frames import frame_of
+
+    df = frame_of(pending.rows)
+    return validate_frame(df, pending.suite, pending.parameters, paths, pending.run_name)
+
+
+def finish_run(pending: PendingRun, gx: GxRun | None) -> SuiteRun:
+    """The suite × month's outcomes: GX's (each expectation the suite has; one GX did not return counts
+    as failed) and the SQL checks'."""
+    suite, period = pending.suite, pending.period
+    rows = pending.rows.num_rows if pending.rows is not None else 0
+    outcomes: list[CheckOutcome] = []
+    for check in suite.gx_checks if gx is not None else []:
+        o = gx.outcomes.get(check.name)
+        if o is None:  # GX dropped it: treat as failed so it cannot pass silently
+            outcomes.append(
+                CheckOutcome(
+                    suite.name, check.name, check.severity, "gx", period, False, message="GX 未返回结果"
+                )
+            )
+            continue
+        count = o.unexpected_count or 0
+        outcomes.append(
+            CheckOutcome(
+                suite=suite.name,
+                check=check.name,
+                severity=check.severity,
+                kind="gx",
+                period=period,
+                passed=o.passed,
+                unexpected_count=count if not o.error else 0,
+                element_count=o.element_count,
+                sample=_clean_sample(o.sample),
+                message=_message(
+                    check,
+                    o.passed,
+                    count,
+                    o.element_count if o.element_count is not None else rows,
+                    o.error,
+                ),
+            )
+        )
+    outcomes += pending.sql_outcomes
+    return SuiteRun(suite, period, outcomes, rows, pending.fingerprint, gx=gx)
 
 
 def run_suite(
@@ -183,50 +271,9 @@ def run_suite(
     run_label: str = "adhoc",
     build_docs: bool = True,
 ) -> SuiteRun:
-    params = runtime_parameters(suite, period, region)
-    outcomes: list[CheckOutcome] = []
-    rows = 0
-    gx: GxRun | None = None
-    if suite.gx_checks:
-        import_in_background()  # the SQL checks and the read of the rows below run while GX is imported
-    sql_outcomes = [run_sql_check(con, suite, check, params, period) for check in suite.sql_checks]
-    if suite.gx_checks:
-        df = load_frame(con, suite, params)
-        rows = len(df)
-        run_name = f"{period:%Y-%m}_{run_label}" if period else run_label
-        gx = validate_frame(df, suite, params, paths, run_name)
-        for check in suite.gx_checks:
-            o = gx.outcomes.get(check.name)
-            if o is None:  # GX dropped it: treat as failed so it cannot pass silently
-                outcomes.append(
-                    CheckOutcome(
-                        suite.name, check.name, check.severity, "gx", period, False, message="GX 未返回结果"
-                    )
-                )
-                continue
-            count = o.unexpected_count or 0
-            outcomes.append(
-                CheckOutcome(
-                    suite=suite.name,
-                    check=check.name,
-                    severity=check.severity,
-                    kind="gx",
-                    period=period,
-                    passed=o.passed,
-                    unexpected_count=count if not o.error else 0,
-                    element_count=o.element_count,
-                    sample=_clean_sample(o.sample),
-                    message=_message(
-                        check,
-                        o.passed,
-                        count,
-                        o.element_count if o.element_count is not None else rows,
-                        o.error,
-                    ),
-                )
-            )
-    outcomes += sql_outcomes
-    run = SuiteRun(suite, period, outcomes, rows, fingerprint(con, suite, period, region), gx=gx)
+    """Run one suite on one month in this process."""
+    pending = read_batch(con, suite, period, region, run_label)
+    run = finish_run(pending, validate_batch(pending, paths))
     if build_docs:
         attach_docs(paths, [run])
     return run

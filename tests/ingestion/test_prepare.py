@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_project import worker_processes
 from dagster_project.ingestion import prepare
 from dagster_project.ingestion.pipeline import load_partition
 from dagster_project.ingestion.pseudonymise import Pseudonymiser
@@ -133,7 +134,7 @@ def _start_workers_and_wait(pid_file: str) -> None:
     import time
 
     pool = prepare._new_pool(b"k" * 32, 2)
-    with prepare._main_module_hidden():
+    with worker_processes.main_module_hidden():
         pids = {pool.submit(os.getpid).result() for _ in range(8)}
     Path(pid_file).write_text(" ".join(map(str, sorted(pids))))
     time.sleep(600)
@@ -180,7 +181,7 @@ def _worker_allocator_setting(out_file: str, preset: str | None) -> None:
         os.environ[JEMALLOC_CONF_ENV] += "," + preset
     pool = prepare._new_pool(b"k" * 32, 1)
     try:
-        with prepare._main_module_hidden():
+        with worker_processes.main_module_hidden():
             worker = pool.submit(os.getenv, JEMALLOC_CONF_ENV).result()
     finally:
         pool.shutdown()
@@ -190,7 +191,7 @@ def _worker_allocator_setting(out_file: str, preset: str | None) -> None:
 
 def test_workers_allocator_setting_leaves_the_callers_environment_alone(tmp_path: Path) -> None:
     """polars' jemalloc in the workers keeps freed pages for the next file, then returns them without a
-    MADV_FREE stage (prepare.WORKER_JEMALLOC_CONF): the workers' setting ends with ours, after polars' own
+    MADV_FREE stage (WORKER_JEMALLOC_CONF): the workers' setting ends with ours, after polars' own
     defaults and an operator's setting; the loading process's environment, which dbt and everything else it
     starts inherit, is left as it was."""
     import json
@@ -210,7 +211,9 @@ def test_workers_allocator_setting_leaves_the_callers_environment_alone(tmp_path
 
     assert effective(seen["worker"]) == {"dirty_decay_ms": "5000", "muzzy_decay_ms": "0", "narenas": "2"}
     assert effective(seen["caller"])["narenas"] == "2"
-    assert not seen["caller"].endswith(prepare.WORKER_JEMALLOC_CONF), "the caller's environment changed"
+    assert not seen["caller"].endswith(worker_processes.WORKER_JEMALLOC_CONF), (
+        "the caller's environment changed"
+    )
 
 
 def _job(path: Path) -> prepare.FileJob:
