@@ -228,9 +228,9 @@ def finish_run(pending: PendingRun, gx: GxRun | None) -> SuiteRun:
     suite, period = pending.suite, pending.period
     rows = pending.rows.num_rows if pending.rows is not None else 0
     outcomes: list[CheckOutcome] = []
-    for check in suite.gx_checks if gx is not None else []:
-        o = gx.outcomes.get(check.name)
-        if o is None:  # GX dropped it: treat as failed so it cannot pass silently
+    for check in suite.gx_checks:
+        o = gx.outcomes.get(check.name) if gx is not None else None
+        if o is None:  # GX dropped it (or never ran): treat as failed so it cannot pass silently
             outcomes.append(
                 CheckOutcome(
                     suite.name, check.name, check.severity, "gx", period, False, message="GX 未返回结果"
