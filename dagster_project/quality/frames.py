@@ -144,8 +144,3 @@ def frame_of(table: pa.Table) -> pd.DataFrame:
     df = to_frame(table)
     mark(df, arrow_fingerprint(table))
     return df
-
-
-def load_frame(con: duckdb.DuckDBPyConnection, query: str, args: dict[str, Any]) -> pd.DataFrame:
-    """Run a suite's query and return its rows as the frame GX validates."""
-    return frame_of(read_rows(con, query, args))

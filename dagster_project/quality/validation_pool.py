@@ -91,8 +91,6 @@ def _in_workers(
                     gx, worked = future.result()
                 except BrokenProcessPool:  # a worker died: finish here
                     yield from _in_process([(task, batch, seconds), *pending.values()], queue, read, paths)
-                    pending.clear()
-                    queue.clear()
                     return
                 yield task, finish_run(batch, gx), seconds + worked
     finally:

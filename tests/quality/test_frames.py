@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dagster_project.quality.frames import load_frame
+from dagster_project.quality.frames import frame_of, read_rows
 
 QUERY = """
 SELECT * FROM (VALUES
@@ -28,7 +28,7 @@ def con() -> duckdb.DuckDBPyConnection:
 
 
 def _as_before(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """What runner.load_frame gave before: `.df()`, then dates for DATE / TIMESTAMP columns."""
+    """What the frame reader gave before: `.df()`, then dates for DATE / TIMESTAMP columns."""
     import numpy as np
 
     df = con.execute(QUERY).df()
@@ -43,7 +43,7 @@ def _values(column: pd.Series) -> list[object]:
 
 
 def test_same_values_as_duckdb_df(con) -> None:
-    before, after = _as_before(con), load_frame(con, QUERY, {})
+    before, after = _as_before(con), frame_of(read_rows(con, QUERY, {}))
     assert list(after.columns) == list(before.columns)
     for name in before.columns:
         assert _values(after[name]) == _values(before[name]), name
@@ -51,7 +51,7 @@ def test_same_values_as_duckdb_df(con) -> None:
 
 
 def test_dtypes_gx_compares_vectorised(con) -> None:
-    df = load_frame(con, QUERY, {})
+    df = frame_of(read_rows(con, QUERY, {}))
     assert df["i"].dtype == "int64" and df["small"].dtype == "int64"  # int32 / int16 went through Python
     assert str(df["i_null"].dtype) == "Int64"  # NULLs kept; samples still print as integers
     assert str(df["b_null"].dtype) == "boolean"
@@ -65,9 +65,9 @@ def test_dtypes_gx_compares_vectorised(con) -> None:
 def test_pending_result_on_the_connection(con) -> None:
     """A result read with fetchone() leaves the connection busy; the read still works."""
     con.execute("SELECT * FROM range(10)").fetchone()
-    assert len(load_frame(con, "SELECT $n::INTEGER AS n", {"n": 4})) == 1
+    assert len(frame_of(read_rows(con, "SELECT $n::INTEGER AS n", {"n": 4}))) == 1
 
 
 def test_empty_month(con) -> None:
-    df = load_frame(con, QUERY + " WHERE false", {})
+    df = frame_of(read_rows(con, QUERY + " WHERE false", {}))
     assert len(df) == 0 and list(df.columns)[:2] == ["i", "i_null"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dagster_project.quality.frames import arrow_fingerprint, load_frame
+from dagster_project.quality.frames import arrow_fingerprint, frame_of, read_rows
 from dagster_project.quality.gx_engine import fingerprint_of
 from dagster_project.quality.gx_runner import validate_frame
 from dagster_project.quality.paths import QualityPaths
@@ -68,7 +68,7 @@ def test_gx_records_the_duckdb_fingerprint(tmp_path: Path, monkeypatch) -> None:
     suite_file.write_text(SUITE, encoding="utf-8")
     suite = load_suite(suite_file, shared={})
     con = duckdb.connect()
-    ours = load_frame(con, ROWS, {})
+    ours = frame_of(read_rows(con, ROWS, {}))
     assert fingerprint_of(ours) == arrow_fingerprint(con.sql(ROWS).to_arrow_table())
     assert fingerprint_of(ours.head(2)) is None  # a frame derived from ours is hashed by GX
 
