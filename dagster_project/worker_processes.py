@@ -1,5 +1,7 @@
 """Worker processes for CPU-bound work the process that holds the warehouse hands out: the files of a
 partition to prepare (ingestion/prepare.py) and the validations of a check run (quality/validation_pool.py).
+Large Arrow tables cross between them in uncompressed IPC files that the receiver memory-maps
+(hand_over / take_over), not through the pool's pipe.
 
 Workers fork from one fork server per process, started here with the same settings whichever pool is
 first: it imported only the ingest module (so no polars or DuckDB threads are forked, and the caller's
@@ -15,11 +17,16 @@ import os
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .settings import polars_allocator_for_children
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # What the fork server imports before it forks the first worker: the ingest's module (its workers need
 # polars and the transforms). Validation workers import Great Expectations themselves.
@@ -98,3 +105,32 @@ def main_module_hidden() -> Iterator[None]:
     finally:
         main.__dict__.pop("__spec__", None)
         main.__dict__.update(saved)
+
+
+def hand_over(table: pa.Table, folder: Path) -> Path | None:
+    """Write `table` to a new uncompressed Arrow IPC file in `folder` for another process to take over, or
+    None when there is no room (then send it through the pipe). Pickling the rows through the pool's pipe
+    copies them twice here (with the GIL held) and once more in the receiver; the IPC file is written in
+    one copy and memory-mapped by the receiver: about 0.06 s against 0.15 s here for 120 MB of rows."""
+    import pyarrow as pa
+
+    path = folder / f"{uuid.uuid4().hex}.arrow"
+    try:
+        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+    except OSError:
+        path.unlink(missing_ok=True)
+        return None
+    return path
+
+
+def take_over(path: Path) -> pa.Table:
+    """The table of a handed-over IPC file, memory-mapped (no copy); the file is removed (the mapping keeps
+    the rows readable until they are freed). OSError or pyarrow.ArrowInvalid if it is gone or not whole."""
+    import pyarrow as pa
+
+    try:
+        with pa.memory_map(str(path)) as source:
+            return pa.ipc.open_file(source).read_all()
+    finally:
+        path.unlink(missing_ok=True)

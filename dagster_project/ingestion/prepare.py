@@ -27,7 +27,7 @@ from pathlib import Path
 import polars as pl
 
 from ..settings import Settings
-from ..worker_processes import new_pool, submit
+from ..worker_processes import new_pool, submit, take_over
 from .errors import UnreadableFileError
 from .pseudonymise import Pseudonymiser
 from .readers import read_export
@@ -151,12 +151,9 @@ def _taken_over(
     import pyarrow as pa
 
     try:
-        with pa.memory_map(str(outcome.path)) as source:
-            rows = pl.from_arrow(pa.ipc.open_file(source).read_all())
+        rows = pl.from_arrow(take_over(outcome.path))
     except (OSError, pa.ArrowInvalid):  # gone, or cut short: prepare the file again
         return next(_in_process([job], hasher))[1]
-    finally:
-        outcome.path.unlink(missing_ok=True)
     assert isinstance(rows, pl.DataFrame)
     return dataclasses.replace(outcome.prepared, loaded=rows)
 

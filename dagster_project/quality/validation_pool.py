@@ -3,8 +3,9 @@
 A check run over many months (the first warehouse build of a backfill, `make demo`'s 24 months: 120
 validations) spent about half its time in Great Expectations' single-threaded Python, one validation after
 the other. The warehouse stays with this process (DuckDB allows one writer; workers cannot open it): it
-runs the SQL checks and reads each batch's rows as Arrow (read_batch), and hands the rows to a worker,
-which builds the pandas frame and validates it (validate_batch). The validation results are written to
+runs the SQL checks and reads each batch's rows as Arrow (read_batch), and hands the rows to a worker
+in an Arrow IPC file the worker memory-maps (worker_processes.hand_over), which builds the pandas frame
+and validates it (validate_batch). The validation results are written to
 the shared GX store on disk by the worker; this process builds their Data Docs pages in one go
 afterwards (runner.attach_docs), as in-process.
 
@@ -18,14 +19,18 @@ MINZHENG_CHECK_WORKERS sets the number of workers (Settings.check_workers; defau
 
 from __future__ import annotations
 
+import dataclasses
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 from ..settings import Settings
-from ..worker_processes import new_pool, submit
+from ..worker_processes import hand_over, new_pool, submit, take_over
 from .gx_runner import GxRun, import_in_background
 from .paths import QualityPaths
 from .runner import PendingRun, SuiteRun, finish_run, validate_batch
@@ -59,9 +64,33 @@ def _init_worker() -> None:
     import_in_background()  # while the first batch is read and handed over
 
 
-def _validate_in_worker(pending: PendingRun, paths: QualityPaths) -> tuple[GxRun | None, float]:
+@dataclass(frozen=True)
+class _HandedOver:
+    """A batch whose rows wait in an Arrow IPC file (`path`); `pending` has none in their place."""
+
+    pending: PendingRun
+    path: Path
+
+
+def received(batch: PendingRun | _HandedOver) -> PendingRun:
+    """In the worker: the batch with its rows (memory-mapped from the IPC file it was handed over in)."""
+    if isinstance(batch, _HandedOver):
+        return dataclasses.replace(batch.pending, rows=take_over(batch.path))
+    return batch
+
+
+def _validate_in_worker(batch: PendingRun | _HandedOver, paths: QualityPaths) -> tuple[GxRun | None, float]:
     started = time.perf_counter()
-    return validate_batch(pending, paths), time.perf_counter() - started
+    return validate_batch(received(batch), paths), time.perf_counter() - started
+
+
+def _handed_over(batch: PendingRun, folder: Path) -> PendingRun | _HandedOver:
+    """What crosses to the worker: the batch with its rows in an IPC file, or whole (through the pipe)
+    when the file cannot be written. This process keeps the rows, to validate them itself if the worker
+    dies."""
+    assert batch.rows is not None
+    path = hand_over(batch.rows, folder)
+    return batch if path is None else _HandedOver(dataclasses.replace(batch, rows=None), path)
 
 
 def _in_workers(
@@ -69,6 +98,8 @@ def _in_workers(
 ) -> Iterator[tuple[Task, SuiteRun, float]]:
     import_in_background()  # this process builds the Data Docs pages afterwards
     queue = list(tasks)
+    # The batches' IPC files; removed with any left (the caller stopped, a worker died).
+    folder = tempfile.TemporaryDirectory(prefix="minzheng-checks-")
     pool: ProcessPoolExecutor = new_pool(n, _init_worker)
     pending: dict[Future, tuple[Task, PendingRun, float]] = {}
     try:
@@ -81,7 +112,8 @@ def _in_workers(
                 if batch.rows is None:  # SQL checks only: nothing to validate
                     yield task, finish_run(batch, None), seconds
                     continue
-                pending[submit(pool, _validate_in_worker, batch, paths)] = (task, batch, seconds)
+                handed = _handed_over(batch, Path(folder.name))
+                pending[submit(pool, _validate_in_worker, handed, paths)] = (task, batch, seconds)
             if not pending:
                 continue
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -95,6 +127,7 @@ def _in_workers(
                 yield task, finish_run(batch, gx), seconds + worked
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        folder.cleanup()
 
 
 def _in_process(

@@ -70,10 +70,19 @@ def test_workers_give_the_same_outcomes_pages_and_reports(
     monkeypatch.setattr(
         validation_pool, "new_pool", lambda n, init: pools.append(n) or real_new_pool(n, init)
     )
+    handed: list[Path] = []  # the batches' rows cross in Arrow IPC files, which the workers remove
+    real_hand_over = validation_pool.hand_over
+    monkeypatch.setattr(
+        validation_pool,
+        "hand_over",
+        lambda rows, folder: handed.append(real_hand_over(rows, folder)) or handed[-1],
+    )
     serial = _evaluate(warehouse, tmp_path / "serial", "1", monkeypatch)
     assert pools == [], "one worker configured: validated in-process"
     parallel = _evaluate(warehouse, tmp_path / "parallel", "2", monkeypatch)
     assert pools == [2], "the 10 validations did not go to worker processes"
+    assert len(handed) == 2 * len(SUITES) and all(handed), "the rows did not cross in IPC files"
+    assert not any(p.exists() for p in handed), "an IPC file was left behind"
 
     (outcomes, serial_paths, stored), (p_outcomes, p_paths, p_stored) = serial, parallel
     failed = {(o[0], o[1], o[2]) for o in outcomes if not o[3]}
@@ -90,9 +99,10 @@ def test_workers_give_the_same_outcomes_pages_and_reports(
     )
 
 
-def _dying_in_worker(pending, paths):
+def _dying_in_worker(batch, paths):
     """A validation whose worker dies (killed, out of memory) on the June assistance batch (runs in the
     worker: imported there by name)."""
+    pending = validation_pool.received(batch)
     if pending.suite.name == "raw_assistance_roster" and pending.period == JUNE:
         os._exit(1)
     return validation_pool.validate_batch(pending, paths), 0.0
