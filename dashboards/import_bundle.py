@@ -84,6 +84,9 @@ REGION_RLS = "(region_level <> 'county' OR region_code = '{code}')"
 PREFECTURE_ONLY = ("mart_overview_prefecture_month", "mart_publish_status")
 
 
+GAMMA_WITHOUT = {("can_invalidate", "CacheRestApi"), ("can_write", "Theme")}
+
+
 def setup_security() -> None:
     """Roles and RLS, idempotent (inside the Superset app context).
 
@@ -110,6 +113,13 @@ def setup_security() -> None:
     ]
     open_tables = [t for t in tables if t.table_name in PREFECTURE_ONLY]
     gamma = sm.find_role("Gamma")
+    # Superset's Gamma (re-synced by every `superset init`) also holds the admin's user-registration API,
+    # flushing any dataset's cache and writing themes: no login but the admin needs them.
+    for perm in list(gamma.permissions):
+        if (perm.permission.name, perm.view_menu.name) in GAMMA_WITHOUT or (
+            perm.view_menu.name == "UserRegistrationsRestAPI"
+        ):
+            sm.del_permission_role(gamma, perm)
     leaders = sm.add_role("leaders")
     for perm in gamma.permissions:
         sm.add_permission_role(leaders, perm)

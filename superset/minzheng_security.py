@@ -82,8 +82,13 @@ DUCKDB_LOCKDOWN: dict[str, bool] = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
     "allow_community_extensions": False,
-    "lock_configuration": True,
 }
+# Set once the database is open (DuckDB refuses them at connect): without external access DuckDB still
+# lets SQL write its own database file, WAL and temp folder (`COPY ... TO '<serving file>' (USE_TMP_FILE
+# false)` overwrote the serving file from SQL Lab, read-only connection or not). With the local file
+# system disabled, the open database is still read through its open handle and nothing else is reachable.
+# Then the configuration is locked.
+AFTER_OPEN = ("SET disabled_filesystems = 'LocalFileSystem'", "SET lock_configuration = true")
 
 
 def lock_down_connection(uri: Any, params: dict, serving_path: str) -> tuple[Any, dict]:
@@ -101,4 +106,25 @@ def lock_down_connection(uri: Any, params: dict, serving_path: str) -> tuple[Any
     config = {k: v for k, v in dict(connect_args.get("config") or {}).items() if k == "custom_user_agent"}
     connect_args["config"] = config | DUCKDB_LOCKDOWN
     connect_args["read_only"] = True
-    return uri, {**params, "connect_args": connect_args}
+    database = str(Path(serving_path).resolve())
+    return uri, {**params, "connect_args": connect_args, "creator": lambda: locked_connection(database)}
+
+
+def locked_connection(database: str) -> Any:
+    """A DuckDB connection to `database` as duckdb-engine makes one, locked down (SQLAlchemy's `creator`:
+    the engine's own connect cannot run statements after opening)."""
+    import duckdb
+    from duckdb_engine import ConnectionWrapper
+
+    conn = duckdb.connect(database, read_only=True, config=dict(DUCKDB_LOCKDOWN))
+    try:
+        (locked,) = conn.execute("SELECT current_setting('lock_configuration')").fetchone()
+        # Connections of one process share the open database and its settings. Only this function locks
+        # it, after the statements above, so a locked one already has the local file system disabled.
+        if not locked:
+            for statement in AFTER_OPEN:
+                conn.execute(statement)
+    except Exception:
+        conn.close()
+        raise
+    return ConnectionWrapper(conn)

@@ -4,12 +4,16 @@ attack is one more line here. test_attacks.py runs each one as a county login, a
 
 Kinds (how test_attacks.py sends the payload):
 - metric / column / where / having: custom SQL in a chart-data request on a dataset the county login
-  is granted (mart_overview_county_month); refused = 4xx (Superset refuses sub-queries in custom SQL).
+  is granted (mart_overview_county_month); refused = 4xx (custom SQL must be one scalar expression:
+  superset/minzheng_sql_guard.py, then Superset's own sub-query check).
+- raw-column: the same as a column of a raw-records request (no metrics key: no GROUP BY, and Superset
+  pastes the expression into the select list without parentheses).
 - sql: a statement in SQL Lab on the warehouse database; a county login has no SQL Lab at all (4xx),
   the leader and the admin get a DuckDB error (no file, no other database, no SET, no extension).
 - api: `METHOD /path` with a JSON body, logged in with the API's bearer token; refused = 4xx.
 - view: the same, logged in through the login form (cookie), for Superset's older views.
-Payloads may name {warehouse} (the read-write warehouse file), {dataset} (a dataset id the county is
+Payloads may name {warehouse} (the read-write warehouse file), {serving} (the serving file Superset
+reads), {dataset} (a dataset id the county is
 granted), {hidden} (a dataset id no county is granted), {database} (the warehouse database id) and
 {scratch} (a file path that must not appear).
 """
@@ -25,7 +29,7 @@ EVERYONE = (COUNTY, LEADER, ADMIN)
 @dataclass(frozen=True)
 class Attack:
     name: str
-    kind: str  # metric | column | where | having | sql | api | view
+    kind: str  # metric | column | raw-column | where | having | sql | api | view
     payload: str
     body: dict | None = None
     refused_for: tuple[str, ...] = EVERYONE
@@ -52,6 +56,14 @@ ATTACKS: list[Attack] = [
     Attack('where: UNION injection', 'where', '1 = 1 UNION ALL SELECT * FROM marts.mart_overview_county_month'),
     Attack('where: Jinja dataset() macro', 'where', 'county_code IN {{ dataset({dataset}) }}'),
     Attack('having: sub-query', 'having', 'count(*) > (SELECT count(*) FROM duckdb_tables())'),
+    # a top-level set operation or a DuckDB statement is no sub-query to Superset's own check (6.1.0)
+    Attack('raw-column: UNION with another county', 'raw-column', "county_code FROM marts.mart_overview_county_month WHERE county_code <> '610602' UNION ALL SELECT 'x'"),
+    Attack('raw-column: UNION with a fact table', 'raw-column', "county_code FROM marts.fct_lottery_sales UNION ALL SELECT 'x'"),
+    Attack('metric: UNION with a fact table', 'metric', 'count(*) FROM marts.fct_lottery_sales UNION ALL SELECT 1'),
+    Attack('column: UNION inside a CASE', 'column', "CASE WHEN true THEN county_code END FROM marts.dim_region UNION SELECT 'x'"),
+    Attack('where: EXISTS(SUMMARIZE ...)', 'where', 'EXISTS(SUMMARIZE marts.fct_lottery_sales)'),
+    Attack('where: EXISTS(DESCRIBE ...)', 'where', 'EXISTS(DESCRIBE marts.fct_lottery_sales)'),
+    Attack('having: UNION in HAVING', 'having', 'count(*) > 0 UNION SELECT county_code FROM marts.dim_region'),
     # DuckDB's file system and other databases from SQL Lab (county logins have no SQL Lab at all)
     Attack('sql: read_csv a system file', 'sql', "SELECT * FROM read_csv('/etc/passwd')"),
     Attack('sql: read_text', 'sql', "SELECT * FROM read_text('/etc/passwd')"),
@@ -60,6 +72,10 @@ ATTACKS: list[Attack] = [
     Attack('sql: read the warehouse file', 'sql', "SELECT * FROM read_duckdb('{warehouse}', table_name => 'load_audit')"),
     Attack('sql: ATTACH the warehouse', 'sql', "ATTACH '{warehouse}' AS w (READ_ONLY)"),
     Attack('sql: COPY TO a file', 'sql', "COPY (SELECT 1 AS x) TO '{scratch}'"),
+    # DuckDB lets SQL write its own database file, WAL and temp folder even without external access
+    Attack('sql: COPY over the serving file', 'sql', "COPY (SELECT 'x' AS x) TO '{serving}' (FORMAT csv, HEADER false, USE_TMP_FILE false)"),
+    Attack("sql: COPY over the serving file's WAL", 'sql', "COPY (SELECT 'x' AS x) TO '{serving}.wal' (FORMAT csv, USE_TMP_FILE false)"),
+    Attack("sql: COPY into the serving file's temp folder", 'sql', "COPY (SELECT 'x' AS x) TO '{serving}.tmp/x.csv' (FORMAT csv)"),
     Attack('sql: SET external access back on', 'sql', 'SET enable_external_access = true'),
     Attack('sql: RESET a locked option', 'sql', 'RESET lock_configuration'),
     Attack('sql: INSTALL an extension', 'sql', 'INSTALL httpfs'),
@@ -82,5 +98,9 @@ ATTACKS: list[Attack] = [
     Attack('api: list the logins', 'api', 'GET /api/v1/security/users/', None, refused_for=(COUNTY, LEADER)),
     Attack('api: row-level security rules', 'api', 'GET /api/v1/rowlevelsecurity/', None, refused_for=(COUNTY, LEADER)),
     Attack('api: import assets', 'api', 'POST /api/v1/assets/import/', {}, refused_for=(COUNTY, LEADER)),
+    # what Superset's Gamma role carries that only the admin needs
+    Attack('api: user registrations', 'api', 'GET /api/v1/security/user_registrations/', None, refused_for=(COUNTY, LEADER)),
+    Attack("api: flush a dataset's cache", 'api', 'POST /api/v1/cachekey/invalidate', {'datasource_uids': ['{dataset}__table']}, refused_for=(COUNTY, LEADER)),
+    Attack('api: write a theme', 'api', 'POST /api/v1/theme/', {'theme_name': 'x', 'json_data': '{}'}, refused_for=(COUNTY, LEADER)),
 ]
 # fmt: on

@@ -53,6 +53,7 @@ def targets(superset_server: Server, admin: requests.Session) -> dict[str, objec
         "hidden": datasets["dim_region"],
         "database": database,
         "warehouse": str(superset_server.data_dir / "warehouse" / "minzheng.duckdb"),
+        "serving": superset_server.env["MINZHENG_SERVING_PATH"],
         "scratch": str(superset_server.data_dir / "copied_by_sql.csv"),
     }
 
@@ -73,7 +74,7 @@ def _fill(value, targets: dict[str, object]):
 def _send(server: Server, role: str, attack: Attack, targets: dict) -> requests.Response:
     session = server.session(LOGINS[role])
     payload = _fill(attack.payload, targets)
-    if attack.kind in ("metric", "column", "where", "having"):
+    if attack.kind in ("metric", "column", "raw-column", "where", "having"):
         query: dict = {
             "columns": ["county_code"],
             "metrics": ["count"] if attack.kind == "having" else [],
@@ -87,6 +88,9 @@ def _send(server: Server, role: str, attack: Attack, targets: dict) -> requests.
             query["metrics"], query["columns"] = [expression], []
         elif attack.kind == "column":
             query["columns"] = [expression]
+        elif attack.kind == "raw-column":
+            query["columns"] = [expression]
+            del query["metrics"]
         else:
             query["extras"][attack.kind] = payload
         body = {
@@ -132,6 +136,10 @@ def test_attack(superset_server: Server, targets: dict, attack: Attack, role: st
     assert not _answered(attack, r), f"{attack.name} answered for {role}: {r.status_code} {r.text[:500]}"
     assert r.status_code < 500 or attack.kind == "sql", (r.status_code, r.text[:500])
     assert not Path(str(targets["scratch"])).exists()
+    serving = Path(str(targets["serving"]))
+    with serving.open("rb") as fh:  # still a DuckDB file, and nothing written beside it
+        assert fh.read(12)[8:12] == b"DUCK", "the serving file was overwritten"
+    assert not Path(f"{serving}.wal").exists() and not Path(f"{serving}.tmp", "x.csv").exists()
     # nothing of another county or of a file in what came back
     others = [code for code in _counties() if code != OWN_COUNTY]
     assert not any(code in r.text for code in others) or attack.kind == "api", r.text[:500]
