@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 
 import numpy as np
@@ -17,9 +18,24 @@ _EXTRA_TO = [".", ","]
 EXCEL_EPOCH = pl.date(1899, 12, 30)
 
 
-# A cell needs normalising if it holds a character replace_many maps, leading/trailing white space
-# (Unicode White_Space, as strip_chars trims) or nothing at all. Almost no cell of a real export does.
-_NEEDS_NORMALISING = r"[\x{FF01}-\x{FF5E}\x{3000}" + "".join(_EXTRA_FROM) + r"]|^\s|\s$|^$"
+# A cell needs normalising if it holds a character replace_many maps, an invisible format character
+# (Unicode Cf: zero-width space U+200B, BOM U+FEFF, word joiner U+2060, soft hyphen U+00AD, U+200C/D,
+# pasted from web pages), leading/trailing white space (Unicode White_Space, as strip_chars trims), the
+# ="…" wrapper or the leading apostrophe exports use to keep Excel from turning an ID into a number
+# (Excel shows the plain value), or nothing at all. Almost no cell of a real export does.
+_NEEDS_NORMALISING = r"[\x{FF01}-\x{FF5E}\x{3000}\p{Cf}" + "".join(_EXTRA_FROM) + r"]|^\s|\s$|^$|^=\"|^'"
+_INVISIBLE = r"\p{Cf}"
+_EXCEL_TEXT = r'(?s)^="(.*)"$'
+
+
+def _clean(expr: pl.Expr) -> pl.Expr:
+    """Invisible characters removed, full-width → half-width, trimmed, ="…" and a leading ' unwrapped."""
+    out = (
+        expr.str.replace_all(_INVISIBLE, "")
+        .str.replace_many(_FULL_WIDTH + _EXTRA_FROM, _HALF_WIDTH + _EXTRA_TO)
+        .str.strip_chars()
+    )
+    return out.str.replace(_EXCEL_TEXT, "${1}").str.strip_prefix("'").str.strip_chars()
 
 
 def _normalise_text_series(s: pl.Series) -> pl.Series:
@@ -29,21 +45,20 @@ def _normalise_text_series(s: pl.Series) -> pl.Series:
     needs = s.str.contains(_NEEDS_NORMALISING).fill_null(False)
     if not needs.any():
         return s
-    fixed = (
-        s.filter(needs).str.replace_many(_FULL_WIDTH + _EXTRA_FROM, _HALF_WIDTH + _EXTRA_TO).str.strip_chars()
-    )
-    fixed = fixed.to_frame("v").select(pl.when(pl.col("v") != "").then(pl.col("v"))).to_series()
+    fixed = s.filter(needs).to_frame("v").select(_clean(pl.col("v")).alias("v"))
+    fixed = fixed.select(pl.when(pl.col("v") != "").then(pl.col("v"))).to_series()
     return s.scatter(needs.arg_true(), fixed)
 
 
 def normalise_text_reference(expr: pl.Expr) -> pl.Expr:
-    """The definition normalise_text implements: full-width → half-width, trim, empty → null."""
-    out = expr.str.replace_many(_FULL_WIDTH + _EXTRA_FROM, _HALF_WIDTH + _EXTRA_TO).str.strip_chars()
+    """The definition normalise_text implements: invisible characters removed, full-width → half-width,
+    trim, ="…" and a leading ' unwrapped, empty → null."""
+    out = _clean(expr)
     return pl.when(out == "").then(None).otherwise(out)
 
 
 def normalise_text(expr: pl.Expr) -> pl.Expr:
-    """Full-width → half-width, trim, empty → null (as normalise_text_reference, on the cells that need it)."""
+    """As normalise_text_reference, on the cells that need it."""
     return expr.map_batches(_normalise_text_series, return_dtype=pl.String, is_elementwise=True)
 
 
@@ -51,7 +66,9 @@ _HALF_TABLE = str.maketrans(dict(zip(_FULL_WIDTH, _HALF_WIDTH, strict=True)))
 
 
 def normalise_header(text: str) -> str:
-    """Normalise a header cell for matching: half-width, no spaces or line breaks."""
+    """Normalise a header cell for matching: half-width, no spaces, line breaks or invisible characters."""
+    if not text.isascii():
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     return "".join(text.translate(_HALF_TABLE).split())
 
 
