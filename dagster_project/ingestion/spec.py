@@ -57,6 +57,10 @@ class Column:
     totalled: bool = (
         False  # the export's 合计 row sums it (the simulator writes it; ingestion checks any sum)
     )
+    # Public by nature (an institution's or a lottery outlet's name or code, in public registers): its
+    # quarantined values are shown in clear, IDs and phone numbers masked (redact.redact_public). Any
+    # other non-personal value is shown only when it is demonstrably not personal (redact.redact_value).
+    public: bool = False
 
     @property
     def role(self) -> Role:
@@ -160,8 +164,8 @@ ELDERCARE = SourceSpec(
     title_zh="养老机构床位情况",
     columns=(
         SEQ,
-        Column("机构名称", "institution_name", Kind.TEXT),
-        Column("统一社会信用代码", "credit_code", Kind.CODE, aliases=("信用代码",)),
+        Column("机构名称", "institution_name", Kind.TEXT, public=True),
+        Column("统一社会信用代码", "credit_code", Kind.CODE, aliases=("信用代码",), public=True),
         Column("机构类型", "institution_type", Kind.CATEGORY, categories=INSTITUTION_TYPES),
         Column("床位总数", "beds_total", Kind.INT, aliases=("床位数",), totalled=True),
         Column("护理型床位数", "nursing_beds", Kind.INT, aliases=("护理型床位",), totalled=True),
@@ -217,8 +221,8 @@ LOTTERY = SourceSpec(
     title_zh="福利彩票销售日报",
     columns=(
         SEQ,
-        Column("销售网点编号", "outlet_id", Kind.CODE, aliases=("网点编号",)),
-        Column("网点名称", "outlet_name", Kind.TEXT, required=False),
+        Column("销售网点编号", "outlet_id", Kind.CODE, aliases=("网点编号",), public=True),
+        Column("网点名称", "outlet_name", Kind.TEXT, required=False, public=True),
         Column("乡镇代码", "township_code", Kind.DIVISION),
         Column("游戏", "game", Kind.CATEGORY, categories=GAMES, aliases=("游戏名称", "玩法")),
         Column("销售日期", "sale_date", Kind.DATE, in_period=True),

@@ -20,7 +20,7 @@ import polars as pl
 from .normalize import id_number_valid, parse_date, parse_month, parse_number
 from .pseudonymise import Pseudonymiser
 from .readers import SOURCE_ROW
-from .redact import redact_value
+from .redact import redact_public, redact_value
 from .spec import Column, Kind, SourceSpec
 
 REASONS_ZH: dict[str, str] = {
@@ -197,6 +197,7 @@ def transform(
                 ).alias("reason"),
                 pl.col(col.name).alias("raw_value"),
                 pl.lit(col.kind in (Kind.PERSON_ID, Kind.PERSON_NAME)).alias("_personal"),
+                pl.lit(col.public).alias("_public"),
             )
         )
     if hit[-1]:
@@ -217,6 +218,7 @@ def transform(
                 ).alias("reason"),
                 pl.lit(None, dtype=pl.String).alias("raw_value"),
                 pl.lit(False).alias("_personal"),
+                pl.lit(False).alias("_public"),
             )
         )
     if flags is not None and flags.height:
@@ -234,11 +236,13 @@ def transform(
                 ).alias("reason"),
                 pl.lit(None, dtype=pl.String).alias("raw_value"),
                 pl.lit(False).alias("_personal"),
+                pl.lit(False).alias("_public"),
             )
         )
     hashed = _hash_personal(work, spec, hasher)
     personal = {c.name for c in spec.columns if c.kind in (Kind.PERSON_ID, Kind.PERSON_NAME)}
-    quarantine = _quarantine_frame(checks, hashed, names, hasher, personal)
+    public = {c.name for c in spec.columns if c.public}
+    quarantine = _quarantine_frame(checks, hashed, names, hasher, personal, public)
     if checks:
         bad = masks.select(pl.any_horizontal(pl.all())).to_series()
         if flags is not None and flags.height:
@@ -249,8 +253,10 @@ def transform(
     return Transformed(loaded=_cast(good, spec), quarantine=quarantine)
 
 
-def _redacted(s: pl.Series) -> pl.Series:
-    return s.map_elements(redact_value, return_dtype=pl.String, skip_nulls=True)
+def _redacted(s: pl.Series, public: bool = False) -> pl.Series:
+    """A non-personal column's values as a clerk may see them: in clear only when demonstrably not
+    personal (redact_value), or, for a column public by nature, with IDs and phones masked."""
+    return s.map_elements(redact_public if public else redact_value, return_dtype=pl.String, skip_nulls=True)
 
 
 def _quarantine_frame(
@@ -259,6 +265,7 @@ def _quarantine_frame(
     names: list[str],
     hasher: Pseudonymiser,
     personal: set[str],
+    public: set[str],
 ) -> pl.DataFrame:
     schema = {
         SOURCE_ROW: pl.Int32,
@@ -274,17 +281,22 @@ def _quarantine_frame(
     # Personal raw values are hashed here too: the quarantine never holds a clear ID or name.
     personal_values = errors.filter(pl.col("_personal"))["raw_value"]
     hashed_values = hasher.hash_series(personal_values.str.to_uppercase())
+    # Other columns' values are shown only when demonstrably not personal: a shifted row or a record
+    # swallowed by a stray quote may put an ID, a phone or a name in any column.
+    others = [
+        errors.filter(~pl.col("_personal") & (pl.col("_public") == public_part)).with_columns(
+            raw_value=_redacted(
+                errors.filter(~pl.col("_personal") & (pl.col("_public") == public_part))["raw_value"],
+                public_part,
+            )
+        )
+        for public_part in (False, True)
+    ]
     errors = pl.concat(
-        [
-            errors.filter(~pl.col("_personal")).with_columns(
-                raw_value=_redacted(errors.filter(~pl.col("_personal"))["raw_value"])
-            ),
-            errors.filter(pl.col("_personal")).with_columns(raw_value=hashed_values),
-        ]
-    ).drop("_personal")
-    # A shifted row may carry an ID, phone or name in any column: mask them (personal columns are hashed).
+        [*others, errors.filter(pl.col("_personal")).with_columns(raw_value=hashed_values)]
+    ).drop("_personal", "_public")
     rows = hashed.filter(pl.col(SOURCE_ROW).is_in(errors[SOURCE_ROW].unique().implode()))
-    rows = rows.with_columns([_redacted(rows[n]).alias(n) for n in names if n not in personal])
+    rows = rows.with_columns([_redacted(rows[n], n in public).alias(n) for n in names if n not in personal])
     records = rows.select(SOURCE_ROW, pl.struct(names).struct.json_encode().alias("record_json"))
     return (
         errors.join(records, on=SOURCE_ROW, how="left")
