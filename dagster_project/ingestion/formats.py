@@ -22,6 +22,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from .errors import UnreadableFileError
+from .redact import redact_label
 from .text_table import TextTable, choose_delimiter, split_lines
 
 EXPECTED_ZH = "金民工程导出的 .xlsx、.xls 或 .csv 文件"
@@ -367,7 +368,7 @@ def read_excel(path: Path, kind: str) -> Workbook:
             rows = wb.get_sheet_by_index(i).to_python(skip_empty_area=False)
         except Exception as exc:
             raise UnreadableFileError(
-                path, f"工作表「{meta.name}」无法读取（{type(exc).__name__}）", EXPECTED_ZH
+                path, f"工作表「{redact_label(meta.name)}」无法读取（{type(exc).__name__}）", EXPECTED_ZH
             ) from None
         grid = Grid([list(r) for r in rows], 1, meta.name, numeric_text=True)
         for at in formula_sheets.get(meta.name, ()):

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .redact import redact_file_name
+
 # The format is read from the content (formats.py); these are the names government systems give exports
 # (an "xls" that is HTML or XML 2003, "Unicode text" saved as .txt, WPS .et).
 EXPORT_SUFFIXES = (".xlsx", ".xls", ".csv", ".txt", ".tsv", ".htm", ".html", ".xml", ".et", ".xlsm")
@@ -24,7 +26,7 @@ _CODE = re.compile(r"^(\d{6})(?:\d{6})?(?:[_\-\s]|$)")
 @dataclass(frozen=True)
 class ExportFile:
     path: Path
-    relative: str  # path relative to the landing dir, as recorded in lineage
+    relative: str  # path relative to the landing dir, as recorded in lineage (personal parts masked)
     county_code: str | None
     correction: int
     refused: str | None = None  # why the file is not read at all (a link leaving the landing folder)
@@ -88,7 +90,8 @@ def discover(
         ):
             continue
         county, correction = parse_name(path.stem, resolve_county)
-        relative = path.relative_to(landing_dir).as_posix()
+        # recorded and shown: a person's name or phone in a file name is not (redact.redact_file_name)
+        relative = redact_file_name(path.relative_to(landing_dir).as_posix())
         try:
             inside = path.resolve(strict=True).is_relative_to(root)
         except (OSError, RuntimeError):  # dangling or looping link
