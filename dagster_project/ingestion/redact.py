@@ -293,6 +293,23 @@ def _shown_as_domain(text: str) -> bool:
     return True
 
 
+# Values redact_value returns unchanged, as a pattern polars can apply to a whole column at once (the
+# common clean cells: amounts, counts, canonical dates, township and division codes), and the exact
+# category values of the spec: callers skip them before calling redact_value on the rest.
+SHOWN_AS_IS = (
+    r"^(?:[0-9]{1,6}(?:\.[0-9]+)?|[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?"
+    r"|(?:19|20)[0-9]{2}-[0-9]{2}(?:-[0-9]{2})?|[1-9][0-9]{8}|[1-9][0-9]{11})$"
+)
+
+
+@cache
+def shown_words() -> frozenset[str]:
+    """The spec's category values and NOT_NAMES, which redact_value returns unchanged."""
+    from .spec import SOURCES
+
+    return frozenset(NOT_NAMES) | {v for s in SOURCES.values() for c in s.columns for v in c.categories}
+
+
 @lru_cache(maxsize=1 << 16)
 def redact_value(value: str | None) -> str | None:
     """A value from a file shown to a clerk: kept when demonstrably not personal (numbers, dates, amounts,
@@ -336,7 +353,7 @@ def redact_file_name(relative: str) -> str:
     the pipeline) as they are; each part of the file name (county code, county name, 更正1, program)
     as redact_label shows it. A person's name or a phone number in a file name is not shown."""
     folder, _, name = relative.rpartition("/")
-    parts = _NAME_PARTS.split(name)
+    parts = _NAME_PARTS.split(redact_text(name) or "")  # 0911-8234567 is one number, not two parts
     shown = "".join(p if i % 2 or not p else redact_label(p) for i, p in enumerate(parts))
     return f"{folder}/{shown}" if folder else shown
 

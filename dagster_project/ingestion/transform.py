@@ -20,7 +20,7 @@ import polars as pl
 from .normalize import id_number_valid, parse_date, parse_month, parse_number
 from .pseudonymise import Pseudonymiser
 from .readers import SOURCE_ROW
-from .redact import redact_public, redact_value
+from .redact import SHOWN_AS_IS, redact_public, redact_value, shown_words
 from .spec import Column, Kind, SourceSpec
 
 REASONS_ZH: dict[str, str] = {
@@ -255,8 +255,15 @@ def transform(
 
 def _redacted(s: pl.Series, public: bool = False) -> pl.Series:
     """A non-personal column's values as a clerk may see them: in clear only when demonstrably not
-    personal (redact_value), or, for a column public by nature, with IDs and phones masked."""
-    return s.map_elements(redact_public if public else redact_value, return_dtype=pl.String, skip_nulls=True)
+    personal (redact_value), or, for a column public by nature, with IDs and phones masked. The plain
+    cells (numbers, dates, codes, categories: redact.SHOWN_AS_IS) are kept without a Python call each."""
+    if public:
+        return s.map_elements(redact_public, return_dtype=pl.String, skip_nulls=True)
+    rest = ~(s.str.contains(SHOWN_AS_IS) | s.is_in(list(shown_words()))).fill_null(True)
+    if not rest.any():
+        return s
+    shown = s.filter(rest).map_elements(redact_value, return_dtype=pl.String, skip_nulls=True)
+    return s.scatter(rest.arg_true(), shown)
 
 
 def _quarantine_frame(
