@@ -1,11 +1,19 @@
-"""Find the export files of one source and month in the landing folder and pick the one per county.
+"""Find the export files of one source and month in the landing folder and pick the ones to load.
 
-Layout: <landing>/<source>/<YYYY-MM>/<county_code>_<county_name>[_更正<N>].<ext>
-A corrected re-export (_更正N, highest N wins) replaces its county-month.
+Layout: <landing>/<source>/<YYYY-MM>/<county_code>_<county_name>[_<part>][_更正<N>].<ext>
+A county-month may come as several files (one per program, say: 610602_宝塔区_城市低保.xlsx and
+610602_宝塔区_农村低保.xlsx): every part is loaded, and the county-month's rows are their union. A
+corrected re-export (_更正N or "(N)", highest N wins, then the newest) replaces only the file with the
+same base name (its name without the marker): 610602_宝塔区_农村低保_更正1.xlsx replaces
+610602_宝塔区_农村低保.xlsx and leaves 610602_宝塔区_城市低保.xlsx loaded.
+
+File names are recorded and shown as valid text: a name that is not UTF-8 (GBK bytes from a Windows
+zip unpacked on Linux) is decoded as GB18030 (text_name); the file itself is opened by its real path.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -13,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import valid_text
 from .redact import redact_file_name
 
 # The format is read from the content (formats.py); these are the names government systems give exports
@@ -25,11 +34,12 @@ _CODE = re.compile(r"^(\d{6})(?:\d{6})?(?:[_\-\s]|$)")
 
 @dataclass(frozen=True)
 class ExportFile:
-    path: Path
-    relative: str  # path relative to the landing dir, as recorded in lineage (personal parts masked)
+    path: Path  # the real path (opened by its bytes, whatever the name's encoding)
+    relative: str  # relative to the landing dir, as recorded in lineage (relative_name: text, masked)
     county_code: str | None
     correction: int
     refused: str | None = None  # why the file is not read at all (a link leaving the landing folder)
+    base: str = ""  # the name's stem without its correction marker: a correction replaces the same base
 
     @property
     def sha256(self) -> str:
@@ -42,6 +52,20 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def text_name(name: str) -> str:
+    """A file name as the warehouse records it and the clerk reads it: the name itself when it is valid
+    text; a name whose bytes were not UTF-8 (Python holds them as surrogate escapes) decoded as GB18030,
+    the encoding of Chinese Windows, with replacement characters for any bytes that are not GB18030
+    either. The same bytes always give the same text (the file's identity across runs)."""
+    return valid_text(name)
+
+
+def relative_name(path: Path, landing_dir: Path) -> str:
+    """`path` relative to the landing folder, as valid text (see text_name), with any part of the name
+    that may be personal masked (a person's name or phone: redact.redact_file_name)."""
+    return redact_file_name("/".join(text_name(part) for part in path.relative_to(landing_dir).parts))
 
 
 def month_folder(landing_dir: Path, source: str, period: dt.date) -> Path:
@@ -60,17 +84,42 @@ def is_candidate(path: Path) -> bool:
     )
 
 
-def parse_name(stem: str, resolve_county: Callable[[str], str | None]) -> tuple[str | None, int]:
-    """County code and correction number from a file name stem."""
+def split_correction(stem: str) -> tuple[str, int]:
+    """A file name stem's base name (without the correction marker) and its correction number (0: none)."""
+    stem = text_name(stem)
     correction = 0
     m = _CORRECTION.search(stem)
     if m:
         correction = int(m.group(1) or m.group(2) or 1)
         stem = stem[: m.start()]
+    return stem.strip(), correction
+
+
+# Digits a system or a clerk adds to a name when the same export is taken again: a date or a time stamp
+# (0616, 20240616, 20240616153012). A county's files whose names differ only in them are versions of one
+# export (the newest wins: a month-to-date lottery export taken each day), not parts of its month.
+_STAMP = re.compile(r"(?<![0-9])[0-9]{4,14}(?![0-9])")
+
+
+def export_of(base: str) -> str:
+    """Which export a file is a version of: its base name without date and time stamps, case-folded."""
+    return _STAMP.sub("#", base).casefold()
+
+
+def parse_name(stem: str, resolve_county: Callable[[str], str | None]) -> tuple[str | None, int]:
+    """County code and correction number from a file name stem."""
+    stem, correction = split_correction(stem)
     code = _CODE.match(stem)
     if code:
         return code.group(1), correction
     return resolve_county(stem), correction
+
+
+def export_file(path: Path, landing_dir: Path, resolve_county: Callable[[str], str | None]) -> ExportFile:
+    """The landing file at `path`, with its county, correction number and base name read from its name."""
+    county, correction = parse_name(path.stem, resolve_county)
+    base, _ = split_correction(path.stem)
+    return ExportFile(path, relative_name(path, landing_dir), county, correction, base=base)
 
 
 def discover(
@@ -89,39 +138,43 @@ def discover(
             or path.suffix.lower() not in EXPORT_SUFFIXES
         ):
             continue
-        county, correction = parse_name(path.stem, resolve_county)
-        # recorded and shown: a person's name or phone in a file name is not (redact.redact_file_name)
-        relative = redact_file_name(path.relative_to(landing_dir).as_posix())
+        found = export_file(path, landing_dir, resolve_county)
         try:
             inside = path.resolve(strict=True).is_relative_to(root)
         except (OSError, RuntimeError):  # dangling or looping link
             inside = False
         if not inside:
             files.append(
-                ExportFile(
-                    path,
-                    relative,
-                    county,
-                    correction,
-                    "文件是指向着陆文件夹以外的链接（或链接已失效），已拒绝读取",
+                dataclasses.replace(
+                    found, refused="文件是指向着陆文件夹以外的链接（或链接已失效），已拒绝读取"
                 )
             )
             continue
         if not path.is_file():
             continue
-        files.append(ExportFile(path, relative, county, correction))
+        files.append(found)
     return files
 
 
-def effective_files(files: list[ExportFile]) -> tuple[dict[str, ExportFile], list[ExportFile]]:
-    """Per county the file to load (highest correction, then newest), and the superseded ones."""
-    chosen: dict[str, ExportFile] = {}
+def effective_files(files: list[ExportFile]) -> tuple[dict[str, list[ExportFile]], list[ExportFile]]:
+    """Per county the files to load (its parts, by name), and the superseded ones.
+
+    Files of one county with the same base name (export_of: date and time stamps aside) are versions of one
+    export: the highest correction wins, then the newest. Files with different base names are parts of the county-month: all are loaded (a
+    part loaded twice, e.g. the county named two ways, is caught by the sources' uniqueness checks)."""
+    versions: dict[tuple[str, str], ExportFile] = {}
     superseded: list[ExportFile] = []
     readable = [f for f in files if f.refused is None]
-    for f in sorted(readable, key=lambda f: (f.correction, f.path.stat().st_mtime, f.path.name)):
+    for f in sorted(readable, key=lambda f: (f.correction, f.path.stat().st_mtime, f.relative)):
         if f.county_code is None:
             continue
-        if f.county_code in chosen:
-            superseded.append(chosen[f.county_code])
-        chosen[f.county_code] = f
+        key = (f.county_code, export_of(f.base))
+        if key in versions:
+            superseded.append(versions[key])
+        versions[key] = f
+    chosen: dict[str, list[ExportFile]] = {}
+    for (county, _), f in sorted(versions.items()):
+        chosen.setdefault(county, []).append(f)
+    for parts in chosen.values():
+        parts.sort(key=lambda f: f.relative)
     return chosen, superseded

@@ -12,13 +12,20 @@ from pathlib import Path
 
 import duckdb
 
-from .errors import PartitionLoadError, UnreadableFileError
+from .errors import PartitionLoadError, UnreadableFileError, valid_text
 from .landing import ExportFile, discover, effective_files
 from .prepare import FileJob, Prepared, prepare_all
 from .pseudonymise import Pseudonymiser
 from .spec import SourceSpec
 from .totals import TotalCheck, totals_json, totals_summary_zh
-from .warehouse import FileLoad, ensure_schema, loaded_sha, one_checkpoint, record_audit, replace_county_month
+from .warehouse import (
+    FileLoad,
+    ensure_schema,
+    loaded_shas,
+    one_checkpoint,
+    record_audit,
+    replace_county_month,
+)
 
 
 @dataclass(frozen=True)
@@ -78,8 +85,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _write_file(
-    con: duckdb.DuckDBPyConnection,
+def _file_load(
     spec: SourceSpec,
     f: ExportFile,
     sha: str,
@@ -88,8 +94,13 @@ def _write_file(
     prepared: Prepared,
     load_id: str,
     started: dt.datetime,
-) -> FileResult:
-    load = FileLoad(
+) -> FileLoad:
+    n_quarantined = prepared.quarantine["_source_row"].n_unique()
+    if prepared.loaded.height + n_quarantined + prepared.rows_skipped != prepared.rows_read:
+        raise UnreadableFileError(
+            f.relative, "内部错误：读入行数与入库、隔离、跳过行数之和不符，整个文件未导入", "请联系数据管理员"
+        )
+    return FileLoad(
         spec=spec,
         county_code=county,
         period=period,
@@ -106,34 +117,48 @@ def _write_file(
         totals_json=totals_json(prepared.totals),
         totals_ok=all(t.ok for t in prepared.totals) if prepared.totals else None,
     )
-    n_quarantined = prepared.quarantine["_source_row"].n_unique()
-    if prepared.loaded.height + n_quarantined + prepared.rows_skipped != prepared.rows_read:
-        raise UnreadableFileError(
-            f.relative, "内部错误：读入行数与入库、隔离、跳过行数之和不符，整个文件未导入", "请联系数据管理员"
-        )
+
+
+def _write_county(
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    county: str,
+    period: dt.date,
+    parts: list[tuple[ExportFile, str, Prepared]],
+    load_id: str,
+    started: dt.datetime,
+) -> list[FileResult]:
+    """Replace a county-month with the rows of all its parts (files), in one transaction."""
+    loads = [
+        _file_load(spec, f, sha, county, period, prepared, load_id, started) for f, sha, prepared in parts
+    ]
     t = time.perf_counter()
     try:
-        replace_county_month(con, load)
+        replace_county_month(con, loads)
     except (duckdb.ConversionException, duckdb.ConstraintException, duckdb.InvalidInputException) as exc:
+        names = "、".join(f.relative for f, _, _ in parts)
         raise UnreadableFileError(
-            f.relative,
+            names,
             f"写入数据仓库时数值不符合列类型（{type(exc).__name__}），整个文件未导入",
             "请联系数据管理员",
         ) from None
-    seconds = prepared.seconds + time.perf_counter() - t
-    return FileResult(
-        f.relative,
-        county,
-        "loaded",
-        prepared.rows_read,
-        prepared.loaded.height,
-        n_quarantined,
-        None,
-        seconds,
-        prepared.rows_skipped,
-        dict(prepared.skipped),
-        list(prepared.totals),
-    )
+    write_seconds = (time.perf_counter() - t) / len(parts)
+    return [
+        FileResult(
+            f.relative,
+            county,
+            "loaded",
+            prepared.rows_read,
+            prepared.loaded.height,
+            prepared.quarantine["_source_row"].n_unique(),
+            None,
+            prepared.seconds + write_seconds,
+            prepared.rows_skipped,
+            dict(prepared.skipped),
+            list(prepared.totals),
+        )
+        for f, _, prepared in parts
+    ]
 
 
 def load_partition(
@@ -148,8 +173,9 @@ def load_partition(
     force: bool = False,
     raise_on_failure: bool = True,
 ) -> PartitionReport:
-    """Load every county file of `spec.source` for `period`. Unreadable files fail the partition at the
-    end (PartitionLoadError naming each file), after all readable files have been loaded."""
+    """Load every county file of `spec.source` for `period` (a county-month may come in several files:
+    its rows are the union of them, replaced together). Unreadable files fail the partition at the end
+    (PartitionLoadError naming each file), after all readable files have been loaded."""
     ensure_schema(con)
     with one_checkpoint(con):
         report = _load_files(con, spec, period, landing_dir, region, hasher, counties, force)
@@ -211,49 +237,99 @@ def _load_files(
                 FileResult(f.relative, f.county_code, "superseded", message="已被更正文件替代")
             )
     todo: dict[Path, tuple[ExportFile, str]] = {}
-    for county, f in sorted(chosen.items()):
+    for county, parts in sorted(chosen.items()):
         if counties is not None and county not in counties:
             continue
         if not region.township_prefixes(county):
-            _fail(
-                con,
-                report,
-                f,
-                county,
-                UnreadableFileError(f.relative, f"区划代码 {county} 不是本地区的县（市、区）"),
-            )
+            for f in parts:
+                _fail(
+                    con,
+                    report,
+                    f,
+                    county,
+                    UnreadableFileError(f.relative, f"区划代码 {county} 不是本地区的县（市、区）"),
+                )
             continue
-        sha = f.sha256
-        if not force and loaded_sha(con, spec.source, county, period) == sha:
-            report.files.append(
-                FileResult(f.relative, county, "unchanged", message="与已导入文件内容相同，未重复导入")
-            )
+        shas = {f.path: f.sha256 for f in parts}
+        if not force and loaded_shas(con, spec.source, county, period) == sorted(shas.values()):
+            for f in parts:
+                report.files.append(
+                    FileResult(f.relative, county, "unchanged", message="与已导入文件内容相同，未重复导入")
+                )
             continue
-        todo[f.path] = (f, sha)
+        for f in parts:
+            todo[f.path] = (f, shas[f.path])
     jobs = [
         FileJob(
             spec.source, f.path, f.county_code or "", period, region.township_prefixes(f.county_code or "")
         )
         for f, _ in todo.values()
     ]
-    started = _now()  # files are prepared ahead (prepare.py); each one's load starts when the previous ends
+    # A county-month is written when all its parts are prepared (in any order, prepare.py): one transaction.
+    waiting: dict[str, dict[Path, Prepared | UnreadableFileError]] = {}
+    expected = {county: [f for f, _ in todo.values() if f.county_code == county] for county in chosen}
+    started = _now()  # files are prepared ahead (prepare.py); each load starts when the previous ends
     for job, outcome in prepare_all(jobs, hasher):
-        f, sha = todo[job.path]
-        if isinstance(outcome, UnreadableFileError):
-            _fail(con, report, f, job.county_code, outcome)
-        else:
-            try:
-                result = _write_file(
-                    con, spec, f, sha, job.county_code, period, outcome, report.load_id, started
-                )
-            except UnreadableFileError as err:
-                _fail(con, report, f, job.county_code, err)
-            else:
-                report.files.append(result)
+        county = job.county_code
+        ready = waiting.setdefault(county, {})
+        ready[job.path] = outcome
+        if len(ready) < len(expected[county]):
+            continue
+        del waiting[county]
+        _write_or_fail(
+            con,
+            spec,
+            report,
+            county,
+            period,
+            [(f, todo[f.path][1], ready[f.path]) for f in expected[county]],
+            started,
+        )
         started = _now()
     # Files are written as they are ready (prepare_all): listed by county, as before.
     report.files.sort(key=lambda r: (r.county_code or "", r.source_file))
     return report
+
+
+def _write_or_fail(
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    report: PartitionReport,
+    county: str,
+    period: dt.date,
+    parts: list[tuple[ExportFile, str, Prepared | UnreadableFileError]],
+    started: dt.datetime,
+) -> None:
+    """Write a county-month's parts, or, when one of them cannot be loaded, none of them: the county-month
+    keeps the rows of its last load (fully old or fully new, as with one file), and every other part gets
+    a failure naming the file that stopped it."""
+    bad = {
+        f.path: _relative_error(f, outcome)
+        for f, _, outcome in parts
+        if isinstance(outcome, UnreadableFileError)
+    }
+    if not bad:
+        ok = [(f, sha, outcome) for f, sha, outcome in parts if not isinstance(outcome, UnreadableFileError)]
+        try:
+            report.files.extend(_write_county(con, spec, county, period, ok, report.load_id, started))
+            return
+        except UnreadableFileError as err:
+            bad = {f.path: _relative_error(f, err) for f, _, _ in parts}
+    names = "、".join(f.relative for f, _, _ in parts if f.path in bad)
+    for f, _, _ in parts:
+        err = bad.get(f.path) or UnreadableFileError(
+            f.relative,
+            f"同县同月的另一个文件（{names}）无法导入，为保持该县区当月数据完整，本文件也未导入（保留上次导入的数据）",
+            "先更正无法导入的文件，本文件无需改动",
+        )
+        _fail(con, report, f, county, err)
+
+
+def _relative_error(f: ExportFile, err: UnreadableFileError) -> UnreadableFileError:
+    """The error as the clerk reads it: naming the file by its landing-relative name, not the server's path."""
+    if err.path == f.relative:
+        return err
+    return UnreadableFileError(f.relative, err.problem_zh, err.expected_zh)
 
 
 def _superseded_before(con: duckdb.DuckDBPyConnection, source: str, period: dt.date, f: ExportFile) -> bool:
@@ -273,7 +349,7 @@ def _fail(
     county: str | None,
     err: UnreadableFileError,
 ) -> None:
-    record_audit(
+    record_audit(  # (texts made valid there: any file name is recorded)
         con,
         report.load_id,
         report.source,
@@ -289,4 +365,4 @@ def _fail(
         _now(),
     )
     report.failures.append(err)
-    report.files.append(FileResult(f.relative, county, "failed", message=str(err)))
+    report.files.append(FileResult(valid_text(f.relative), county, "failed", message=str(err)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +12,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from .errors import valid_text
 from .readers import SOURCE_ROW
 from .redact import redact_text
 from .spec import SOURCES, SQL_TYPES, Kind, SourceSpec
@@ -39,8 +40,10 @@ _AUDIT_COLUMNS = """
     rows_read INTEGER NOT NULL, rows_loaded INTEGER NOT NULL, rows_quarantined INTEGER NOT NULL,
     status VARCHAR NOT NULL, message VARCHAR, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL,
     rows_skipped INTEGER NOT NULL DEFAULT 0, skipped_json VARCHAR, totals_json VARCHAR, totals_ok BOOLEAN"""
-# raw.load_audit: the current state, one row per source × month × county (the file whose rows are loaded,
-# or, for a county never loaded, its latest failure; a file whose county is unknown is keyed by its name).
+# raw.load_audit: the current state, per source × month × county the rows of its latest load (one row per
+# file whose rows are loaded: a county-month may come in several parts, all written by one load), or, for
+# a county never loaded, the failures of its latest attempt; a file whose county is unknown is keyed by
+# its name.
 # raw.load_audit_history: every event (loaded / unchanged / superseded / failed), append-only.
 AUDIT_DDL = f"CREATE TABLE IF NOT EXISTS raw.load_audit ({_AUDIT_COLUMNS}\n)"
 AUDIT_HISTORY_DDL = f"CREATE TABLE IF NOT EXISTS raw.load_audit_history ({_AUDIT_COLUMNS}\n)"
@@ -145,24 +148,53 @@ class FileLoad:
     totals_ok: bool | None = None
 
 
-def loaded_sha(con: duckdb.DuckDBPyConnection, source: str, county_code: str, period: dt.date) -> str | None:
-    """sha256 of the file whose rows are currently loaded for this county-month, if any."""
-    row = con.execute(
+def loaded_shas(con: duckdb.DuckDBPyConnection, source: str, county_code: str, period: dt.date) -> list[str]:
+    """sha256 of each file whose rows are currently loaded for this county-month (its latest load), sorted."""
+    rows = con.execute(
         """SELECT source_sha256 FROM raw.load_audit
            WHERE source = ? AND county_code = ? AND period = ? AND status = 'loaded'
-           ORDER BY finished_at DESC LIMIT 1""",
+           QUALIFY load_id = first_value(load_id) OVER (ORDER BY finished_at DESC)""",
         [source, county_code, period],
-    ).fetchone()
-    return row[0] if row else None
+    ).fetchall()
+    return sorted(r[0] for r in rows)
 
 
-def replace_county_month(con: duckdb.DuckDBPyConnection, load: FileLoad) -> None:
-    """Swap a county-month's rows, quarantine and audit in one transaction: fully old or fully new."""
+def replace_county_month(con: duckdb.DuckDBPyConnection, loads: FileLoad | Sequence[FileLoad]) -> None:
+    """Swap a county-month's rows, quarantine and audit in one transaction: fully old or fully new. The
+    new rows are those of every part (file) in `loads`, all of one county-month and one load; the audit
+    gets one row per file."""
+    parts = [loads] if isinstance(loads, FileLoad) else list(loads)
+    first = parts[0]
+    assert all(
+        (p.spec, p.county_code, p.period, p.load_id)
+        == (first.spec, first.county_code, first.period, first.load_id)
+        for p in parts
+    ), "the parts of one county-month load"
+    spec = first.spec
+    key = [first.county_code, first.period]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM raw.{spec.table} WHERE county_code = ? AND period = ?", key)
+        con.execute(
+            "DELETE FROM raw.quarantine WHERE source = ? AND county_code = ? AND period = ?",
+            [spec.source, *key],
+        )
+        for load in parts:
+            _insert_file(con, load)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _insert_file(con: duckdb.DuckDBPyConnection, load: FileLoad) -> None:
+    """One file's rows, quarantine and audit (inside replace_county_month's transaction)."""
     spec = load.spec
+    source_file = valid_text(load.source_file)
     rows = load.rows.rename({SOURCE_ROW: "_source_row"}).with_columns(
         county_code=pl.lit(load.county_code),
         period=pl.lit(load.period),
-        _source_file=pl.lit(load.source_file),
+        _source_file=pl.lit(source_file),
         _source_sha256=pl.lit(load.sha256),
         _load_id=pl.lit(load.load_id),
         _loaded_at=pl.lit(load.loaded_at),
@@ -170,29 +202,22 @@ def replace_county_month(con: duckdb.DuckDBPyConnection, load: FileLoad) -> None
     quarantine = load.quarantine.rename({SOURCE_ROW: "source_row"}).with_columns(
         load_id=pl.lit(load.load_id),
         source=pl.lit(spec.source),
-        source_file=pl.lit(load.source_file),
+        source_file=pl.lit(source_file),
         source_sha256=pl.lit(load.sha256),
         county_code=pl.lit(load.county_code),
         period=pl.lit(load.period),
     )
     n_quarantined = load.quarantine[SOURCE_ROW].n_unique()
-    key = [load.county_code, load.period]
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"DELETE FROM raw.{spec.table} WHERE county_code = ? AND period = ?", key)
         con.register("_rows", _arrow(rows))
         con.execute(f"INSERT INTO raw.{spec.table} BY NAME SELECT * FROM _rows")
-        con.execute(
-            "DELETE FROM raw.quarantine WHERE source = ? AND county_code = ? AND period = ?",
-            [spec.source, *key],
-        )
         con.register("_quarantine", _arrow(quarantine))
         con.execute("INSERT INTO raw.quarantine BY NAME SELECT * FROM _quarantine")
         record_audit(
             con,
             load.load_id,
             spec.source,
-            load.source_file,
+            source_file,
             load.sha256,
             load.county_code,
             load.period,
@@ -207,10 +232,6 @@ def replace_county_month(con: duckdb.DuckDBPyConnection, load: FileLoad) -> None
             totals_json=load.totals_json,
             totals_ok=load.totals_ok,
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     finally:
         con.unregister("_rows")
         con.unregister("_quarantine")
@@ -236,10 +257,12 @@ def record_audit(
     totals_json: str | None = None,
     totals_ok: bool | None = None,
 ) -> None:
-    """Append the event to raw.load_audit_history and update the current row in raw.load_audit: a loaded
-    file replaces its county-month's row; a failure becomes current only where nothing is loaded (the
-    rows of the last good file stay in the warehouse and in the current audit); unchanged and superseded
-    files are history only."""
+    """Append the event to raw.load_audit_history and update the current rows in raw.load_audit: a loaded
+    file replaces its county-month's rows of earlier loads (the other parts of the same load stay); a
+    failure becomes current only where nothing is loaded (the rows of the last good load stay in the
+    warehouse and in the current audit), replacing the failures of earlier attempts; unchanged and
+    superseded files are history only. Every text is made valid (errors.valid_text): a file name that is
+    not UTF-8 must not stop the audit."""
     values = {
         "load_id": load_id,
         "source": source,
@@ -251,13 +274,14 @@ def record_audit(
         "rows_loaded": rows_loaded,
         "rows_quarantined": rows_quarantined,
         "status": status,
-        "message": redact_text(message),
+        "message": redact_text(valid_text(message)) if message is not None else None,
         "started_at": started_at,
         "rows_skipped": rows_skipped,
         "skipped_json": skipped_json,
         "totals_json": totals_json,
         "totals_ok": totals_ok,
     }
+    values = {k: valid_text(v) if isinstance(v, str) else v for k, v in values.items()}
     cols = ", ".join(values)
     marks = ", ".join("?" for _ in values)
     args = list(values.values())
@@ -267,7 +291,7 @@ def record_audit(
     key_args: list = [source, period, county_code]
     if county_code is None:
         key += " AND source_file = ?"
-        key_args.append(source_file)
+        key_args.append(values["source_file"])
     if status == "failed":
         loaded = con.execute(
             f"SELECT count(*) FROM raw.load_audit WHERE {key} AND status = 'loaded'", key_args
@@ -276,7 +300,12 @@ def record_audit(
             return
     elif status != "loaded":
         return
-    con.execute(f"DELETE FROM raw.load_audit WHERE {key}", key_args)
+    # Earlier loads' rows go (and a failed attempt's rows go once something is loaded); the other files of
+    # this load stay: same load_id and, for a failure, the same status.
+    con.execute(
+        f"DELETE FROM raw.load_audit WHERE {key} AND (load_id <> ? OR status <> ?)",
+        [*key_args, load_id, status],
+    )
     con.execute(f"INSERT INTO raw.load_audit {insert}", args)
 
 
