@@ -63,14 +63,14 @@ def _manifest(landing: Path) -> dict[str, dict]:
 
 
 def effective_exports(landing: Path, sources: list[str], months: list[str]) -> list[ExportInfo]:
-    """The files ingestion loads (one per county × source × month: the latest correction)."""
+    """The files ingestion loads (per county × source × month each part at its latest correction)."""
     manifest = _manifest(landing)
     region = region_lookup()
     out: list[ExportInfo] = []
     for source in sources:
         for m in months:
             chosen, _ = effective_files(discover(landing, source, month(m), region.resolve_county))
-            for county, f in sorted(chosen.items()):
+            for county, f in ((c, f) for c, parts in sorted(chosen.items()) for f in parts):
                 entry = manifest.get(f.relative, {})
                 out.append(
                     ExportInfo(

@@ -1,7 +1,8 @@
 """What a clerk reads on a raw partition in the Dagster UI, per loaded file: county and month in Chinese,
 rows read / loaded / quarantined, the top rejection reasons with their row numbers, and a link (HTTP)
-to the clerk report; plus the file's content hash, which the landing sensor compares with the landing
-folder so it never reloads a file that is already loaded (automation/landing_sensor.py).
+to the clerk report; plus the files' content hashes, which the landing sensor compares with the landing
+folder so it never reloads a file that is already loaded (automation/landing_sensor.py). A county-month
+may come in several files (parts): its materialization sums their counts and names all of them.
 
 The warehouse is read here only inside the load's own connection (the single writer): `loaded_files`
 is the one place that reads raw.load_audit, `top_reasons` the one that reads raw.quarantine.
@@ -20,7 +21,7 @@ from ..quality.region import default_region
 from ..report_server import public_url
 
 # Metadata labels (the UI shows them as written). SHA256 is read back by the landing sensor.
-SHA256 = "文件内容SHA256"
+SHA256 = "文件内容SHA256"  # one per file of the county-month, comma-separated (loaded_sha256s)
 FILE = "文件"
 STATUS = "状态"
 READ = "读入行数"
@@ -54,32 +55,45 @@ def county_month_zh(county_code: str, period: dt.date) -> str:
 
 @dataclass(frozen=True)
 class LoadedFile:
-    """The audit of the file whose rows are loaded for one county-month."""
+    """The audit of the files whose rows are loaded for one county-month (its latest load), summed."""
 
     county_code: str
-    source_file: str
-    sha256: str
+    source_files: tuple[str, ...]
+    sha256: str  # the files' hashes, sorted and comma-separated (one hash for a county-month of one file)
     rows_read: int
     rows_loaded: int
     rows_quarantined: int
     rows_skipped: int
 
+    @property
+    def source_file(self) -> str:
+        return "、".join(self.source_files)
+
+
+def loaded_sha256s(value: str) -> set[str]:
+    """The file hashes of a SHA256 metadata value."""
+    return {v.strip() for v in value.split(",") if v.strip()}
+
 
 def loaded_files(
     con: duckdb.DuckDBPyConnection, source: str, period: dt.date, counties: set[str]
 ) -> dict[str, LoadedFile]:
-    """{county: the latest 'loaded' audit row} for the county-months of one source and month."""
+    """{county: the 'loaded' audit rows of its latest load, summed} for the county-months of one source
+    and month."""
     if not counties:
         return {}
     rows = con.execute(
-        """SELECT county_code, source_file, source_sha256, rows_read, rows_loaded, rows_quarantined,
-                  rows_skipped
-           FROM raw.load_audit
-           WHERE source = ? AND period = ? AND status = 'loaded' AND list_contains(?, county_code)
-           QUALIFY row_number() OVER (PARTITION BY county_code ORDER BY finished_at DESC) = 1""",
+        """WITH cur AS (
+               SELECT * FROM raw.load_audit
+               WHERE source = ? AND period = ? AND status = 'loaded' AND list_contains(?, county_code)
+               QUALIFY load_id = first_value(load_id) OVER (PARTITION BY county_code ORDER BY finished_at DESC))
+           SELECT county_code, list(source_file ORDER BY source_file),
+                  string_agg(source_sha256, ',' ORDER BY source_sha256), sum(rows_read)::INTEGER,
+                  sum(rows_loaded)::INTEGER, sum(rows_quarantined)::INTEGER, sum(rows_skipped)::INTEGER
+           FROM cur GROUP BY county_code""",
         [source, period, sorted(counties)],
     ).fetchall()
-    return {r[0]: LoadedFile(*r) for r in rows}
+    return {r[0]: LoadedFile(r[0], tuple(r[1]), *r[2:]) for r in rows}
 
 
 def _rows_text(rows: list[int]) -> str:
@@ -88,19 +102,30 @@ def _rows_text(rows: list[int]) -> str:
 
 
 def top_reasons(
-    con: duckdb.DuckDBPyConnection, source: str, period: dt.date, county_code: str, source_file: str
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    period: dt.date,
+    county_code: str,
+    source_files: str | tuple[str, ...],
 ) -> str:
-    """Markdown list of the most frequent rejection reasons of one file, with row numbers."""
+    """Markdown list of the most frequent rejection reasons of a county-month's file(s), with row numbers
+    (and the file, when there are several)."""
+    files = [source_files] if isinstance(source_files, str) else list(source_files)
     rows = con.execute(
-        """SELECT column_name, reason, list(DISTINCT source_row ORDER BY source_row) AS rows_
+        """SELECT source_file, column_name, reason, list(DISTINCT source_row ORDER BY source_row) AS rows_
            FROM raw.quarantine
-           WHERE source = ? AND period = ? AND county_code = ? AND source_file = ?
-           GROUP BY column_name, reason ORDER BY len(rows_) DESC, column_name LIMIT ?""",
-        [source, period, county_code, source_file, TOP_REASONS],
+           WHERE source = ? AND period = ? AND county_code = ? AND list_contains(?, source_file)
+           GROUP BY source_file, column_name, reason ORDER BY len(rows_) DESC, column_name, source_file
+           LIMIT ?""",
+        [source, period, county_code, files, TOP_REASONS],
     ).fetchall()
     if not rows:
         return "无（全部行已入库）"
-    return "\n".join(f"- 「{column}」{reason}：{_rows_text(list(lines))}" for column, reason, lines in rows)
+    where = (lambda file: f"{file.rsplit('/', 1)[-1]} ") if len(files) > 1 else (lambda file: "")
+    return "\n".join(
+        f"- 「{column}」{reason}：{where(file)}{_rows_text(list(lines))}"
+        for file, column, reason, lines in rows
+    )
 
 
 def file_metadata(
@@ -115,7 +140,7 @@ def file_metadata(
     counts = loaded or f
     meta: dict[str, MetadataValue] = {
         COUNTY_MONTH: MetadataValue.text(county_month_zh(f.county_code or "", period)),
-        FILE: MetadataValue.text(f.source_file),
+        FILE: MetadataValue.text(loaded.source_file if loaded is not None else f.source_file),
         STATUS: MetadataValue.text(STATUS_ZH.get(f.status, f.status)),
         READ: MetadataValue.int(counts.rows_read),
         LOADED: MetadataValue.int(counts.rows_loaded),

@@ -71,7 +71,8 @@ def _file_details(
     con, spec: SourceSpec, period: dt.date, files: list[FileResult]
 ) -> dict[str, dict[str, MetadataValue]]:
     """{county: metadata} for the loaded or unchanged files of one source × month, read in the load's
-    own connection (the only writer), with the clerk report written for that month."""
+    own connection (the only writer), with the clerk report written for that month. A county-month of
+    several files gets one entry: the audit sums its files (load_metadata.loaded_files)."""
     ok = [f for f in files if f.status in ("loaded", "unchanged") and f.county_code]
     if not ok:
         return {}
@@ -81,9 +82,17 @@ def _file_details(
     for f in ok:
         county = f.county_code or ""
         audit = audits.get(county)
-        reasons = top_reasons(con, spec.source, period, county, audit.source_file if audit else f.source_file)
+        reasons = top_reasons(
+            con, spec.source, period, county, audit.source_files if audit else f.source_file
+        )
         out[county] = file_metadata(f, period, audit, reasons, url)
     return out
+
+
+def _by_county(files: list[FileResult]) -> dict[str, FileResult]:
+    """The loaded or unchanged files of a load, one per county-month (its parts are loaded, or unchanged,
+    together: any one stands for the county-month; the metadata names all of them)."""
+    return {f.county_code: f for f in files if f.status in ("loaded", "unchanged") and f.county_code}
 
 
 def _days_present(
@@ -130,15 +139,16 @@ def _load_months(
         seen = set()
         for f in report.files:
             if f.status in ("loaded", "unchanged") and f.county_code:
-                seen.add(f.county_code)
                 loaded += f.status == "loaded"
                 context.log.info(
                     f"{county_month_zh(f.county_code, period)} {spec.title_zh}：{f.source_file} "
                     f"{STATUS_ZH.get(f.status, f.status)}"
                 )
-                yield _materialization(
-                    context, single, str(month_county_key(period, f.county_code)), details[f.county_code]
-                )
+        for county_code in sorted(_by_county(report.files)):
+            seen.add(county_code)
+            yield _materialization(
+                context, single, str(month_county_key(period, county_code)), details[county_code]
+            )
         for missing in sorted(
             counties - seen - {f.county_code for f in report.files if f.status == "failed"}
         ):
@@ -172,11 +182,7 @@ def _load_days(
             report = load_partition(
                 con, spec, period, landing.dir, region, hasher, counties=counties, raise_on_failure=False
             )
-            ok = {
-                f.county_code: f
-                for f in report.files
-                if f.status in ("loaded", "unchanged") and f.county_code
-            }
+            ok = _by_county(report.files)
             present = _days_present(con, spec, period, set(ok))
             details = _file_details(con, spec, period, report.files)
         failures += report.failures

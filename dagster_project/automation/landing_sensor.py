@@ -4,10 +4,10 @@ A file is only considered once it is stable: its size and mtime unchanged since 
 older than STABLE_SECONDS (a half-copied file is still growing). Temp and lock names are ignored.
 The cursor maps each file to its last seen (size, mtime) and the sha256 already requested.
 
-Only the file that counts for its county-month is considered (the highest _更正N, as the load picks
-it), and never one whose content is already loaded: each raw materialization records the loaded file's
-sha256 (assets/load_metadata.py), and the sensor compares with the newest one of the partition in the
-Dagster instance. So the first scan over a folder that is already loaded (a fresh cursor, the sensor
+Only the files that count for their county-month are considered (each part's highest _更正N, as the
+load picks them), and never one whose content is already loaded: each raw materialization records the
+sha256 of every loaded file of its county-month (assets/load_metadata.py), and the sensor compares with
+the newest one of the partition in the Dagster instance. So the first scan over a folder that is already loaded (a fresh cursor, the sensor
 switched on after `make demo` loaded everything) requests nothing, and the sensor never opens the
 warehouse (one writer at a time: a load may be writing it).
 
@@ -38,8 +38,8 @@ from dagster import (
     sensor,
 )
 
-from ..assets.load_metadata import SHA256, county_month_zh
-from ..ingestion.landing import ExportFile, effective_files, file_sha256, is_candidate, parse_name
+from ..assets.load_metadata import SHA256, county_month_zh, loaded_sha256s
+from ..ingestion.landing import effective_files, export_file, file_sha256, is_candidate
 from ..ingestion.region import region_lookup
 from ..ingestion.spec import SOURCES
 from ..jobs import lottery_job, raw_job_for, raw_monthly_job
@@ -87,8 +87,8 @@ def scan(landing_dir: Path, cursor: dict, now: float) -> tuple[list[LandedFile],
                 continue
             paths = sorted(p for p in month_dir.iterdir() if is_candidate(p))
             counted = _effective(paths, landing_dir, resolve)
-            for path in paths:
-                rel = path.relative_to(landing_dir).as_posix()
+            for path, found in counted.items():
+                rel = found.relative
                 st = path.stat()
                 prev = cursor.get(rel, {})
                 entry = {
@@ -103,21 +103,25 @@ def scan(landing_dir: Path, cursor: dict, now: float) -> tuple[list[LandedFile],
                     continue  # new, still growing, or too fresh: look again next tick
                 sha = prev["sha"] if prev.get("sha_mtime") == st.st_mtime else file_sha256(path)
                 entry.update(sha=sha, sha_mtime=st.st_mtime)
-                county, _ = parse_name(path.stem, resolve)
-                if sha != prev.get("sha") and county and path in counted:
-                    changed.append(LandedFile(source, period, county, rel, sha))
+                if sha != prev.get("sha") and found.county_code and found.loaded:
+                    changed.append(LandedFile(source, period, found.county_code, rel, sha))
     return changed, new_cursor
 
 
-def _effective(paths: list[Path], landing_dir: Path, resolve) -> set[Path]:
-    """The files the load would pick, one per county (the highest _更正N): a superseded original is
-    never a reason to run."""
-    files = []
-    for path in paths:
-        county, correction = parse_name(path.stem, resolve)
-        files.append(ExportFile(path, path.relative_to(landing_dir).as_posix(), county, correction))
+@dataclass(frozen=True)
+class _Found:
+    relative: str  # as the load records it (landing.relative_name: valid text for any file name)
+    county_code: str | None
+    loaded: bool  # one of the files the load would pick
+
+
+def _effective(paths: list[Path], landing_dir: Path, resolve) -> dict[Path, _Found]:
+    """Every candidate file, marked whether the load would pick it (each part of its county-month, at its
+    highest _更正N): a superseded original is never a reason to run."""
+    files = [export_file(path, landing_dir, resolve) for path in paths]
     chosen, _ = effective_files(files)
-    return {f.path for f in chosen.values()}
+    picked = {f.path for parts in chosen.values() for f in parts}
+    return {f.path: _Found(f.relative, f.county_code, f.path in picked) for f in files}
 
 
 def _partition_keys(f: LandedFile) -> list[str]:
@@ -140,8 +144,8 @@ FEW = 20  # up to this many files, one query per file; more (a first scan), one 
 def loaded_hashes(
     instance: DagsterInstance, source: str, files: Iterable[LandedFile]
 ) -> dict[tuple[str, dt.date], str]:
-    """{(county, month): sha256 of the loaded file} from the newest materialization of each county-month
-    of the files, as recorded by the raw asset."""
+    """{(county, month): sha256 of the loaded files, comma-separated} from the newest materialization of
+    each county-month of the files, as recorded by the raw asset."""
     key = AssetKey(["raw", SOURCES[source].table])
     wanted = {(f.county_code, f.period): f for f in files}
     found: dict[tuple[str, dt.date], str] = {}
@@ -182,7 +186,7 @@ def not_loaded(instance: DagsterInstance, changed: list[LandedFile]) -> list[Lan
     for source in sorted({f.source for f in changed}):
         files = [f for f in changed if f.source == source]
         loaded = loaded_hashes(instance, source, files)
-        out += [f for f in files if loaded.get((f.county_code, f.period)) != f.sha256]
+        out += [f for f in files if f.sha256 not in loaded_sha256s(loaded.get((f.county_code, f.period), ""))]
     return out
 
 
