@@ -1,10 +1,11 @@
 """Raw ingestion assets: one asset per Jinmin source table.
 
-The four monthly sources are partitioned by month × county: one partition is one export file. Lottery
-sales are partitioned by day × county (see partitions.py): a run groups its day partitions by month,
-loads the latest month-to-date export of each requested county-month (the same unit of replacement as
-the monthly sources: one DuckDB transaction per county-month, one audit row, quarantine reconciled per
-file), and then reports a materialization for exactly the day partitions whose sales are in the
+The four monthly sources are partitioned by month × county: one partition is one county-month, its
+export file or the files it came in (parts, e.g. one per program: ingestion/landing.py), reported as one
+materialization. Lottery sales are partitioned by day × county (see partitions.py): a run groups its day
+partitions by month, loads the latest month-to-date export of each requested county-month (the same unit
+of replacement as the monthly sources: one DuckDB transaction per county-month, one audit row per file,
+quarantine reconciled per file), and then reports a materialization for exactly the day partitions whose sales are in the
 warehouse for that county-month, whether or not they were requested: the load rewrote all of them.
 Requested days without sales in the file are named in a warning, not materialized; days of the file
 that have not closed yet (today's partial sales in a same-day export) are loaded but only reported by
@@ -99,7 +100,7 @@ def _days_present(
     con, spec: SourceSpec, period: dt.date, counties: set[str]
 ) -> dict[str, dict[dt.date, tuple[int, float]]]:
     """{county: {sale_date: (rows, sales)}} in the warehouse for the county-months just loaded: after
-    load_partition each of them holds exactly the rows of its effective export file."""
+    load_partition each of them holds exactly the rows of its effective export files."""
     if not counties:
         return {}
     rows = con.execute(
