@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,7 +154,23 @@ def discover(
         if not path.is_file():
             continue
         files.append(found)
-    return files
+    return _distinct_names(files)
+
+
+def _distinct_names(files: list[ExportFile]) -> list[ExportFile]:
+    """Masked names can coincide (610602_宝塔区_张三.xlsx and 610602_宝塔区_李四.xlsx): each such file gets a
+    number (#1, #2, in the order of the real names), so every file keeps its own record in the audit."""
+    counts = Counter(f.relative for f in files)
+    seen: Counter[str] = Counter()
+    named = []
+    for f in files:
+        if counts[f.relative] > 1:
+            seen[f.relative] += 1
+            stem, dot, suffix = f.relative.rpartition(".")
+            numbered = f"{stem}#{seen[f.relative]}.{suffix}" if dot else f"{f.relative}#{seen[f.relative]}"
+            f = dataclasses.replace(f, relative=numbered)
+        named.append(f)
+    return named
 
 
 def effective_files(files: list[ExportFile]) -> tuple[dict[str, list[ExportFile]], list[ExportFile]]:

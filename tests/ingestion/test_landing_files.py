@@ -12,6 +12,7 @@ import pytest
 
 from dagster_project.ingestion.errors import PartitionLoadError
 from dagster_project.ingestion.pipeline import load_partition
+from dagster_project.ingestion.redact import MASK_LABEL
 from dagster_project.ingestion.spec import ASSISTANCE
 
 from .conftest import PERIOD
@@ -125,7 +126,8 @@ def test_unreadable_gbk_named_file_fails_with_an_audit_row_and_the_partition_goe
     assert "assistance/2024-06/610602_宝塔区.xlsx" in text and str(landing) not in text
     audit = {(name, status) for name, _, status, *_ in _audit(con, "raw.load_audit_history")}
     assert ("assistance/2024-06/610602_宝塔区.xlsx", "failed") in audit
-    assert ("assistance/2024-06/610603_\ufffd\ufffd.csv", "failed") in audit
+    # replacement characters are no known word: masked like any name that might be personal
+    assert (f"assistance/2024-06/610603_{MASK_LABEL}.csv", "failed") in audit
     # 宝塔区's other part is not loaded while its first part cannot be: the county-month stays whole
     assert ("assistance/2024-06/610602_宝塔区_农村低保.xlsx", "failed") in audit
     assert con.execute("SELECT count(*) FROM raw.assistance_roster").fetchone() == (0,)
@@ -179,6 +181,37 @@ def test_one_file_per_program_loads_every_part(con, landing, region, hasher) -> 
     ).fetchall() == [("农村低保", 3), ("城市低保", 3)]
     _reconciles(con)
     assert [f.status for f in _load(con, landing, region, hasher).files] == ["unchanged"] * 3
+
+
+def test_exports_named_by_date_or_time_are_versions_the_newest_loaded(con, landing, region, hasher) -> None:
+    """A month-to-date export taken each day (…_0615, …_0616) or re-exported with a time stamp: versions of
+    one export, not parts; numbered parts (…_1, …_2) stay parts."""
+    folder = landing / FOLDER
+    write_csv(folder / "610602_宝塔区_0615.csv", [clean_row(i) for i in range(1, 3)], "gbk")
+    os.utime(folder / "610602_宝塔区_0615.csv", (1_700_000_000, 1_700_000_000))
+    write_csv(folder / "610602_宝塔区_0616.csv", [clean_row(i) for i in range(1, 4)], "gbk")
+    write_xlsx(folder / "610603_安塞区_20240630093000.xlsx", _ansai_rows(1))
+    os.utime(folder / "610603_安塞区_20240630093000.xlsx", (1_700_000_000, 1_700_000_000))
+    write_xlsx(folder / "610603_安塞区_20240701101500.xlsx", _ansai_rows(2))
+
+    report = _load(con, landing, region, hasher)
+
+    status = {f.source_file.rsplit("/")[-1]: (f.status, f.rows_loaded) for f in report.files}
+    assert status["610602_宝塔区_0616.csv"] == ("loaded", 3)
+    assert status["610603_安塞区_20240701101500.xlsx"] == ("loaded", 2)
+    assert (
+        status["610602_宝塔区_0615.csv"][0] == status["610603_安塞区_20240630093000.xlsx"][0] == "superseded"
+    )
+    assert con.execute("SELECT count(*) FROM raw.assistance_roster").fetchone() == (5,)
+    _reconciles(con)
+
+    shutil.rmtree(folder)
+    write_csv(folder / "610602_宝塔区_1.csv", [clean_row(i) for i in range(1, 3)], "gbk")
+    write_csv(folder / "610602_宝塔区_2.csv", [clean_row(i) for i in range(10, 13)], "gbk")
+    assert [(f.status, f.rows_loaded) for f in _load(con, landing, region, hasher).files] == [
+        ("loaded", 2),
+        ("loaded", 3),
+    ]
 
 
 def test_correction_replaces_only_the_part_with_its_base_name(con, landing, region, hasher) -> None:
@@ -294,3 +327,18 @@ def test_sensor_requests_every_part_of_a_county_month(tmp_path: Path) -> None:
     ]
     for key in cursor:
         key.encode("utf-8")
+
+
+def test_files_whose_masked_names_coincide_keep_their_own_records(con, landing, region, hasher) -> None:
+    """A person's name in a file name is masked (redact.redact_file_name); two such parts of a county-month
+    must not collapse into one record."""
+    write_xlsx(landing / FOLDER / "610602_宝塔区_张伟.xlsx", [clean_row(i) for i in range(1, 3)])
+    write_xlsx(landing / FOLDER / "610602_宝塔区_王芳.xlsx", [clean_row(i) for i in range(10, 13)])
+
+    report = _load(con, landing, region, hasher)
+
+    names = [f.source_file for f in report.files]
+    assert len(set(names)) == 2 and all(MASK_LABEL in n for n in names), names
+    assert not any("张伟" in n or "王芳" in n for n in names)
+    assert sorted(f.rows_loaded for f in report.files) == [2, 3]
+    _reconciles(con)
