@@ -23,6 +23,7 @@ from .warehouse import (
     ensure_schema,
     loaded_shas,
     one_checkpoint,
+    quarantined_rows,
     record_audit,
     replace_county_month,
 )
@@ -95,7 +96,7 @@ def _file_load(
     load_id: str,
     started: dt.datetime,
 ) -> FileLoad:
-    n_quarantined = prepared.quarantine["_source_row"].n_unique()
+    n_quarantined = quarantined_rows(prepared.quarantine)
     if prepared.loaded.height + n_quarantined + prepared.rows_skipped != prepared.rows_read:
         raise UnreadableFileError(
             f.relative, "内部错误：读入行数与入库、隔离、跳过行数之和不符，整个文件未导入", "请联系数据管理员"
@@ -116,6 +117,7 @@ def _file_load(
         skipped_json=json.dumps(prepared.skipped, ensure_ascii=False) if prepared.skipped else None,
         totals_json=totals_json(prepared.totals),
         totals_ok=all(t.ok for t in prepared.totals) if prepared.totals else None,
+        message="；".join(prepared.notes) or None,
     )
 
 
@@ -150,14 +152,14 @@ def _write_county(
             "loaded",
             prepared.rows_read,
             prepared.loaded.height,
-            prepared.quarantine["_source_row"].n_unique(),
-            None,
+            quarantined_rows(prepared.quarantine),
+            load.message,
             prepared.seconds + write_seconds,
             prepared.rows_skipped,
             dict(prepared.skipped),
             list(prepared.totals),
         )
-        for f, _, prepared in parts
+        for (f, _, prepared), load in zip(parts, loads, strict=True)
     ]
 
 

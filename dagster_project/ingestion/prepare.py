@@ -58,6 +58,7 @@ class Prepared:
     seconds: float  # reading, cleaning and hashing this file (in whichever process did it)
     skipped: dict[str, int] = field(default_factory=dict)  # recognised non-data rows by kind
     totals: list[TotalCheck] = field(default_factory=list)  # the export's own 合计 row against its rows
+    notes: tuple[str, ...] = ()  # for the clerk: visible sheets not imported (readers.RawSheet.notes)
 
     @property
     def rows_skipped(self) -> int:
@@ -97,6 +98,7 @@ def _prepare(job: FileJob, hasher: Pseudonymiser) -> Prepared:
         time.perf_counter() - started,
         dict(sheet.skipped),
         check_totals(sheet, spec),
+        sheet.notes,
     )
 
 

@@ -1,17 +1,26 @@
 """Read an export into a frame of strings below its detected header, and say what every other row was.
 
 Jinmin and other government exports carry title rows above the header (sometimes a group row above the
-real header), summary rows (合计 / 小计 / 本页小计 / 总计, often spaced as 合　计), footers (制表人,
-单位负责人：, 审核人：, 制表日期：), and at page breaks the header or title again. The header row is the
-row, among the first MAX_HEADER_SEARCH rows of the first visible sheet that has one, naming the most of
-the declared columns. Every row below it is either data (in `frame`) or skipped with its kind
+real header), summary rows (合计 / 小计 / 本页小计 / 总计, often spaced as 合　计, and township subtotals
+labelled 宝塔镇小计), footers (制表人, 单位负责人：, 审核人：, 制表日期：), and at page breaks the header
+or title again. A sheet's header row is the row, among its first MAX_HEADER_SEARCH rows, naming the most
+of the declared columns. Every row below it is either data (in `frame`) or skipped with its kind
 (`skipped`): rows read = data rows + skipped rows.
+
+Every visible sheet (or HTML table) with a header naming the required columns is read: one sheet per
+township, per month, a header-only template before the data, an .xls export split into Sheet1, Sheet2, …
+A visible sheet without a header directly after a read sheet is read as its continuation when it is
+unambiguous (same width, its first rows look like data: an .xls split without repeated headers). Any
+other visible sheet with content is named in `notes` as not imported. Hidden sheets are not read.
+In a workbook of several sheets every row carries its sheet (SOURCE_SHEET, a name passed through
+redaction) next to its Excel row number.
 
 The file format comes from the content (formats.py), never from the extension.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,13 +29,15 @@ import polars as pl
 
 from .errors import UnreadableFileError
 from .formats import Grid, Workbook, cell_text, open_export
-from .normalize import normalise_header, normalise_text
-from .redact import redact_label
-from .spec import Kind, SourceSpec
+from .normalize import normalise_header, normalise_text, parse_number
+from .redact import redact_label, redact_value
+from .spec import Column, Kind, SourceSpec
 from .text_table import TextTable, cell_column
 
 MAX_HEADER_SEARCH = 15
 SOURCE_ROW = "_source_row"
+SOURCE_SHEET = "_source_sheet"  # the sheet of a workbook of several sheets (redacted label), else null
+CONTINUATION_PROBE = 5  # rows of a sheet without header that must look like data to continue the previous
 
 SKIP_KINDS_ZH = {
     "blank": "空行",
@@ -36,7 +47,9 @@ SKIP_KINDS_ZH = {
     "repeated_title": "分页处重复的标题",
 }
 _SUMMARY = re.compile(r"^(合计|总计|小计|本页小计|本页合计|本月合计|累计|共计|总合计)")
-_TOTAL = re.compile(r"^(合计|总计|本月合计|共计|总合计)")
+_TOTAL = re.compile(r"^(全[县区市旗]?)?(合计|总计|本月合计|共计|总合计)")
+# A label cell of a subtotal or total row anywhere in the row: 宝塔镇小计, 小　计, 全县合计.
+_SUMMARY_LABEL = re.compile(r"(小计|合计|总计)$")
 _FOOTER = re.compile(
     r"^(制表人|制表时间|制表日期|制表单位|填报人|填报单位|填报日期|填表人|填表日期|审核人|审核日期|审核|"
     r"负责人|单位负责人|主管领导|分管领导|统计人|统计负责人|经办人|联系人|联系电话|打印时间|打印日期|"
@@ -60,6 +73,10 @@ class RawSheet:
     # Per numeric column, the sum as a spreadsheet's SUM() sees the cells (text such as "１２３" ignored):
     # a 合计 row computed that way matches this rather than the sum of the cleaned values.
     cell_sums: dict[str, float] = field(default_factory=dict)
+    # Sheets (SOURCE_SHEET labels) whose rows `totals` covers, where that is not every row: in a workbook
+    # of several sheets only some of which have a 合计 row. None: every row.
+    totals_sheets: frozenset[str] | None = None
+    notes: tuple[str, ...] = ()  # for the clerk: visible sheets not imported and why (names redacted)
 
     @property
     def rows_read(self) -> int:
@@ -121,33 +138,104 @@ def _texts(grid: Grid, i: int, id_positions: frozenset[int]) -> list[str | None]
     return [cell_text(v, pos in id_positions) for pos, v in enumerate(grid.rows[i])]
 
 
-def _choose_sheet(path: Path, spec: SourceSpec, sheets: list[tuple[Grid, bool]]) -> tuple[Grid, int, dict]:
+def _sheet_label(number: int, name: str) -> str:
+    """How a clerk finds a sheet: its name, or where the name looks personal (one sheet per household,
+    named after its head) its position among the visible sheets."""
+    shown = redact_value(name)
+    return name if name and shown == name else f"第{number}个工作表（名称已脱敏）"
+
+
+def _has_content(grid: Grid) -> bool:
+    return any(any(cell_text(v) is not None for v in row) for row in grid.rows)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the header is and what the rows above it say (to recognise repeated titles and headers)."""
+
+    header_at: int  # index of the header row in the sheet's rows (-1: a continuation sheet, no header)
+    matched: dict[int, str]  # cell position -> column name
+    header_norm: dict[int, str]  # cell position -> normalised header text
+    title: str
+    title_parts: set[str]
+    header_first: frozenset[str]  # the normalised header texts
+    identity: frozenset[int] = frozenset()  # positions of ID, name and code columns (never empty in data)
+    width: int = 0  # cells up to the header's last named column
+
+
+@dataclass(frozen=True)
+class _SheetPlan:
+    grid: Grid
+    layout: _Layout
+    label: str | None  # SOURCE_SHEET of its rows (None: the workbook's only sheet)
+    continues: bool = False  # no header of its own: the previous read sheet's rows go on here
+
+
+def _plan_sheets(
+    path: Path, spec: SourceSpec, kind: str, sheets: list[tuple[Grid, bool]]
+) -> tuple[list[_SheetPlan], list[str]]:
+    """The sheets to read, in order, and a note for each other visible sheet with content; raise
+    UnreadableFileError (as before for one sheet) when no sheet can be read."""
+    # Rows carry their sheet where the clerk sees several sheets (hidden or empty ones do not count).
+    several = sum(1 for grid, visible in sheets if visible and _has_content(grid)) > 1
+    plans: list[_SheetPlan] = []
+    notes: list[str] = []
     found: list[str] = []
     hidden_match: str | None = None
     missing_for: list[str] = []
-    best: tuple[Grid, int, dict] | None = None
+    previous: _SheetPlan | None = None  # the read sheet just before, which a headerless sheet may continue
+    number = 0
     for grid, visible in sheets:
+        number += visible
+        label = _sheet_label(number, grid.sheet) if visible else grid.sheet
         head = [[cell_text(v) for v in row] for row in grid.rows[:MAX_HEADER_SEARCH]]
         if not any(any(c is not None for c in r) for r in head):
+            if visible and _has_content(grid):
+                notes.append(f"工作表「{label}」前{MAX_HEADER_SEARCH}行为空，没有表头，未导入")
+                previous = None
             continue
-        if grid.sheet:
-            found.append(grid.sheet)
+        if grid.sheet and visible:
+            found.append(label)
         hit = _find_header(head, spec)
-        if hit is None:
-            continue
         if not visible:
-            hidden_match = hidden_match or grid.sheet
+            if hit is not None:
+                hidden_match = hidden_match or redact_value(grid.sheet) or grid.sheet
+            continue
+        if hit is None:
+            if previous is not None and _continues(grid, previous.layout, spec):
+                plan = _SheetPlan(grid, dataclasses.replace(previous.layout, header_at=-1), label, True)
+                plans.append(plan)
+                previous = plan
+            else:
+                notes.append(f"工作表「{label}」没有表头，未导入")
+                previous = None
             continue
         missing = _missing_required(spec, hit[1])
         if missing:
             missing_for = missing_for or missing
+            notes.append(f"工作表「{label}」缺少必需列：{'、'.join(missing)}，未导入")
+            previous = None
             continue
-        if best is None or len(hit[1]) > len(best[2]):
-            best = (grid, hit[0], hit[1])
-            if len(hit[1]) == len(spec.columns):
-                break
-    if best is not None:
-        return best
+        previous = _SheetPlan(grid, _layout_of(spec, grid, hit[0], hit[1]), label if several else None)
+        plans.append(previous)
+    if plans:
+        return plans, notes
+    try:
+        _no_sheet(path, spec, missing_for, hidden_match, found)
+    except UnreadableFileError as err:
+        if kind == "text" and path.suffix.lower() in (".xlsx", ".xls"):
+            raise UnreadableFileError(
+                path,
+                f"扩展名是Excel，但内容不是Excel文件（{err.problem_zh}）",
+                "从金民工程重新导出的 .xlsx 或 .xls 文件",
+            ) from None
+        raise
+    raise AssertionError("unreachable")
+
+
+def _no_sheet(
+    path: Path, spec: SourceSpec, missing_for: list[str], hidden_match: str | None, found: list[str]
+) -> None:
     if missing_for:
         raise UnreadableFileError(
             path,
@@ -168,12 +256,100 @@ def _choose_sheet(path: Path, spec: SourceSpec, sheets: list[tuple[Grid, bool]])
     )
 
 
-def _classify(
-    cells: list[str | None],
-    header_norm: dict[int, str],
-    header_first: frozenset[str],
-    title_parts: set[str],
-) -> str | None:
+_ID_TEXT = re.compile(r"^[0-9]{17}[0-9Xx]$")
+_NUMBER_TEXT = re.compile(r"^-?[0-9][0-9,]*(\.[0-9]+)?$")
+
+
+def _fits(col: Column, text: str) -> bool:
+    """Whether a cell looks like a value of the column (a cheap test, not the validation of transform)."""
+    match col.kind:
+        case Kind.PERSON_ID:
+            return bool(_ID_TEXT.match(text))
+        case Kind.INT | Kind.DECIMAL:
+            return bool(_NUMBER_TEXT.match(text))
+        case Kind.DATE | Kind.MONTH | Kind.DIVISION:
+            return any("0" <= ch <= "9" for ch in text)
+        case Kind.CATEGORY:
+            return text in col.categories
+        case _:
+            return True
+
+
+def _continues(grid: Grid, layout: _Layout, spec: SourceSpec) -> bool:
+    """A sheet without a header continues the previous one (an .xls export split at 65,536 rows without
+    repeating the header) only if its first rows are data rows of that header's layout: no cell beyond
+    the header's width, and nearly every required column filled with a value of its kind."""
+    required = [
+        (pos, spec.column(name)) for pos, name in layout.matched.items() if spec.column(name).required
+    ]
+    if not required:
+        return False
+    id_positions = frozenset(p for p, c in required if c.kind is Kind.PERSON_ID)
+    probed = 0
+    for i in range(len(grid.rows)):
+        cells = _texts(grid, i, id_positions)
+        filled = [pos for pos, c in enumerate(cells) if c is not None and c.strip()]
+        if not filled:
+            continue
+        if filled[-1] >= layout.width or _classify(cells, layout) is not None:
+            return False
+        fitting = sum(
+            1 for pos, col in required if pos < len(cells) and cells[pos] and _fits(col, cells[pos].strip())
+        )
+        if fitting * 5 < len(required) * 4:  # at least 80%
+            return False
+        probed += 1
+        if probed == CONTINUATION_PROBE:
+            break
+    return probed > 0
+
+
+def _layout_of(spec: SourceSpec, grid: Grid, header_at: int, matched: dict[int, str]) -> _Layout:
+    header_cells = _texts(grid, header_at, frozenset())
+    if header_at > 0:
+        header_cells = _combined(_texts(grid, header_at - 1, frozenset()), header_cells)
+    header_norm = {
+        pos: normalise_header(header_cells[pos])
+        for pos in matched
+        if pos < len(header_cells) and header_cells[pos]
+    }
+    title_rows = [[c for c in _texts(grid, i, frozenset()) if c] for i in range(header_at)]
+    identity = frozenset(
+        pos
+        for pos, name in matched.items()
+        if spec.column(name).kind in (Kind.PERSON_ID, Kind.PERSON_NAME, Kind.CODE)
+    )
+    named = [pos for pos, c in enumerate(header_cells) if c is not None and c.strip()]
+    return _Layout(
+        header_at,
+        matched,
+        header_norm,
+        " ".join(c for r in title_rows for c in r),
+        {_compact(c) for r in title_rows for c in r},
+        frozenset(header_norm.values()),
+        identity,
+        (max(named) + 1) if named else 0,
+    )
+
+
+def _labelled_summary(cells: list[str | None], identity: frozenset[int]) -> bool:
+    """A subtotal or total row labelled anywhere (宝塔镇小计 in 序号, 小计 in 姓名 after a township code),
+    whose ID, name and code cells are empty (or are the label): a row with an ID is never a summary."""
+    label_at = None
+    for pos, c in enumerate(cells):
+        if c and "计" in c:
+            text = _compact(c)
+            if _SUMMARY_LABEL.search(text) or _SUMMARY.match(text):
+                label_at = pos
+                break
+    if label_at is None:
+        return False
+    return all(
+        not (cells[pos] and cells[pos].strip()) for pos in identity if pos != label_at and pos < len(cells)
+    )
+
+
+def _classify(cells: list[str | None], layout: _Layout) -> str | None:
     """The kind of a non-data row, or None for a data row."""
     first_raw = None
     for c in cells:
@@ -183,23 +359,27 @@ def _classify(
     if first_raw is None:
         return "blank"
     if "0" <= first_raw[0] <= "9":  # a data row starts with its 序号 (or a code): the common case, fast
-        return None
+        if not any(c and "计" in c for c in cells):
+            return None
+        return "summary" if _labelled_summary(cells, layout.identity) else None
     count = sum(1 for c in cells if c and not c.isspace())
     first = _compact(first_raw)
     if _SUMMARY.match(first):
         return "summary"
     if _FOOTER.match(first):
         return "footer"
-    if normalise_header(first) in header_first:
+    if normalise_header(first) in layout.header_first:
         same = sum(
             1
-            for pos, h in header_norm.items()
+            for pos, h in layout.header_norm.items()
             if pos < len(cells) and cells[pos] is not None and normalise_header(cells[pos]) == h
         )
-        if same >= max(2, (len(header_norm) + 1) // 2):
+        if same >= max(2, (len(layout.header_norm) + 1) // 2):
             return "repeated_header"
-    if count == 1 and first in title_parts:
+    if count == 1 and first in layout.title_parts:
         return "repeated_title"
+    if _labelled_summary(cells, layout.identity):
+        return "summary"
     return None
 
 
@@ -211,53 +391,11 @@ def read_export(path: Path, spec: SourceSpec) -> RawSheet:
     return _read_workbook(path, spec, book)
 
 
-@dataclass(frozen=True)
-class _Layout:
-    """Where the header is and what the rows above it say (to recognise repeated titles and headers)."""
-
-    header_at: int  # index of the header row in the sheet's rows
-    matched: dict[int, str]  # cell position -> column name
-    header_norm: dict[int, str]  # cell position -> normalised header text
-    title: str
-    title_parts: set[str]
-    header_first: frozenset[str]  # the normalised header texts
-
-
-def _layout(path: Path, spec: SourceSpec, kind: str, sheets: list[tuple[Grid, bool]]) -> tuple[Grid, _Layout]:
-    try:
-        grid, header_at, matched = _choose_sheet(path, spec, sheets)
-    except UnreadableFileError as err:
-        if kind == "text" and path.suffix.lower() in (".xlsx", ".xls"):
-            raise UnreadableFileError(
-                path,
-                f"扩展名是Excel，但内容不是Excel文件（{err.problem_zh}）",
-                "从金民工程重新导出的 .xlsx 或 .xls 文件",
-            ) from None
-        raise
-    header_cells = _texts(grid, header_at, frozenset())
-    if header_at > 0:
-        header_cells = _combined(_texts(grid, header_at - 1, frozenset()), header_cells)
-    header_norm = {
-        pos: normalise_header(header_cells[pos])
-        for pos in matched
-        if pos < len(header_cells) and header_cells[pos]
-    }
-    title_rows = [[c for c in _texts(grid, i, frozenset()) if c] for i in range(header_at)]
-    return grid, _Layout(
-        header_at,
-        matched,
-        header_norm,
-        " ".join(c for r in title_rows for c in r),
-        {_compact(c) for r in title_rows for c in r},
-        frozenset(header_norm.values()),
-    )
-
-
 def _skip_row(
     cells: list[str | None], layout: _Layout, skipped: dict[str, int], totals: dict[str, str]
 ) -> bool:
     """Classify one row; count a non-data row's kind (and keep the export's first 合计 row as `totals`)."""
-    kind = _classify(cells, layout.header_norm, layout.header_first, layout.title_parts)
+    kind = _classify(cells, layout)
     if kind is None:
         return False
     skipped[kind] = skipped.get(kind, 0) + 1
@@ -268,15 +406,17 @@ def _skip_row(
     return True
 
 
-def _read_workbook(path: Path, spec: SourceSpec, workbook: Workbook) -> RawSheet:
-    if not workbook.sheets:
-        raise UnreadableFileError(
-            path, f"文件中没有表格（找不到{spec.title_zh}的表头）", "金民工程导出的表格文件"
-        )
-    grid, layout = _layout(path, spec, workbook.kind, workbook.sheets)
+@dataclass
+class _SheetRows:
+    frame: pl.DataFrame  # SOURCE_ROW, SOURCE_SHEET and the sheet's matched columns
+    flag_rows: list[tuple[int, str | None, str, str, str]]
+    totals: dict[str, str]
+
+
+def _read_sheet(spec: SourceSpec, plan: _SheetPlan, skipped: dict[str, int]) -> _SheetRows:
+    grid, layout = plan.grid, plan.layout
     matched = layout.matched
     id_positions = frozenset(pos for pos, name in matched.items() if spec.column(name).kind is Kind.PERSON_ID)
-    skipped: dict[str, int] = {}
     totals: dict[str, str] = {}
     kept_rows: list[list[str | None]] = []
     kept_index: list[int] = []
@@ -289,34 +429,103 @@ def _read_workbook(path: Path, spec: SourceSpec, workbook: Workbook) -> RawSheet
             kept_index.append(i)
     source_rows = [grid.first_row + i for i in kept_index]
     frame = pl.DataFrame(
-        {SOURCE_ROW: pl.Series(SOURCE_ROW, source_rows, dtype=pl.Int32)}
+        {
+            SOURCE_ROW: pl.Series(SOURCE_ROW, source_rows, dtype=pl.Int32),
+            SOURCE_SHEET: pl.Series(SOURCE_SHEET, [plan.label] * len(source_rows), dtype=pl.String),
+        }
         | {
             name: pl.Series(name, [r[pos] if pos < len(r) else None for r in kept_rows], dtype=pl.String)
             for pos, name in matched.items()
         }
     )
-    flag_rows: list[tuple[int, str, str, str]] = []
+    flag_rows: list[tuple[int, str | None, str, str, str]] = []
     for i in kept_index if (grid.row_flags or grid.cell_flags) else ():
         row_no = grid.first_row + i
         if i in grid.row_flags:
             code, detail = grid.row_flags[i]
-            flag_rows.append((row_no, "整行", code, detail))
+            flag_rows.append((row_no, plan.label, "整行", code, detail))
         for pos, name in matched.items():
             if (i, pos) in grid.cell_flags:
                 code, detail = grid.cell_flags[(i, pos)]
-                flag_rows.append((row_no, spec.column(name).header, code, detail))
-    return _raw_sheet(spec, frame, layout, skipped, totals, flag_rows, grid.first_row, grid.sheet)
+                flag_rows.append((row_no, plan.label, spec.column(name).header, code, detail))
+    return _SheetRows(frame, flag_rows, totals)
+
+
+def _read_workbook(path: Path, spec: SourceSpec, workbook: Workbook) -> RawSheet:
+    if not workbook.sheets:
+        raise UnreadableFileError(
+            path, f"文件中没有表格（找不到{spec.title_zh}的表头）", "金民工程导出的表格文件"
+        )
+    plans, notes = _plan_sheets(path, spec, workbook.kind, workbook.sheets)
+    skipped: dict[str, int] = {}
+    # A sheet with its continuation sheets is one table, with at most one 合计 row (its first).
+    groups: list[tuple[list[str | None], dict[str, str]]] = []
+    parts: list[_SheetRows] = []
+    for plan in plans:
+        part = _read_sheet(spec, plan, skipped)
+        parts.append(part)
+        if plan.continues and groups:
+            labels, totals = groups[-1]
+            labels.append(plan.label)
+            if not totals:
+                totals.update(part.totals)
+        else:
+            groups.append(([plan.label], dict(part.totals)))
+    totals, totals_sheets = _file_totals(groups)
+    frame = pl.concat([p.frame for p in parts], how="diagonal") if len(parts) > 1 else parts[0].frame
+    first = plans[0]
+    names = [n for n in dict.fromkeys(n for p in plans for n in p.layout.matched.values())]
+    return _raw_sheet(
+        spec,
+        frame,
+        first.layout,
+        names,
+        skipped,
+        totals,
+        [f for p in parts for f in p.flag_rows],
+        first.grid.first_row,
+        first.grid.sheet,
+        totals_sheets,
+        tuple(notes),
+    )
+
+
+def _file_totals(
+    groups: list[tuple[list[str | None], dict[str, str]]],
+) -> tuple[dict[str, str], frozenset[str] | None]:
+    """The 合计 of the file and the sheets it covers: a single table's 合计 row as it is; with several
+    tables (one per township or month) the sum of their 合计 rows, over the tables that have one."""
+    with_totals = [(labels, t) for labels, t in groups if t]
+    if not with_totals:
+        return {}, None
+    covered = None
+    if len(with_totals) < len(groups):
+        covered = frozenset(label for labels, _ in with_totals for label in labels if label is not None)
+    if len(with_totals) == 1:
+        return with_totals[0][1], covered
+    totals: dict[str, str] = {}
+    for name in with_totals[0][1]:
+        values = [t.get(name) for _, t in with_totals]
+        numbers = pl.select(parse_number(pl.Series(name, values, dtype=pl.String)).alias(name)).to_series()
+        if numbers.null_count() == 0 and numbers.is_finite().all():
+            totals[name] = f"{numbers.sum():.2f}"
+    return totals, covered
 
 
 def _read_table(path: Path, spec: SourceSpec, table: TextTable) -> RawSheet:
     """As _read_workbook for a text table: the rows are classified in native code where the first cell
-    starts with a digit (a data row's 序号: _classify says so without looking further), by _classify
-    for the few others (titles, headers repeated at page breaks, 合计 rows, footers, blank rows)."""
+    starts with a digit (a data row's 序号: _classify says so without looking further) and no cell holds
+    计 (a 小计 label after a code), by _classify for the few others (titles, headers repeated at page
+    breaks, 合计 rows, footers, blank rows)."""
     head = Grid(table.head(MAX_HEADER_SEARCH), 1, "")
-    _, layout = _layout(path, spec, "text", [(head, True)])
+    plans, _ = _plan_sheets(path, spec, "text", [(head, True)])
+    layout = plans[0].layout
     body = table.cells.with_row_index("_i").slice(layout.header_at + 1)
     first = cell_column(0)
-    plain = pl.col(first).str.contains("^[0-9]").fill_null(False)
+    cells_cols = [c for c in table.cells.columns]
+    plain = pl.col(first).str.contains("^[0-9]").fill_null(False) & ~pl.any_horizontal(
+        pl.col(c).str.contains("计", literal=True).fill_null(False) for c in cells_cols
+    )
     skipped: dict[str, int] = {}
     totals: dict[str, str] = {}
     dropped: list[int] = []
@@ -329,34 +538,39 @@ def _read_table(path: Path, spec: SourceSpec, table: TextTable) -> RawSheet:
     )
     frame = kept.select(
         (pl.col("_i") + 1).cast(pl.Int32).alias(SOURCE_ROW),
+        pl.lit(None, dtype=pl.String).alias(SOURCE_SHEET),
         *[pl.col(cell_column(pos)).alias(name) for pos, name in layout.matched.items()],
     )
-    flag_rows: list[tuple[int, str, str, str]] = []
+    flag_rows: list[tuple[int, str | None, str, str, str]] = []
     if table.row_flags:
         dropped_set = set(dropped)
         for i, (code, detail) in sorted(table.row_flags.items()):
             if i > layout.header_at and i not in dropped_set:
-                flag_rows.append((i + 1, "整行", code, detail))
-    return _raw_sheet(spec, frame, layout, skipped, totals, flag_rows, 1, "")
+                flag_rows.append((i + 1, None, "整行", code, detail))
+    return _raw_sheet(spec, frame, layout, list(layout.matched.values()), skipped, totals, flag_rows, 1, "")
 
 
 def _raw_sheet(
     spec: SourceSpec,
     frame: pl.DataFrame,
     layout: _Layout,
+    names: list[str],
     skipped: dict[str, int],
     totals: dict[str, str],
-    flag_rows: list[tuple[int, str, str, str]],
+    flag_rows: list[tuple[int, str | None, str, str, str]],
     first_row: int,
     sheet: str,
+    totals_sheets: frozenset[str] | None = None,
+    notes: tuple[str, ...] = (),
 ) -> RawSheet:
-    """The data rows (SOURCE_ROW and the matched columns, cell texts) as a RawSheet: the spreadsheet sums
-    of the numeric cells, then every text normalised, absent optional columns added as nulls."""
-    names = list(layout.matched.values())
+    """The data rows (SOURCE_ROW, SOURCE_SHEET and the matched columns, cell texts) as a RawSheet: the
+    spreadsheet sums of the numeric cells (over the sheets the 合计 covers), then every text normalised,
+    absent optional columns added as nulls."""
     numeric = [c.name for c in spec.columns if c.kind in (Kind.INT, Kind.DECIMAL) and c.name in names]
     as_cells = pl.col(numeric).cast(pl.Float64, strict=False)
+    summed = frame if totals_sheets is None else frame.filter(pl.col(SOURCE_SHEET).is_in(list(totals_sheets)))
     sums = (
-        frame.select(as_cells.filter(as_cells.is_finite() & (as_cells.abs() < 1e12)).sum())
+        summed.select(as_cells.filter(as_cells.is_finite() & (as_cells.abs() < 1e12)).sum())
         if numeric
         else None
     )
@@ -365,11 +579,12 @@ def _raw_sheet(
     for col in spec.columns:  # optional columns absent from the file
         if col.name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(col.name))
-    frame = frame.select(SOURCE_ROW, *[c.name for c in spec.columns])
+    frame = frame.select(SOURCE_ROW, SOURCE_SHEET, *[c.name for c in spec.columns])
     flags = pl.DataFrame(
         flag_rows,
         schema={
             SOURCE_ROW: pl.Int32,
+            SOURCE_SHEET: pl.String,
             "column_name": pl.String,
             "reason_code": pl.String,
             "detail": pl.String,
@@ -386,4 +601,6 @@ def _raw_sheet(
         totals=totals,
         sheet=sheet,
         cell_sums=cell_sums,
+        totals_sheets=totals_sheets,
+        notes=notes,
     )

@@ -1,5 +1,8 @@
 """Compare an export's own 合计 row with the sum of its data rows (loaded + quarantined), per column.
 
+Subtotal rows (小计, 宝塔镇小计) are skipped by the reader, so they never count in the sum. In a workbook
+of several sheets the 合计 rows of the sheets are added up and compared with the rows of those sheets.
+
 A truncated or hand-edited export shows up exactly this way: its 合计 no longer matches its rows. The
 result is a warning for the clerk (audit, clerk report, Dagster metadata), not a reason to refuse the file.
 """
@@ -13,7 +16,7 @@ from dataclasses import asdict, dataclass
 import polars as pl
 
 from .normalize import parse_number
-from .readers import RawSheet
+from .readers import SOURCE_SHEET, RawSheet
 from .spec import Kind, SourceSpec
 from .transform import TYPE_LIMITS
 
@@ -44,11 +47,18 @@ def check_totals(sheet: RawSheet, spec: SourceSpec) -> list[TotalCheck]:
             continue
         limit = TYPE_LIMITS[col.kind]  # values out of range are quarantined, not amounts: not summed
         value = parse_number(pl.col(col.name))
-        computed = sheet.frame.select(value.filter(value.is_finite() & (value.abs() <= limit)).sum()).item()
-        computed = float(computed or 0.0)
+        total = value.filter(value.is_finite() & (value.abs() <= limit)).sum()
+        covered = sheet.frame
+        if sheet.totals_sheets is not None:  # several sheets, not all with a 合计 row: the rows it covers
+            covered = covered.filter(pl.col(SOURCE_SHEET).is_in(list(sheet.totals_sheets)))
+        computed = float(covered.select(total).item() or 0.0)
         tolerance = 0.005 + 1e-9 * abs(stated)
         as_sum = sheet.cell_sums.get(col.name)  # the 合计 as SUM() over the cells would give it
         ok = abs(stated - computed) <= tolerance or (as_sum is not None and abs(stated - as_sum) <= tolerance)
+        if not ok and sheet.totals_sheets is not None:  # a grand 合计 on the last sheet covers them all
+            whole = float(sheet.frame.select(total).item() or 0.0)
+            if abs(stated - whole) <= tolerance:
+                ok, computed = True, whole
         out.append(TotalCheck(col.header, stated, round(computed, 2), ok))
     return out
 

@@ -19,7 +19,7 @@ import polars as pl
 
 from .normalize import id_number_valid, parse_date, parse_month, parse_number
 from .pseudonymise import Pseudonymiser
-from .readers import SOURCE_ROW
+from .readers import SOURCE_ROW, SOURCE_SHEET
 from .redact import SHOWN_AS_IS, redact_public, redact_value, shown_words
 from .spec import Column, Kind, SourceSpec
 
@@ -47,6 +47,21 @@ _ID_AS_NUMBER = r"^[0-9](?:\.[0-9]+)?[eE][+-]?[0-9]+$|^[0-9]+\.0+$"
 
 _PARSED_KINDS = (Kind.INT, Kind.DECIMAL, Kind.MONTH, Kind.DATE, Kind.DIVISION)
 _BIRTH = "__birth_year"
+# A row of the file: (SOURCE_SHEET, SOURCE_ROW) in a workbook of several sheets, SOURCE_ROW otherwise;
+# _ROW_ID numbers the rows of the file so that one column identifies a row.
+_ROW_ID = "__row_id"
+_KEYS = (_ROW_ID, SOURCE_ROW, SOURCE_SHEET)
+
+
+def _row_label(row: pl.Expr | None = None, sheet: pl.Expr | None = None) -> pl.Expr:
+    """第5行, or 工作表「桥沟街道」第5行 for a row of a workbook of several sheets."""
+    row = pl.col(SOURCE_ROW) if row is None else row
+    sheet = pl.col(SOURCE_SHEET) if sheet is None else sheet
+    return (
+        pl.when(sheet.is_null())
+        .then(pl.format("第{}行", row))
+        .otherwise(pl.format("工作表「{}」第{}行", sheet, row))
+    )
 
 
 @dataclass(frozen=True)
@@ -162,14 +177,16 @@ def transform(
     hasher: Pseudonymiser,
     flags: pl.DataFrame | None = None,
 ) -> Transformed:
-    """`flags`: problems found while reading (SOURCE_ROW, column_name, reason_code, detail), e.g. a
-    formula without a value or an undecodable byte; their rows are quarantined too."""
+    """`flags`: problems found while reading (SOURCE_ROW, SOURCE_SHEET, column_name, reason_code,
+    detail), e.g. a formula without a value or an undecodable byte; their rows are quarantined too."""
     names = [c.name for c in spec.columns]
     business = [c.name for c in spec.columns if c.name != "row_seq"]
     parsed = [_parsed(c).alias(_parsed_name(c)) for c in spec.columns if c.kind in _PARSED_KINDS]
     if "id_number" in raw.columns:  # birth year from the clear ID, before it is hashed
         parsed.append(pl.col("id_number").str.slice(6, 4).cast(pl.Int32, strict=False).alias(_BIRTH))
-    work = raw.with_columns(parsed)
+    if SOURCE_SHEET not in raw.columns:
+        raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(SOURCE_SHEET))
+    work = raw.with_row_index(_ROW_ID).with_columns(parsed)
     rules = [
         (col, code, failed, expected) for col in spec.columns for code, failed, expected in _rules(col, ctx)
     ]
@@ -185,12 +202,12 @@ def transform(
             continue
         checks.append(
             work.filter(masks[f"__rule{i}"]).select(
-                SOURCE_ROW,
+                *_KEYS,
                 pl.lit(col.header).alias("column_name"),
                 pl.lit(code).alias("reason_code"),
                 pl.format(
-                    "第{}行「{}」：{}；应为：{}",
-                    pl.col(SOURCE_ROW),
+                    "{}「{}」：{}；应为：{}",
+                    _row_label(),
                     pl.lit(col.header),
                     pl.lit(REASONS_ZH[code]),
                     pl.lit(expected),
@@ -203,17 +220,17 @@ def transform(
     if hit[-1]:
         # Rows with a copy anywhere in the file hold every first occurrence a later copy points to.
         copies = work.filter(pl.struct(business).is_duplicated())
-        dups = copies.with_columns(_dup_first=pl.col(SOURCE_ROW).first().over(business)).filter(
+        dups = copies.with_columns(_dup_first=_row_label().first().over(business)).filter(
             ~pl.struct(business).is_first_distinct()
         )
         checks.append(
             dups.select(
-                SOURCE_ROW,
+                *_KEYS,
                 pl.lit("整行").alias("column_name"),
                 pl.lit("duplicate_row").alias("reason_code"),
                 pl.format(
-                    "第{}行：与第{}行完全重复；应为：每条记录只出现一次",
-                    pl.col(SOURCE_ROW),
+                    "{}：与{}完全重复；应为：每条记录只出现一次",
+                    _row_label(),
                     pl.col("_dup_first"),
                 ).alias("reason"),
                 pl.lit(None, dtype=pl.String).alias("raw_value"),
@@ -222,14 +239,19 @@ def transform(
             )
         )
     if flags is not None and flags.height:
+        if SOURCE_SHEET not in flags.columns:
+            flags = flags.with_columns(pl.lit(None, dtype=pl.String).alias(SOURCE_SHEET))
+        flags = flags.with_columns(pl.col(SOURCE_ROW).cast(pl.Int32)).join(
+            work.select(*_KEYS), on=[SOURCE_ROW, SOURCE_SHEET], nulls_equal=True
+        )
         checks.append(
             flags.select(
-                pl.col(SOURCE_ROW).cast(pl.Int32),
+                *_KEYS,
                 "column_name",
                 "reason_code",
                 pl.format(
-                    "第{}行「{}」：{}；{}",
-                    pl.col(SOURCE_ROW),
+                    "{}「{}」：{}；{}",
+                    _row_label(),
                     pl.col("column_name"),
                     pl.col("reason_code").replace_strict(REASONS_ZH, default="数据有误"),
                     pl.col("detail"),
@@ -246,7 +268,7 @@ def transform(
     if checks:
         bad = masks.select(pl.any_horizontal(pl.all())).to_series()
         if flags is not None and flags.height:
-            bad = bad | hashed[SOURCE_ROW].is_in(flags[SOURCE_ROW].cast(pl.Int32).implode())
+            bad = bad | hashed[_ROW_ID].is_in(flags[_ROW_ID].implode())
         good = hashed.filter(~bad)
     else:
         good = hashed
@@ -276,6 +298,7 @@ def _quarantine_frame(
 ) -> pl.DataFrame:
     schema = {
         SOURCE_ROW: pl.Int32,
+        SOURCE_SHEET: pl.String,
         "column_name": pl.String,
         "reason_code": pl.String,
         "reason": pl.String,
@@ -302,19 +325,21 @@ def _quarantine_frame(
     errors = pl.concat(
         [*others, errors.filter(pl.col("_personal")).with_columns(raw_value=hashed_values)]
     ).drop("_personal", "_public")
-    rows = hashed.filter(pl.col(SOURCE_ROW).is_in(errors[SOURCE_ROW].unique().implode()))
+    # A shifted row may carry an ID, phone or name in any column: shown only where demonstrably not
+    # personal (personal columns are hashed).
+    rows = hashed.filter(pl.col(_ROW_ID).is_in(errors[_ROW_ID].unique().implode()))
     rows = rows.with_columns([_redacted(rows[n], n in public).alias(n) for n in names if n not in personal])
-    records = rows.select(SOURCE_ROW, pl.struct(names).struct.json_encode().alias("record_json"))
+    records = rows.select(_ROW_ID, pl.struct(names).struct.json_encode().alias("record_json"))
     return (
-        errors.join(records, on=SOURCE_ROW, how="left")
-        .sort(SOURCE_ROW, "column_name")
+        errors.join(records, on=_ROW_ID, how="left")
+        .sort(_ROW_ID, "column_name")
         .select(list(schema))
         .cast(schema)  # type: ignore[arg-type]
     )
 
 
 def _cast(good: pl.DataFrame, spec: SourceSpec) -> pl.DataFrame:
-    exprs: list[pl.Expr] = [pl.col(SOURCE_ROW)]
+    exprs: list[pl.Expr] = [pl.col(SOURCE_ROW), pl.col(SOURCE_SHEET)]
     for col in spec.columns:
         p = _parsed_ref(col)
         match col.kind:

@@ -13,7 +13,7 @@ import polars as pl
 import pyarrow as pa
 
 from .errors import valid_text
-from .readers import SOURCE_ROW
+from .readers import SOURCE_ROW, SOURCE_SHEET
 from .redact import redact_text
 from .spec import SOURCES, SQL_TYPES, Kind, SourceSpec
 
@@ -23,6 +23,7 @@ LINEAGE_DDL = """
     _source_file VARCHAR NOT NULL,
     _source_sha256 VARCHAR NOT NULL,
     _source_row INTEGER NOT NULL,
+    _source_sheet VARCHAR,
     _load_id VARCHAR NOT NULL,
     _loaded_at TIMESTAMP NOT NULL"""
 
@@ -31,8 +32,14 @@ CREATE TABLE IF NOT EXISTS raw.quarantine (
     load_id VARCHAR NOT NULL, source VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
     source_sha256 VARCHAR NOT NULL, source_row INTEGER NOT NULL, county_code VARCHAR NOT NULL,
     period DATE NOT NULL, column_name VARCHAR NOT NULL, reason_code VARCHAR NOT NULL,
-    reason VARCHAR NOT NULL, raw_value VARCHAR, record_json VARCHAR
+    reason VARCHAR NOT NULL, raw_value VARCHAR, record_json VARCHAR, source_sheet VARCHAR
 )"""
+# Lineage added after the first warehouses were created: (table, column, type), added where missing.
+# The sheet of a row in a workbook of several sheets (null: the file's only sheet, or a text file).
+_NEW_LINEAGE_COLUMNS = [
+    *((f"raw.{spec.table}", "_source_sheet", "VARCHAR") for spec in SOURCES.values()),
+    ("raw.quarantine", "source_sheet", "VARCHAR"),
+]
 
 _AUDIT_COLUMNS = """
     load_id VARCHAR NOT NULL, source VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
@@ -86,6 +93,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for name, ddl in _NEW_AUDIT_COLUMNS.items():
         if name not in existing:
             con.execute(f"ALTER TABLE raw.load_audit ADD COLUMN {name} {ddl.replace(' NOT NULL', '')}")
+    for table, column, sql_type in _NEW_LINEAGE_COLUMNS:
+        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {sql_type}")
     has_history = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema='raw' AND table_name='load_audit_history'"
     ).fetchone()
@@ -146,6 +155,13 @@ class FileLoad:
     skipped_json: str | None = None
     totals_json: str | None = None
     totals_ok: bool | None = None
+    message: str | None = None  # for the clerk, on a loaded file: e.g. sheets not imported
+
+
+def quarantined_rows(quarantine: pl.DataFrame) -> int:
+    """Distinct rows (sheet, row) among a file's quarantine rows (one per failed rule)."""
+    keys = [c for c in (SOURCE_ROW, SOURCE_SHEET) if c in quarantine.columns]
+    return quarantine.select(keys).n_unique() if quarantine.height else 0
 
 
 def loaded_shas(con: duckdb.DuckDBPyConnection, source: str, county_code: str, period: dt.date) -> list[str]:
@@ -199,7 +215,9 @@ def _insert_file(con: duckdb.DuckDBPyConnection, load: FileLoad) -> None:
         _load_id=pl.lit(load.load_id),
         _loaded_at=pl.lit(load.loaded_at),
     )
-    quarantine = load.quarantine.rename({SOURCE_ROW: "source_row"}).with_columns(
+    quarantine = load.quarantine.rename(
+        {SOURCE_ROW: "source_row", SOURCE_SHEET: "source_sheet"}
+    ).with_columns(
         load_id=pl.lit(load.load_id),
         source=pl.lit(spec.source),
         source_file=pl.lit(source_file),
@@ -207,7 +225,7 @@ def _insert_file(con: duckdb.DuckDBPyConnection, load: FileLoad) -> None:
         county_code=pl.lit(load.county_code),
         period=pl.lit(load.period),
     )
-    n_quarantined = load.quarantine[SOURCE_ROW].n_unique()
+    n_quarantined = quarantined_rows(load.quarantine)
     try:
         con.register("_rows", _arrow(rows))
         con.execute(f"INSERT INTO raw.{spec.table} BY NAME SELECT * FROM _rows")
@@ -225,7 +243,7 @@ def _insert_file(con: duckdb.DuckDBPyConnection, load: FileLoad) -> None:
             rows.height,
             n_quarantined,
             "loaded",
-            None,
+            load.message,
             load.started_at,
             rows_skipped=load.rows_skipped,
             skipped_json=load.skipped_json,
