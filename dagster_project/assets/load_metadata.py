@@ -96,9 +96,12 @@ def loaded_files(
     return {r[0]: LoadedFile(r[0], tuple(r[1]), *r[2:]) for r in rows}
 
 
-def _rows_text(rows: list[int]) -> str:
-    shown = "、".join(str(r) for r in rows[:ROWS_SHOWN])
-    return f"第{shown}行" + (f" 等{len(rows)}行" if len(rows) > ROWS_SHOWN else "")
+def _rows_text(rows: list[str]) -> str:
+    """'第3、5行', or in a workbook of several sheets '工作表「宝塔镇」第3行、工作表「桥沟街道」第5行'."""
+    more = f" 等{len(rows)}行" if len(rows) > ROWS_SHOWN else ""
+    if all(r.isdigit() for r in rows):
+        return f"第{'、'.join(rows[:ROWS_SHOWN])}行{more}"
+    return "、".join(r if not r.isdigit() else f"第{r}行" for r in rows[:ROWS_SHOWN]) + more
 
 
 def top_reasons(
@@ -112,9 +115,13 @@ def top_reasons(
     (and the file, when there are several)."""
     files = [source_files] if isinstance(source_files, str) else list(source_files)
     rows = con.execute(
-        """SELECT source_file, column_name, reason, list(DISTINCT source_row ORDER BY source_row) AS rows_
-           FROM raw.quarantine
-           WHERE source = ? AND period = ? AND county_code = ? AND list_contains(?, source_file)
+        """SELECT source_file, column_name, reason,
+                  list(line ORDER BY source_sheet NULLS FIRST, source_row) AS rows_
+           FROM (SELECT DISTINCT source_file, column_name, reason, source_sheet, source_row,
+                        CASE WHEN source_sheet IS NULL THEN source_row::VARCHAR
+                             ELSE '工作表「' || source_sheet || '」第' || source_row || '行' END AS line
+                 FROM raw.quarantine
+                 WHERE source = ? AND period = ? AND county_code = ? AND list_contains(?, source_file))
            GROUP BY source_file, column_name, reason ORDER BY len(rows_) DESC, column_name, source_file
            LIMIT ?""",
         [source, period, county_code, files, TOP_REASONS],

@@ -76,6 +76,19 @@ def row_ranges(rows: Iterable[int]) -> str:
     return ", ".join(out)
 
 
+def sheet_row_ranges(rows: Iterable[tuple[str | None, int]]) -> str:
+    """Rows (sheet, row) of one file: '3-5, 9' for a file of one sheet, '「宝塔镇」3-5；「桥沟街道」2' for a
+    workbook of several sheets (raw.quarantine.source_sheet, null for the file's only sheet)."""
+    by_sheet: dict[str | None, list[int]] = {}
+    for sheet, row in rows:
+        by_sheet.setdefault(sheet, []).append(row)
+    parts = [row_ranges(by_sheet.pop(None))] if None in by_sheet else []
+    parts += [
+        f"「{sheet}」{row_ranges(r)}" for sheet, r in sorted(by_sheet.items(), key=lambda kv: str(kv[0]))
+    ]
+    return "；".join(parts)
+
+
 def _reason_labels() -> dict[str, str]:
     from ..ingestion.transform import REASONS_ZH
 
@@ -146,14 +159,14 @@ def file_rows(con: duckdb.DuckDBPyConnection, source: str, period: dt.date) -> l
         {"s": source, "p": period},
     ).fetchall()
     quarantine = con.execute(
-        """SELECT source_file, reason_code, source_row FROM raw.quarantine
+        """SELECT source_file, reason_code, source_sheet, source_row FROM raw.quarantine
            WHERE source = $s AND period = $p""",
         {"s": source, "p": period},
     ).fetchall()
     labels = _reason_labels()
-    by_file: dict[str, dict[str, set[int]]] = {}
-    for source_file, code, row in quarantine:
-        by_file.setdefault(source_file, {}).setdefault(code, set()).add(int(row))
+    by_file: dict[str, dict[str, set[tuple[str | None, int]]]] = {}  # rows are (sheet, row)
+    for source_file, code, sheet, row in quarantine:
+        by_file.setdefault(source_file, {}).setdefault(code, set()).add((sheet, int(row)))
     out = []
     for (
         county,
@@ -186,7 +199,7 @@ def file_rows(con: duckdb.DuckDBPyConnection, source: str, period: dt.date) -> l
                 redact_text(message),
                 finished,
                 top,
-                row_ranges(all_rows),
+                sheet_row_ranges(all_rows),
                 skipped or 0,
                 _skipped_zh(skipped_json),
                 _totals_zh(totals, status),
@@ -206,7 +219,7 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, source: str, period: dt.date
     rows = con.execute(
         """SELECT county_code, source_file, source_row, column_name, reason_code, reason, raw_value
            FROM raw.quarantine WHERE source = $s AND period = $p
-           ORDER BY county_code, source_file, source_row, column_name""",
+           ORDER BY county_code, source_file, source_sheet NULLS FIRST, source_row, column_name""",
         {"s": source, "p": period},
     ).fetchall()
     labels = _reason_labels()
@@ -241,9 +254,10 @@ def _where(sample: list[dict[str, Any]], region: RegionRef) -> str:
         county = row.get("county_code")
         key = f"{region.county_name(county)} {Path(file).name}" if file else region.county_name(county)
         line = row.get("_source_row") or row.get("first_source_row")
+        sheet = row.get("_source_sheet")  # in a workbook of several sheets
         parts.setdefault(key.strip(), [])
         if line is not None:
-            parts[key.strip()].append(str(line))
+            parts[key.strip()].append(f"「{sheet}」{line}" if isinstance(sheet, str) and sheet else str(line))
     return "；".join(f"{k} 第{'、'.join(v)}行" if v else k for k, v in parts.items())
 
 
