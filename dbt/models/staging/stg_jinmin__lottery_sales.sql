@@ -15,6 +15,7 @@ select
     cast(row_seq as integer) as row_seq,
     cast(_source_file as {{ dbt.type_string() }}) as _source_file,
     cast(_source_row as integer) as _source_row,
+    cast(_source_sheet as {{ dbt.type_string() }}) as _source_sheet,
     cast(_load_id as {{ dbt.type_string() }}) as _load_id,
     cast(_loaded_at as {{ dbt.type_timestamp() }}) as _loaded_at
 from source
