@@ -277,8 +277,9 @@ def _fits(col: Column, text: str) -> bool:
 
 def _continues(grid: Grid, layout: _Layout, spec: SourceSpec) -> bool:
     """A sheet without a header continues the previous one (an .xls export split at 65,536 rows without
-    repeating the header) only if its first rows are data rows of that header's layout: no cell beyond
-    the header's width, and nearly every required column filled with a value of its kind."""
+    repeating the header) only if it starts with data rows of that header's layout (up to
+    CONTINUATION_PROBE of them, before any 合计 row or footer): no cell beyond the header's width, and
+    nearly every required column filled with a value of its kind."""
     required = [
         (pos, spec.column(name)) for pos, name in layout.matched.items() if spec.column(name).required
     ]
@@ -291,7 +292,9 @@ def _continues(grid: Grid, layout: _Layout, spec: SourceSpec) -> bool:
         filled = [pos for pos, c in enumerate(cells) if c is not None and c.strip()]
         if not filled:
             continue
-        if filled[-1] >= layout.width or _classify(cells, layout) is not None:
+        if _classify(cells, layout) is not None:  # the 合计 row or a footer after the data: enough
+            break
+        if filled[-1] >= layout.width:
             return False
         fitting = sum(
             1 for pos, col in required if pos < len(cells) and cells[pos] and _fits(col, cells[pos].strip())
@@ -472,7 +475,12 @@ def _read_workbook(path: Path, spec: SourceSpec, workbook: Workbook) -> RawSheet
         else:
             groups.append(([plan.label], dict(part.totals)))
     totals, totals_sheets = _file_totals(groups)
-    frame = pl.concat([p.frame for p in parts], how="diagonal") if len(parts) > 1 else parts[0].frame
+    # One chunk: polars 2.1 panics filtering a string column of several chunks in transform.
+    frame = (
+        pl.concat([p.frame for p in parts], how="diagonal", rechunk=True)
+        if len(parts) > 1
+        else parts[0].frame
+    )
     first = plans[0]
     names = [n for n in dict.fromkeys(n for p in plans for n in p.layout.matched.values())]
     return _raw_sheet(
