@@ -362,7 +362,7 @@ def _classify(cells: list[str | None], layout: _Layout) -> str | None:
     if first_raw is None:
         return "blank"
     if "0" <= first_raw[0] <= "9":  # a data row starts with its 序号 (or a code): the common case, fast
-        if not any(c and "计" in c for c in cells):
+        if "计" not in "\x00".join(filter(None, cells)):  # no 小计 label after a code: data
             return None
         return "summary" if _labelled_summary(cells, layout.identity) else None
     count = sum(1 for c in cells if c and not c.isspace())
