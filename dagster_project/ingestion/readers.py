@@ -30,7 +30,7 @@ import polars as pl
 from .errors import UnreadableFileError
 from .formats import Grid, Workbook, cell_text, open_export
 from .normalize import normalise_header, normalise_text, parse_number
-from .redact import redact_label, redact_value
+from .redact import redact_value
 from .spec import Column, Kind, SourceSpec
 from .text_table import TextTable, cell_column
 
@@ -245,10 +245,11 @@ def _no_sheet(
     if hidden_match is not None:
         raise UnreadableFileError(
             path,
-            f"只有隐藏的工作表「{redact_label(hidden_match)}」中有{spec.title_zh}的表头，可见工作表中没有",
+            f"只有隐藏的工作表「{hidden_match}」中有{spec.title_zh}的表头，可见工作表中没有",
             "取消隐藏正确月份的工作表（或删除旧月份的工作表）后重新导出",
         )
-    where = f"在工作表（{'、'.join(map(redact_label, found)) or '无'}）的" if found else "在文件的"
+    # `found`: the sheets' labels (_sheet_label), `hidden_match`: already redacted
+    where = f"在工作表（{'、'.join(found) or '无'}）的" if found else "在文件的"
     raise UnreadableFileError(
         path,
         f"{where}前{MAX_HEADER_SEARCH}行中找不到{spec.title_zh}的表头",

@@ -112,7 +112,7 @@ def test_one_sheet_per_township_every_sheet_loaded(con, landing, region, hasher)
     bad_too = clean_row(6)
     bad_too[3] = "未知"
     sheets = [
-        ("宝塔镇", _table([clean_row(1), clean_row(2)])),
+        ("李渠镇", _table([clean_row(1), clean_row(2)])),
         ("桥沟街道", _table([clean_row(3), bad])),
         ("南市街道", _table([clean_row(5), bad_too])),
     ]
@@ -130,8 +130,8 @@ def test_one_sheet_per_township_every_sheet_loaded(con, landing, region, hasher)
     _reconciled(con)
     assert _loaded_rows(con) == [
         ("南市街道", 3),
-        ("宝塔镇", 3),
-        ("宝塔镇", 4),
+        ("李渠镇", 3),
+        ("李渠镇", 4),
         ("桥沟街道", 3),
     ]
     quarantine = con.execute(
@@ -209,7 +209,7 @@ def test_xls_split_with_repeated_header_grand_total_on_last_sheet(con, landing, 
 def test_sheet_without_header_is_named_not_imported(con, landing, region, hasher) -> None:
     rows = [clean_row(i) for i in range(1, 4)]
     notes = [["填表说明"], ["1. 金额单位为元"], ["2. 身份证号码为18位"]]
-    other = [["序号", "乡镇", "户数"], ["1", "宝塔镇", "12"]]  # a summary by township: not the roster
+    other = [["序号", "乡镇", "户数"], ["1", "李渠镇", "12"]]  # a summary by township: not the roster
     _xlsx(landing / FOLDER / FILE, [("花名册", _table(rows)), ("说明", notes), ("汇总", other)])
     (f,) = _load(con, landing, region, hasher).files
     assert (f.status, f.rows_loaded) == ("loaded", 3)
@@ -290,7 +290,7 @@ def test_existing_warehouse_gets_the_sheet_columns(con, landing, region, hasher)
     bad[3] = "未知"
     _xlsx(
         landing / FOLDER / FILE,
-        [("宝塔镇", _table([clean_row(1)])), ("桥沟街道", _table([clean_row(2), bad]))],
+        [("李渠镇", _table([clean_row(1)])), ("桥沟街道", _table([clean_row(2), bad]))],
     )
     (f,) = _load(con, landing, region, hasher).files
     assert (f.status, f.rows_loaded, f.rows_quarantined) == ("loaded", 2, 1)
@@ -300,7 +300,7 @@ def test_existing_warehouse_gets_the_sheet_columns(con, landing, region, hasher)
 
 def _subtotal_rows() -> list[list[str]]:
     rows = [clean_row(1), clean_row(2), clean_row(3)]
-    subtotal = ["宝塔镇小计", "", "", "", "", "", "", "1600", "", "", ""]
+    subtotal = ["李渠镇小计", "", "", "", "", "", "", "1600", "", "", ""]
     by_code = ["610602001", "小　计", "", "", "", "", "", "800", "", "", ""]
     total = ["全县合计", "", "", "", "", "", "", "2400", "", "", ""]
     return [rows[0], rows[1], subtotal, rows[2], by_code, total]
@@ -348,7 +348,7 @@ def test_shared_reconcile_check_counts_sheets_apart(con, landing, region, hasher
     """The quality suites' load_reconciled SQL counts quarantined rows per (sheet, row)."""
     a, b = clean_row(1), clean_row(2)
     a[3] = b[3] = "未知"
-    _xlsx(landing / FOLDER / FILE, [("宝塔镇", _table([a])), ("桥沟街道", _table([b]))])
+    _xlsx(landing / FOLDER / FILE, [("李渠镇", _table([a])), ("桥沟街道", _table([b]))])
     _load(con, landing, region, hasher)
     assert _audit(con)[3] == 2  # two rows numbered 3, on two sheets
     suite = next(s for s in load_suites() if s.table == "raw.assistance_roster")
