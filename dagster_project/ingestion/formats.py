@@ -21,12 +21,14 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+import numpy as np
+
 from .errors import UnreadableFileError
 from .redact import redact_label
 from .text_table import TextTable, choose_delimiter, split_lines
 
 EXPECTED_ZH = "金民工程导出的 .xlsx、.xls 或 .csv 文件"
-MAX_BAD_BYTES_QUARANTINED = 20  # more undecodable places than this: the file is refused as a whole
+MAX_BAD_LINES_QUARANTINED = 20  # more lines with undecodable bytes than this: the file is refused as a whole
 
 
 @dataclass
@@ -73,78 +75,175 @@ def sniff(head: bytes) -> str:
 
 
 def _looks_utf16(head: bytes) -> bool:
-    sample = head[:512]
-    if len(sample) < 8:
-        return False
-    even = sample[0::2].count(0)
-    odd = sample[1::2].count(0)
-    half = len(sample) // 2
-    return (odd > half * 0.3 and even < half * 0.05) or (even > half * 0.3 and odd < half * 0.05)
+    """UTF-16 without a BOM: zero bytes (the high byte of an ASCII character) nearly all at even offsets or
+    nearly all at odd ones, whatever the first character is. UTF-8 and GBK text hold none; a binary file
+    holds them at both."""
+    even, odd = _zero_counts(head)
+    big, small = max(even, odd), min(even, odd)
+    return big >= 4 and big >= len(head[:_UTF16_SAMPLE]) // 2 * 0.1 and small <= big * 0.1
+
+
+_UTF16_SAMPLE = 4096
+
+
+def _zero_counts(head: bytes) -> tuple[int, int]:
+    """Zero bytes at (even, odd) offsets of the head: ASCII in UTF-16-LE puts them at odd ones."""
+    sample = head[:_UTF16_SAMPLE]
+    return sample[0::2].count(0), sample[1::2].count(0)
 
 
 # -- text decoding -------------------------------------------------------------------------------------------
+_RECORD_CAP = 100_000  # undecodable places recorded at most (the file is refused long before)
+
+
 @dataclass
 class Decoded:
     text: str
     encoding: str
     bad: list[int]  # byte offsets of undecodable bytes (replaced by U+FFFD)
+    foreign: list[int] = field(default_factory=list)  # byte offsets in lines that are UTF-8 in a GB18030 text
+    capped: bool = False  # more than _RECORD_CAP undecodable places: `bad` holds the first ones
+
+    def bad_lines(self, raw: bytes) -> dict[int, tuple[int, bool]]:
+        """{physical line: (first flagged byte offset, foreign)} of every line to quarantine."""
+        offsets = [(o, False) for o in self.bad] + [(o, True) for o in self.foreign]
+        offsets.sort()
+        lines = _line_numbers(raw, self.encoding, [o for o, _ in offsets])
+        out: dict[int, tuple[int, bool]] = {}
+        for line, (offset, foreign) in zip(lines, offsets, strict=True):
+            out.setdefault(line, (offset, foreign))
+        return out
+
+
+class _TooManyBad(Exception):
+    pass
 
 
 def _decode_recording(raw: bytes, encoding: str) -> Decoded:
+    if encoding == "utf-8-sig" and raw.startswith(b"\xef\xbb\xbf"):  # offsets counted from the BOM too
+        d = _decode_recording(raw[3:], "utf-8")
+        return Decoded(d.text, encoding, [o + 3 for o in d.bad], capped=d.capped)
     bad: list[int] = []
 
     def handler(exc: UnicodeError) -> tuple[str, int]:
         assert isinstance(exc, UnicodeDecodeError)
+        if len(bad) >= _RECORD_CAP:
+            raise _TooManyBad
         bad.append(exc.start)
         return "\ufffd", exc.end
 
     name = f"minzheng-record-{id(bad)}"
     codecs.register_error(name, handler)
-    text = raw.decode(encoding, errors=name)
+    try:
+        text = raw.decode(encoding, errors=name)
+    except _TooManyBad:
+        return Decoded("", encoding, bad, capped=True)
     return Decoded(text, encoding, bad)
 
 
-def decode_text(path: Path, raw: bytes) -> Decoded:
-    """Decode a text export: BOM first, then UTF-8 if the head is UTF-8, else GB18030; charset-normalizer
-    when neither fits. A few undecodable bytes are replaced (and their rows quarantined by the caller);
-    many refuse the file, naming the first line and byte offset."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        candidates = ["utf-8-sig"]
-    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = ["utf-16"]
-    elif _looks_utf16(raw[:512]):
-        candidates = ["utf-16-le" if raw[1:2] == b"\x00" else "utf-16-be"]
+def _line_numbers(raw: bytes, encoding: str, offsets: list[int]) -> list[int]:
+    """The physical line (1-based) of each byte offset: line breaks counted as bytes, or as UTF-16 code
+    units (a Chinese character's byte in UTF-16 may be 0x0A, as in 上 = 0A 4E)."""
+    if not offsets:
+        return []
+    enc = encoding.lower().replace("_", "-")
+    if enc.startswith("utf-16"):
+        big = enc == "utf-16-be" or (enc == "utf-16" and raw.startswith(b"\xfe\xff"))
+        units = np.frombuffer(raw[: len(raw) // 2 * 2], dtype=">u2" if big else "<u2")
+        breaks = np.flatnonzero(units == 0x0A) * 2
     else:
-        head = raw[: 1 << 16]
-        cut = head.rfind(b"\n")
-        head = head[: cut + 1] if cut > 0 and len(raw) > len(head) else head
+        breaks = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 0x0A)
+    return [int(n) + 1 for n in np.searchsorted(breaks, np.asarray(offsets))]
+
+
+def _utf8_or_gb18030(raw: bytes) -> Decoded:
+    """A text that is not valid UTF-8 as a whole: GB18030, unless most of its non-ASCII text is valid UTF-8
+    (see decode_text). Cheap for the common GBK file: decoded once, and when that finds no undecodable
+    byte and no line in UTF-8, it is GB18030 without comparing."""
+    decoded = _decode_recording(raw, "gb18030")
+    if not decoded.capped:
+        decoded.foreign = _utf8_lines(raw)
+    if not decoded.bad and not decoded.foreign:
+        return decoded
+    text = raw.decode("utf-8", "replace")
+    replaced = text.count("\ufffd") - raw.count("\ufffd".encode())
+    valid = len(text) - len(text.encode("ascii", "ignore")) - replaced  # non-ASCII characters decoded
+    if valid > replaced:
+        return _decode_recording(raw, "utf-8")
+    return decoded
+
+
+def _utf8_lines(raw: bytes) -> list[int]:
+    """Byte offsets (one per line) of the lines that are valid UTF-8 holding a 3-byte character (every
+    Chinese one): in a GB18030 text, lines pasted from a UTF-8 export, which GB18030 reads as other
+    characters, often without an error. GBK text holds such byte runs by accident, but is valid UTF-8
+    only by accident too, and never for a whole line of Chinese."""
+    arr = np.frombuffer(raw, dtype=np.uint8)
+    if arr.size < 3:
+        return []
+    runs = np.flatnonzero(
+        ((arr[:-2] & 0xF0) == 0xE0) & ((arr[1:-1] & 0xC0) == 0x80) & ((arr[2:] & 0xC0) == 0x80)
+    )
+    if runs.size == 0:
+        return []
+    breaks = np.flatnonzero(arr == 0x0A)
+    lines, first = np.unique(np.searchsorted(breaks, runs), return_index=True)
+    out: list[int] = []
+    for line, at in zip(lines.tolist(), runs[first].tolist(), strict=True):
+        start = int(breaks[line - 1]) + 1 if line else 0
+        end = int(breaks[line]) if line < breaks.size else len(raw)
         try:
-            head.decode("utf-8")
-            candidates = ["utf-8", "gb18030"]
+            raw[start:end].decode("utf-8")
         except UnicodeDecodeError:
-            candidates = ["gb18030", "utf-8"]
-    best: Decoded | None = None
-    for enc in candidates:
-        d = _decode_recording(raw, enc)
-        if not d.bad:
-            return d
-        if best is None or len(d.bad) < len(best.bad):
-            best = d
-        if enc == candidates[0] and len(d.bad) <= MAX_BAD_BYTES_QUARANTINED:
-            return d
-    assert best is not None
-    if len(best.bad) > MAX_BAD_BYTES_QUARANTINED:
+            continue
+        out.append(at)
+    return out
+
+
+def decode_text(path: Path, raw: bytes) -> Decoded:
+    """Decode a text export. The lines with undecodable bytes (`bad`) or in another encoding than the rest
+    (`foreign`) are quarantined by the caller, as long as there are at most MAX_BAD_LINES_QUARANTINED of
+    them; more refuse the file, naming the first line and byte offset.
+
+    - A BOM decides: UTF-8, UTF-16 (either byte order).
+    - UTF-16 without a BOM (sniffed from its zero bytes): the byte order is where the zero bytes are (the
+      high byte of an ASCII character comes second in little-endian, so mostly at odd offsets), never
+      the first character alone (a Chinese title has no zero byte).
+    - Otherwise UTF-8 when the whole text is valid UTF-8. Else UTF-8 or GB18030 (a superset of GBK),
+      whichever most of the non-ASCII text is in: UTF-8 when its valid multi-byte characters outnumber
+      its undecodable places (GBK read as UTF-8 breaks at nearly every character; the tie goes to
+      GB18030), else GB18030. GB18030 decodes almost any byte pair, so its own error count proves
+      little: in a GB18030 text the lines that are valid UTF-8 with Chinese characters (pasted from a
+      UTF-8 export) are `foreign`, since GB18030 would turn them into other characters silently. So
+      a UTF-8 export with one GBK line loses that line only, and a GBK export with one UTF-8 line too.
+    - Too many bad lines: charset-normalizer's guess is tried before the file is refused.
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        best = _decode_recording(raw, "utf-8-sig")
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        best = _decode_recording(raw, "utf-16")
+    elif _looks_utf16(raw):
+        even, odd = _zero_counts(raw)
+        best = _decode_recording(raw, "utf-16-le" if odd >= even else "utf-16-be")
+    else:
+        try:
+            return Decoded(raw.decode("utf-8"), "utf-8", [])
+        except UnicodeDecodeError:
+            best = _utf8_or_gb18030(raw)
+    lines = best.bad_lines(raw)
+    if best.capped or len(lines) > MAX_BAD_LINES_QUARANTINED:
         guess = _charset_guess(raw)
         if guess:
             d = _decode_recording(raw, guess)
-            if len(d.bad) < len(best.bad):
-                best = d
-    if len(best.bad) > MAX_BAD_BYTES_QUARANTINED:
-        offset = best.bad[0]
-        line = raw.count(b"\n", 0, offset) + 1
+            d_lines = d.bad_lines(raw)
+            if not d.capped and len(d_lines) < len(lines):
+                best, lines = d, d_lines
+    if best.capped or len(lines) > MAX_BAD_LINES_QUARANTINED:
+        line, (offset, _) = min(lines.items())
+        more = "大量" if best.capped else f"{len(lines)} "
         raise UnreadableFileError(
             path,
-            f"文本编码无法识别：第{line}行（字节位置 {offset}）起有 {len(best.bad)} 处无法按 UTF-8 或 GBK 解码的字节",
+            f"文本编码无法识别：第{line}行（字节位置 {offset}）起有{more}行无法按 UTF-8 或 GBK 解码",
             "以 UTF-8 或 GBK 编码重新导出的 CSV 文件（不要把不同编码的文件拼接在一起）",
         )
     return best
@@ -158,10 +257,6 @@ def _charset_guess(raw: bytes) -> str | None:
     except Exception:  # a guess only: never let the guesser stop a load
         return None
     return match.encoding if match else None
-
-
-def line_of(text_raw: bytes, offset: int) -> int:
-    return text_raw.count(b"\n", 0, offset) + 1
 
 
 # -- CSV / tab-separated text ---------------------------------------------------------------------------------
@@ -184,7 +279,7 @@ def read_text(path: Path, raw: bytes, decoded: Decoded | None = None) -> Workboo
             path, f"CSV格式错误：第{reader.line_num}行无法解析（{type(exc).__name__}）", EXPECTED_ZH
         ) from None
     grid = Grid(rows, 1, "")
-    if decoded.bad:
+    if decoded.bad or decoded.foreign:
         # byte offset -> physical line -> record
         for line, flag in _undecodable_lines(raw, decoded):
             for i, (a, b) in enumerate(spans):
@@ -215,11 +310,19 @@ def read_text_table(path: Path, raw: bytes) -> TextTable | Workbook:
 
 
 def _undecodable_lines(raw: bytes, decoded: Decoded) -> list[tuple[int, tuple[str, str]]]:
-    """(physical line, row flag) for each undecodable byte the decoder replaced."""
+    """(physical line, row flag) for each line with undecodable bytes or in another encoding."""
+    other = "GBK" if decoded.encoding == "gb18030" else decoded.encoding.upper()
     return [
-        (line, ("undecodable", f"第{line}行（字节位置 {offset}）有无法识别的字节"))
-        for offset in decoded.bad
-        for line in [line_of(raw, offset)]
+        (
+            line,
+            (
+                "undecodable",
+                f"第{line}行的编码（UTF-8）与文件其余部分（{other}）不同"
+                if foreign
+                else f"第{line}行（字节位置 {offset}）有无法识别的字节",
+            ),
+        )
+        for line, (offset, foreign) in decoded.bad_lines(raw).items()
     ]
 
 

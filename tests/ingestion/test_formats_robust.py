@@ -1,0 +1,145 @@
+"""formats.py on the shapes that used to refuse a whole file or quarantine good rows: text in every
+encoding with one bad line, multi-line CSV cells, encrypted and damaged workbooks, merged cells.
+
+Every case is a real file read by read_export or loaded by load_partition into a real DuckDB."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from dagster_project.ingestion.pipeline import load_partition
+from dagster_project.ingestion.readers import read_export
+from dagster_project.ingestion.spec import ASSISTANCE
+
+from .conftest import PERIOD
+from .exports import ASSISTANCE_HEADER, TITLE, clean_row, totals_row
+from .test_corpus import assert_no_personal_data
+
+FOLDER = "assistance/2024-06"
+FIXTURES = Path(__file__).parent / "fixtures"
+NAMES = ["张伟", "王芳", "李娜", "刘洋"]
+
+
+def _load(con, landing, region, hasher, spec=ASSISTANCE):
+    report = load_partition(con, spec, PERIOD, landing, region, hasher, raise_on_failure=False)
+    (f,) = report.files
+    return f
+
+
+def _audit(con) -> tuple[str, int, int, int, int]:
+    return con.execute(
+        "SELECT status, rows_read, rows_loaded, rows_quarantined, rows_skipped FROM raw.load_audit"
+    ).fetchone()
+
+
+# -- encodings ----------------------------------------------------------------------------------------------
+def _lines(names: list[str], delimiter: str, title: list[str] = TITLE) -> list[str]:
+    rows = [clean_row(i, name=n) for i, n in enumerate(names, start=1)]
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    for t in title:
+        w.writerow([t])
+    for r in [ASSISTANCE_HEADER, *rows, totals_row(rows)]:
+        w.writerow(r)
+    return buf.getvalue().splitlines(keepends=True)
+
+
+# (file encoding, BOM written, how line 5 (the 2nd data row) is damaged: None = not at all)
+ENCODINGS = {
+    "gbk": ("gbk", b"", "ff-byte"),
+    "gbk-with-a-utf8-line": ("gbk", b"", "utf-8"),
+    "gb18030-with-a-utf8-line": ("gb18030", b"", "utf-8"),
+    "utf8-with-a-gbk-line": ("utf-8", b"", "gbk"),
+    "utf8-bom-with-a-gbk-line": ("utf-8", b"\xef\xbb\xbf", "gbk"),
+    "utf16le-bom": ("utf-16-le", b"\xff\xfe", "lone-surrogate"),
+    "utf16be-bom": ("utf-16-be", b"\xfe\xff", "lone-surrogate"),
+    "utf16le-no-bom": ("utf-16-le", b"", "lone-surrogate"),
+    "utf16be-no-bom": ("utf-16-be", b"", "lone-surrogate"),
+}
+
+
+def _encoded(case: str, damaged: bool, title: list[str] = TITLE) -> tuple[bytes, str]:
+    encoding, bom, damage = ENCODINGS[case]
+    names = [*NAMES]
+    if encoding == "gb18030":
+        names[0] = "𠮷祥"  # a character GBK lacks (4 bytes in GB18030)
+    delimiter = "\t" if encoding.startswith("utf-16") else ","
+    out = [bom]
+    for n, line in enumerate(_lines(names, delimiter, title), start=1):
+        if damaged and n == len(title) + 3:
+            if damage == "ff-byte":
+                data = line.encode(encoding)
+                out.append(data[:4] + b"\xff" + data[4:])
+            elif damage == "lone-surrogate":  # an unpaired high surrogate before the name
+                unit = b"\x00\xd8" if encoding.endswith("le") else b"\xd8\x00"
+                cut = line.index(names[1])
+                out.append(line[:cut].encode(encoding) + unit + line[cut:].encode(encoding))
+            else:
+                out.append(line.encode(damage))
+        else:
+            out.append(line.encode(encoding))
+    return b"".join(out), ".txt" if delimiter == "\t" else ".csv"
+
+
+@pytest.mark.parametrize("damaged", [False, True], ids=["clean", "one-bad-line"])
+@pytest.mark.parametrize("case", list(ENCODINGS))
+def test_text_in_each_encoding_with_a_chinese_title_and_one_bad_line(
+    case: str, damaged: bool, tmp_path: Path, con, landing, region, hasher
+) -> None:
+    """The title (Chinese from its first character) and the header are read in every encoding; a line in
+    another encoding or with an undecodable byte quarantines that row only, naming its line."""
+    data, suffix = _encoded(case, damaged)
+    path = tmp_path / f"610602_宝塔区{suffix}"
+    path.write_bytes(data)
+    sheet = read_export(path, ASSISTANCE)
+    assert sheet.title.startswith("宝塔区2024年6月城乡低保对象花名册")
+    names = sheet.frame["name"].to_list()
+    expected = ["𠮷祥" if "gb18030" in case else NAMES[0], *NAMES[1:]]
+    assert [n for i, n in enumerate(names) if i != 1] == [n for i, n in enumerate(expected) if i != 1]
+    flags = sheet.flags.rows() if sheet.flags is not None else []
+    if damaged:
+        assert [(row, code) for row, _, code, _ in flags] == [(5, "undecodable")]
+        assert flags[0][3].startswith("第5行")
+    else:
+        assert names == expected and flags == []
+
+    target = landing / FOLDER / path.name
+    target.parent.mkdir(parents=True)
+    target.write_bytes(data)
+    f = _load(con, landing, region, hasher)
+    assert _audit(con) == ("loaded", 5, 3 if damaged else 4, 1 if damaged else 0, 1), f.message
+    reasons = con.execute("SELECT reason_code, reason FROM raw.quarantine").fetchall()
+    assert ("undecodable" in {code for code, _ in reasons}) is damaged  # (and what the other bytes broke)
+    assert all(reason.startswith("第5行") for _, reason in reasons)
+    assert_no_personal_data(con, [f.message or "", *(r for _, r in reasons)])
+
+
+@pytest.mark.parametrize("case", ["utf16le-no-bom", "utf16be-no-bom"])
+def test_utf16_without_bom_whose_first_512_bytes_are_all_chinese(case: str, tmp_path: Path) -> None:
+    title = ["宝塔区城乡低保对象花名册" + "（城市低保、农村低保、特困供养、临时救助）" * 12]
+    data, _ = _encoded(case, False, title)
+    assert b"\x00" not in data[:512]
+    path = tmp_path / "610602_宝塔区.txt"
+    path.write_bytes(data)
+    assert read_export(path, ASSISTANCE).frame["name"].to_list() == NAMES
+
+
+def test_gbk_file_with_a_few_chinese_characters_and_one_utf8_line(tmp_path: Path) -> None:
+    """A small GBK file: the UTF-8 line must not win the file over because the GBK text is short."""
+    rows = [clean_row(i, name="Li") for i in range(1, 4)]
+    lines = _lines([], ",", ["花名册"])[:2]  # title, header
+    body = [",".join(r) + "\r\n" for r in rows]
+    body[1] = ",".join(clean_row(2, name="王小明")).replace("城市低保", "农村低保") + "\r\n"
+    data = (
+        "".join(lines).encode("gbk") + body[0].encode("gbk") + body[1].encode("utf-8") + body[2].encode("gbk")
+    )
+    path = tmp_path / "610602_宝塔区.csv"
+    path.write_bytes(data)
+    sheet = read_export(path, ASSISTANCE)
+    assert sheet.header_row == 2
+    assert [(r[0], r[2]) for r in sheet.flags.rows()] == [(4, "undecodable")]
+    assert "UTF-8" in sheet.flags.rows()[0][3]
