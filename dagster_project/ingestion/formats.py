@@ -15,6 +15,7 @@ import io
 import math
 import re
 import zipfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -286,12 +287,32 @@ def read_text(path: Path, raw: bytes, decoded: Decoded | None = None) -> Workboo
                 if a <= line <= b:
                     grid.row_flags.setdefault(i, flag)
                     break
+    width = _usual_width(rows)
+    unclosed_at_end = text.count('"') % 2 == 1
     for i, (a, b) in enumerate(spans):
-        if b - a >= 2:  # a quoted cell spanning lines: an unclosed quote may have swallowed rows
+        if b > a and ((unclosed_at_end and i == len(spans) - 1) or _swallowed(rows[i], width, delimiter)):
             grid.row_flags.setdefault(
                 i, ("csv_quote", f"第{a}至{b}行被引号合并为一行（引号未闭合），请检查这些行")
             )
     return Workbook("text", [(grid, True)])
+
+
+def _usual_width(rows: list[list[Any]]) -> int:
+    """The most common number of cells of the records with more than one (the header's and the data
+    rows'; a title line has one)."""
+    widths = Counter(len(r) for r in rows if len(r) > 1)
+    return widths.most_common(1)[0][0] if widths else 1
+
+
+def _swallowed(record: list[Any], width: int, delimiter: str) -> bool:
+    """A record spanning lines that took in other records: an unclosed quote. It has more cells than the
+    usual record, or its cells with line breaks hold a whole record's delimiters (the rest of its own line
+    and the lines it ran into). A correctly quoted cell wrapped with Alt+Enter ("宝塔区\r\n社会福利\r\n中心")
+    is neither."""
+    if len(record) > width:
+        return True
+    inside = sum(cell.count(delimiter) for cell in record if isinstance(cell, str) and "\n" in cell)
+    return inside >= max(2, width - 1)
 
 
 def read_text_table(path: Path, raw: bytes) -> TextTable | Workbook:

@@ -13,10 +13,10 @@ import pytest
 
 from dagster_project.ingestion.pipeline import load_partition
 from dagster_project.ingestion.readers import read_export
-from dagster_project.ingestion.spec import ASSISTANCE
+from dagster_project.ingestion.spec import ASSISTANCE, ELDERCARE
 
 from .conftest import PERIOD
-from .exports import ASSISTANCE_HEADER, TITLE, clean_row, totals_row
+from .exports import ASSISTANCE_HEADER, TITLE, TOWNSHIP, clean_row, totals_row
 from .test_corpus import assert_no_personal_data
 
 FOLDER = "assistance/2024-06"
@@ -143,3 +143,81 @@ def test_gbk_file_with_a_few_chinese_characters_and_one_utf8_line(tmp_path: Path
     assert sheet.header_row == 2
     assert [(r[0], r[2]) for r in sheet.flags.rows()] == [(4, "undecodable")]
     assert "UTF-8" in sheet.flags.rows()[0][3]
+
+
+# -- CSV cells spanning lines ---------------------------------------------------------------------------------
+ELDER_HEADER = [
+    "序号",
+    "机构名称",
+    "统一社会信用代码",
+    "机构类型",
+    "床位总数",
+    "护理型床位数",
+    "在院人数",
+    "乡镇代码",
+]
+
+
+def _elder_row(i: int, name: str) -> list[str]:
+    return [str(i), name, f"52610602MJ00000{i}X", "公办养老院", "100", "60", "80", TOWNSHIP]
+
+
+def _elder_csv(landing: Path, rows: list[list[str]], tail: str = "") -> Path:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    for r in [["宝塔区养老机构床位情况"], ELDER_HEADER, *rows]:
+        w.writerow(r)
+    path = landing / "eldercare/2024-06/610602_宝塔区.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes((buf.getvalue() + tail).encode("utf-8-sig"))
+    return path
+
+
+def test_quoted_cell_wrapped_with_alt_enter_is_loaded(con, landing, region, hasher) -> None:
+    rows = [
+        _elder_row(1, "宝塔区第一敬老院"),
+        _elder_row(2, "宝塔区\r\n社会福利\r\n中心"),
+        _elder_row(3, "枣园敬老院"),
+    ]
+    _elder_csv(landing, rows)
+    f = _load(con, landing, region, hasher, ELDERCARE)
+    assert _audit(con) == ("loaded", 3, 3, 0, 0), f.message
+    names = con.execute(
+        "SELECT institution_name FROM raw.eldercare_institutions ORDER BY _source_row"
+    ).fetchall()
+    assert names[0] == ("宝塔区第一敬老院",) and "社会福利" in names[1][0] and names[2] == ("枣园敬老院",)
+
+
+def test_stray_quote_that_swallows_rows_is_still_flagged(con, landing, region, hasher) -> None:
+    """`"二级` typed into 残疾等级: the csv module runs the next rows into that cell."""
+    rows = [clean_row(i, name=n) for i, n in enumerate(NAMES, start=1)]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    for r in [*([t] for t in TITLE), ASSISTANCE_HEADER, *rows]:
+        w.writerow(r)
+    text = buf.getvalue().replace(",2024-06,\r\n2,", ',2024-06,"二级\r\n2,', 1)
+    path = landing / FOLDER / "610602_宝塔区.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(text.encode("gbk"))
+    f = _load(con, landing, region, hasher)
+    status, read, loaded, quarantined, skipped = _audit(con)
+    assert (status, loaded, quarantined) == ("loaded", 0, 1), f.message
+    (reason,) = con.execute("SELECT reason FROM raw.quarantine WHERE reason_code = 'csv_quote'").fetchone()
+    assert reason.startswith("第4行") and "第4至7行被引号合并为一行" in reason
+
+
+@pytest.mark.parametrize("swallowed", [1, 2])
+def test_unclosed_quote_swallowing_one_or_two_rows_is_flagged(swallowed: int, tmp_path: Path) -> None:
+    """A record of two physical lines is flagged too when its second line is a whole record."""
+    rows = [_elder_row(i, f"敬老院{i}") for i in range(1, 5)]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    for r in [["宝塔区养老机构床位情况"], ELDER_HEADER, *rows]:
+        w.writerow(r)
+    text = buf.getvalue().replace("2,敬老院2", '2,"敬老院2', 1)
+    if swallowed == 1:  # the stray quote closes on the next row's quoted cell: both rows become one record
+        text = text.replace("3,敬老院3", '3,"敬老院3"', 1)
+    path = tmp_path / "610602_宝塔区.csv"
+    path.write_bytes(text.encode("utf-8"))
+    sheet = read_export(path, ELDERCARE)
+    assert [(r[0], r[2]) for r in sheet.flags.rows()] == [(4, "csv_quote")]
