@@ -14,7 +14,9 @@ import datetime as dt
 import io
 import math
 import re
+import struct
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +27,6 @@ from xml.etree import ElementTree as ET
 import numpy as np
 
 from .errors import UnreadableFileError
-from .redact import redact_label
 from .text_table import TextTable, choose_delimiter, split_lines
 
 EXPECTED_ZH = "金民工程导出的 .xlsx、.xls 或 .csv 文件"
@@ -472,29 +473,105 @@ def read_xml2003(path: Path, raw: bytes) -> Workbook:
 
 
 # -- real Excel (calamine) ----------------------------------------------------------------------------------------
-def read_excel(path: Path, kind: str) -> Workbook:
+REEXPORT_ZH = "完整的 .xlsx 或 .xls 文件（重新从金民工程导出，或从原处重新拷贝）"
+
+# Every way a damaged zip / xlsx / CFB container shows itself while its parts are read in Python.
+_DAMAGED = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    struct.error,
+    ValueError,  # also UnicodeDecodeError (a member name), a negative seek in a broken directory
+    OverflowError,
+    RuntimeError,  # also NotImplementedError (an unknown compression method), an encrypted member
+    ET.ParseError,  # expat: damaged XML
+    OSError,
+)
+
+
+def damaged_file(path: Path, what: str) -> UnreadableFileError:
+    return UnreadableFileError(path, f"文件已损坏（{what}），请重新导出或重新拷贝", REEXPORT_ZH)
+
+
+def _damage_zh(exc: BaseException) -> str:
+    """What is damaged, for the clerk, from the error type (never its text: it may hold a sheet name)."""
+    text = str(exc).lower()
+    if isinstance(exc, zlib.error | EOFError) or "deflate" in text or "crc" in text:
+        return "压缩数据有误"
+    if isinstance(exc, ET.ParseError) or type(exc).__name__ == "XmlError":
+        return "表格内容不完整"
+    if isinstance(exc, KeyError) or type(exc).__name__ == "WorksheetNotFound":
+        return "缺少工作表或其组成部分"
+    return "文件结构有误"
+
+
+def _cfb_streams(data: bytes) -> set[str]:
+    """Names of the well-known streams an OLE/CFB container holds: their names are UTF-16-LE in its
+    directory entries (a cheap look, enough to tell an encrypted xlsx or a workbook from other files)."""
+    known = ("EncryptedPackage", "EncryptionInfo", "Workbook", "Book", "WordDocument", "PowerPoint Document")
+    return {n for n in known if (n + "\0").encode("utf-16-le") in data}
+
+
+def _encrypted(path: Path) -> UnreadableFileError:
+    return UnreadableFileError(
+        path,
+        "文件设有打开密码（已加密），无法读取",
+        "没有密码的文件：请在Excel中打开，取消密码（文件→信息→保护工作簿→用密码进行加密，清空密码）后保存，"
+        "再放入着陆文件夹",
+    )
+
+
+def _cfb_truncated(data: bytes) -> bool:
+    """An OLE/CFB container cut short: its header points at sectors (the allocation table's, the
+    directory's) beyond the end of the file."""
+    if len(data) < 512:
+        return True
+    try:
+        shift = struct.unpack_from("<H", data, 0x1E)[0]
+        directory = struct.unpack_from("<I", data, 0x30)[0]
+        fat = struct.unpack_from("<109I", data, 0x4C)
+    except struct.error:
+        return True
+    size = 1 << min(shift, 16)
+    used = [s for s in (directory, *fat) if s < 0xFFFFFFFA]
+    return any((s + 2) * size > len(data) for s in used)
+
+
+def _open_error(path: Path, data: bytes, kind: str, exc: Exception) -> UnreadableFileError:
+    streams = _cfb_streams(data) if kind == "xls" else set()
+    if type(exc).__name__ == "PasswordError" or "EncryptedPackage" in streams:
+        return _encrypted(path)
+    if kind == "xls" and _cfb_truncated(data):
+        return damaged_file(path, "文件不完整，可能只拷贝了一部分")
+    if kind == "xlsx" or streams & {"Workbook", "Book"}:  # it is a workbook: a damaged one
+        return damaged_file(path, _damage_zh(exc))
+    if streams:  # a Word or PowerPoint file named as a workbook
+        return UnreadableFileError(path, "不是Excel文件（是Word等其他Office文件）", EXPECTED_ZH)
+    return UnreadableFileError(path, "无法作为Excel文件打开（可能已损坏，或不是Excel文件）", REEXPORT_ZH)
+
+
+def read_excel(path: Path, kind: str, data: bytes | None = None) -> Workbook:
     import python_calamine
 
+    data = path.read_bytes() if data is None else data
     try:  # from the content, not the extension (an .xlsx saved as .xls)
-        with open(path, "rb") as fh:
-            wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
+        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         metas = wb.sheets_metadata
     except Exception as exc:  # calamine raises its own error types
-        raise UnreadableFileError(
-            path, f"无法作为Excel文件打开（{type(exc).__name__}）", "金民工程导出的 .xlsx 或 .xls 文件"
-        ) from None
-    formula_sheets = _xlsx_formulas_without_value(path) if kind == "xlsx" else {}
+        raise _open_error(path, data, kind, exc) from None
+    formula_sheets = _xlsx_formulas_without_value(path, data) if kind == "xlsx" else {}
     sheets: list[tuple[Grid, bool]] = []
     for i, meta in enumerate(metas):
         if "WorkSheet" not in str(meta.typ):
             continue
         try:
-            rows = wb.get_sheet_by_index(i).to_python(skip_empty_area=False)
-        except Exception as exc:
-            raise UnreadableFileError(
-                path, f"工作表「{redact_label(meta.name)}」无法读取（{type(exc).__name__}）", EXPECTED_ZH
-            ) from None
-        grid = Grid([list(r) for r in rows], 1, meta.name, numeric_text=True)
+            sheet = wb.get_sheet_by_index(i)
+            rows = [list(r) for r in sheet.to_python(skip_empty_area=False)]
+        except Exception as exc:  # the sheet's name stays out: it may be a person's
+            raise damaged_file(path, f"第{i + 1}个工作表无法读取：{_damage_zh(exc)}") from None
+        grid = Grid(rows, 1, meta.name, numeric_text=True)
         for at in formula_sheets.get(meta.name, ()):
             grid.cell_flags[at] = ("formula_no_value", "公式单元格没有计算结果")
         sheets.append((grid, str(meta.visible).endswith(".Visible")))
@@ -511,11 +588,12 @@ def _col_index(letters: str) -> int:
     return n - 1
 
 
-def _xlsx_formulas_without_value(path: Path) -> dict[str, list[tuple[int, int]]]:
-    """{sheet name: [(row, col) 0-based]} of formula cells that carry no cached value."""
+def _xlsx_formulas_without_value(path: Path, data: bytes) -> dict[str, list[tuple[int, int]]]:
+    """{sheet name: [(row, col) 0-based]} of formula cells that carry no cached value. Reading every sheet
+    also checks its compressed data: a damaged workbook is refused as damaged, naming what is."""
     out: dict[str, list[tuple[int, int]]] = {}
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
             if "xl/workbook.xml" not in names:
                 return out
@@ -532,11 +610,11 @@ def _xlsx_formulas_without_value(path: Path) -> dict[str, list[tuple[int, int]]]
                 member = target if target.startswith("xl/") else f"xl/{target}"
                 if member not in names:
                     continue
-                data = zf.read(member)
-                if b"<f" not in data and b":f" not in data:
+                xml = zf.read(member)
+                if b"<f" not in xml and b":f" not in xml:
                     continue
                 cells = []
-                for _, el in ET.iterparse(io.BytesIO(data)):
+                for _, el in ET.iterparse(io.BytesIO(xml)):
                     if el.tag.endswith("}c"):
                         f = v = None
                         for child in el:
@@ -551,8 +629,8 @@ def _xlsx_formulas_without_value(path: Path) -> dict[str, list[tuple[int, int]]]
                         el.clear()
                 if cells:
                     out[sheet.get("name", "")] = cells
-    except (zipfile.BadZipFile, KeyError, ET.ParseError, OSError):
-        return out
+    except _DAMAGED as exc:
+        raise damaged_file(path, _damage_zh(exc)) from None
     return out
 
 
@@ -601,11 +679,12 @@ def _open(path: Path, text_reader: Callable[[Path, bytes], Workbook | TextTable]
         head = fh.read(8192)
     kind = sniff(head)
     if kind in ("xlsx", "xls"):
-        if kind == "xlsx" and not _is_xlsx(path):
+        data = path.read_bytes()
+        if kind == "xlsx" and not _is_xlsx(path, data):
             raise UnreadableFileError(
                 path, "文件是压缩包，但不是Excel工作簿（无法作为Excel文件打开）", EXPECTED_ZH
             )
-        return read_excel(path, kind)
+        return read_excel(path, kind, data)
     if kind == "binary":
         raise UnreadableFileError(path, "不是表格文件（含二进制内容）", EXPECTED_ZH)
     raw = path.read_bytes()
@@ -624,9 +703,11 @@ def _looks_like_markup(head: bytes) -> bool:
     return head.lstrip().startswith(b"<")
 
 
-def _is_xlsx(path: Path) -> bool:
+def _is_xlsx(path: Path, data: bytes) -> bool:
+    """A zip holding a workbook (xl/...). A zip whose directory cannot be read is a damaged file (a
+    truncated copy or download), not some other zip: refused as damaged."""
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             return any(n.startswith("xl/") for n in zf.namelist())
-    except (zipfile.BadZipFile, OSError):
-        return False
+    except _DAMAGED:
+        raise damaged_file(path, "压缩包不完整，可能只拷贝了一部分") from None

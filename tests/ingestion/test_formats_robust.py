@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from pathlib import Path
 
 import pytest
+import xlwt
 
 from dagster_project.ingestion.pipeline import load_partition
 from dagster_project.ingestion.readers import read_export
 from dagster_project.ingestion.spec import ASSISTANCE, ELDERCARE
 
 from .conftest import PERIOD
-from .exports import ASSISTANCE_HEADER, TITLE, TOWNSHIP, clean_row, totals_row
+from .exports import ASSISTANCE_HEADER, TITLE, TOWNSHIP, clean_row, totals_row, write_xlsx
 from .test_corpus import assert_no_personal_data
 
 FOLDER = "assistance/2024-06"
@@ -221,3 +223,91 @@ def test_unclosed_quote_swallowing_one_or_two_rows_is_flagged(swallowed: int, tm
     path.write_bytes(text.encode("utf-8"))
     sheet = read_export(path, ELDERCARE)
     assert [(r[0], r[2]) for r in sheet.flags.rows()] == [(4, "csv_quote")]
+
+
+# -- encrypted and damaged workbooks ----------------------------------------------------------------------------
+def test_password_protected_xlsx_says_so(con, landing, region, hasher) -> None:
+    """An xlsx with an open password is an OLE container holding EncryptionInfo and EncryptedPackage."""
+    path = landing / FOLDER / "610602_宝塔区.xlsx"
+    path.parent.mkdir(parents=True)
+    path.write_bytes((FIXTURES / "encrypted_open_password_1234.xlsx").read_bytes())
+    f = _load(con, landing, region, hasher)
+    assert f.status == "failed"
+    assert "610602_宝塔区.xlsx" in f.message and "文件设有打开密码（已加密）" in f.message
+    assert "取消密码" in f.message and "CalamineError" not in f.message
+    assert _audit(con)[0] == "failed"
+
+
+def _xlsx_bytes(tmp_path: Path) -> bytes:
+    return write_xlsx(
+        tmp_path / "good.xlsx", [clean_row(i, name=n) for i, n in enumerate(NAMES, 1)]
+    ).read_bytes()
+
+
+def _rezip(data: bytes, change) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            member = change(info.filename, src.read(info.filename))
+            if member is not None:
+                dst.writestr(info.filename, member)
+    return out.getvalue()
+
+
+def _corrupt_deflate(data: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        info = zf.getinfo("xl/worksheets/sheet1.xml")
+    b = bytearray(data)
+    off = info.header_offset + 30 + len(info.filename) + len(info.extra) + 10
+    for k in range(off, off + 20):
+        b[k] ^= 0x55
+    return bytes(b)
+
+
+def _xls_bytes(tmp_path: Path) -> bytes:
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("Sheet1")
+    for j, h in enumerate(ASSISTANCE_HEADER):
+        ws.write(0, j, h)
+    wb.save(str(tmp_path / "good.xls"))
+    return (tmp_path / "good.xls").read_bytes()
+
+
+DAMAGE = {
+    "corrupt-deflate-in-sheet": lambda x, _: _corrupt_deflate(x),
+    "truncated-zip": lambda x, _: x[: len(x) // 2],
+    "sheet-member-missing": lambda x, _: _rezip(x, lambda n, d: None if n.endswith("sheet1.xml") else d),
+    "sheet-xml-cut": lambda x, _: _rezip(x, lambda n, d: d[: len(d) // 2] if n.endswith("sheet1.xml") else d),
+    "workbook-xml-cut": lambda x, _: _rezip(
+        x, lambda n, d: d[: len(d) // 2] if n == "xl/workbook.xml" else d
+    ),
+    "rels-missing": lambda x, _: _rezip(x, lambda n, d: None if n == "xl/_rels/workbook.xml.rels" else d),
+    "xls-truncated": lambda _, p: _xls_bytes(p)[:1200],
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_damaged_workbook_is_refused_as_damaged(
+    damage: str, tmp_path: Path, con, landing, region, hasher
+) -> None:
+    path = landing / FOLDER / "610602_宝塔区.xlsx"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(DAMAGE[damage](_xlsx_bytes(tmp_path), tmp_path))
+    f = _load(con, landing, region, hasher)
+    assert f.status == "failed" and "610602_宝塔区.xlsx" in f.message
+    assert "损坏" in f.message and "重新" in f.message, f.message
+    assert "不是Excel工作簿" not in f.message and "读取或检查时出错" not in f.message, f.message
+    assert "Error" not in f.message and "error" not in f.message, f.message
+    if damage == "xls-truncated":
+        assert "文件不完整" in f.message
+    assert _audit(con)[0] == "failed"
+    assert_no_personal_data(con, [f.message])
+
+
+def test_zip_that_is_not_a_workbook_says_so(tmp_path: Path, con, landing, region, hasher) -> None:
+    path = landing / FOLDER / "610602_宝塔区.xlsx"
+    path.parent.mkdir(parents=True)
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("word/document.xml", "<w/>")
+    f = _load(con, landing, region, hasher)
+    assert f.status == "failed" and "不是Excel工作簿" in f.message
