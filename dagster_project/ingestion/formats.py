@@ -371,6 +371,7 @@ def read_html(path: Path, raw: bytes) -> Workbook:
 def _html_rows(table: Any) -> list[list[Any]]:
     grid: list[list[Any]] = []
     pending: dict[tuple[int, int], bool] = {}  # cells covered by a rowspan from above
+    regions: list[tuple[int, int, int, int]] = []  # rowspan regions, filled down at the end
     trs = [tr for tr in table.iter("tr") if tr.xpath("ancestor::table[1]")[0] is table]
     for r, tr in enumerate(trs):
         row: list[Any] = []
@@ -384,6 +385,8 @@ def _html_rows(table: Any) -> list[list[Any]]:
             value = " ".join(cell.text_content().split()) or None
             span = _int_attr(cell, "colspan")
             down = _int_attr(cell, "rowspan")
+            if down > 1:
+                regions.append((r, col, r + down - 1, col + span - 1))
             for k in range(span):
                 row.append(value if k == 0 else None)
                 for d in range(1, down):
@@ -393,6 +396,7 @@ def _html_rows(table: Any) -> list[list[Any]]:
             row.append(None)
             col += 1
         grid.append(row)
+    fill_merged_down(grid, regions)
     return grid
 
 
@@ -427,6 +431,7 @@ def read_xml2003(path: Path, raw: bytes) -> Workbook:
             visible = (v.text or "").strip() not in ("SheetHidden", "SheetVeryHidden")
         rows: list[list[Any]] = []
         below: dict[tuple[int, int], bool] = {}
+        regions: list[tuple[int, int, int, int]] = []  # MergeDown regions, filled down at the end
         flags: dict[tuple[int, int], tuple[str, str]] = {}
         table = ws.find(f"{_SS}Table")
         if table is None:
@@ -459,15 +464,18 @@ def read_xml2003(path: Path, raw: bytes) -> Workbook:
                         value = text
                 if value is None and cell.get(f"{_SS}Formula"):
                     flags[(r, len(row))] = ("formula_no_value", "公式单元格没有计算结果")
-                across = _int(cell.get(f"{_SS}MergeAcross"))
-                down = _int(cell.get(f"{_SS}MergeDown"))
+                across = min(_int(cell.get(f"{_SS}MergeAcross")), 1000)
+                down = min(_int(cell.get(f"{_SS}MergeDown")), 1000)
                 start = len(row)
                 row.append(value)
-                row.extend([None] * max(0, min(across, 1000)))
-                for d in range(1, min(down, 1000) + 1):
+                row.extend([None] * across)
+                if down:
+                    regions.append((r, start, r + down, start + across))
+                for d in range(1, down + 1):
                     for k in range(start, start + across + 1):
                         below[(r + d, k)] = True
             rows.append(row)
+        fill_merged_down(rows, regions)
         sheets.append((Grid(rows, 1, name, cell_flags=flags, numeric_text=True), visible))
     return Workbook("xml2003", sheets)
 
@@ -569,13 +577,37 @@ def read_excel(path: Path, kind: str, data: bytes | None = None) -> Workbook:
         try:
             sheet = wb.get_sheet_by_index(i)
             rows = [list(r) for r in sheet.to_python(skip_empty_area=False)]
+            merged = sheet.merged_cell_ranges or []
         except Exception as exc:  # the sheet's name stays out: it may be a person's
             raise damaged_file(path, f"第{i + 1}个工作表无法读取：{_damage_zh(exc)}") from None
+        fill_merged_down(rows, [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in merged])
         grid = Grid(rows, 1, meta.name, numeric_text=True)
         for at in formula_sheets.get(meta.name, ()):
             grid.cell_flags[at] = ("formula_no_value", "公式单元格没有计算结果")
         sheets.append((grid, str(meta.visible).endswith(".Visible")))
     return Workbook(kind, sheets)
+
+
+def fill_merged_down(rows: list[list[Any]], regions: list[tuple[int, int, int, int]]) -> None:
+    """Give each row of a merged region (r0, c0, r1, c1; 0-based, inclusive) spanning rows the value its
+    top row shows in that column, as the clerk sees it: a household's 户主身份证号码, 家庭人口 or 发放年月
+    merged down over its members' rows. Only down, never across: a region one row high (a title, a group
+    header over several columns, a 合计 label) stays as it is, since the rows' kinds are told by their
+    cells (a repeated title has one). Cells that hold a value of their own are kept."""
+    for r0, c0, r1, c1 in regions:
+        if r1 <= r0 or r0 >= len(rows):
+            continue
+        top = rows[r0]
+        for c in range(c0, min(c1, len(top) - 1) + 1):
+            value = top[c]
+            if value is None or value == "":
+                continue
+            for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
+                row = rows[r]
+                if len(row) <= c:
+                    row.extend([None] * (c + 1 - len(row)))
+                if row[c] is None or row[c] == "":
+                    row[c] = value
 
 
 _REF = re.compile(r"^([A-Z]+)(\d+)$")

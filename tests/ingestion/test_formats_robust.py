@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import xlsxwriter
 import xlwt
 
 from dagster_project.ingestion.pipeline import load_partition
@@ -311,3 +312,122 @@ def test_zip_that_is_not_a_workbook_says_so(tmp_path: Path, con, landing, region
         zf.writestr("word/document.xml", "<w/>")
     f = _load(con, landing, region, hasher)
     assert f.status == "failed" and "不是Excel工作簿" in f.message
+
+
+# -- merged cells --------------------------------------------------------------------------------------------
+HOUSEHOLD = [4, 5, 9]  # 户主身份证号码, 家庭人口, 发放年月: merged down over the household's members
+
+
+def _household_rows() -> list[list[str]]:
+    rows = [clean_row(i, name=n) for i, n in enumerate(NAMES[:3], start=1)]
+    for r in rows:
+        r[4], r[5] = rows[0][4], "3"
+    return rows
+
+
+def _merged_xlsx(path: Path) -> None:
+    rows = _household_rows()
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("花名册")
+    ws.merge_range(0, 0, 0, 10, TITLE[0])  # a title merged across: stays one cell
+    ws.write_row(1, 0, ASSISTANCE_HEADER)
+    for i, r in enumerate(rows, start=2):
+        for j, v in enumerate(r):
+            if j not in HOUSEHOLD:
+                ws.write_string(i, j, v)
+    for j in HOUSEHOLD:
+        ws.merge_range(2, j, 4, j, rows[0][j])
+    ws.write_row(5, 0, totals_row(rows))
+    wb.close()
+
+
+def _merged_xls(path: Path) -> None:
+    rows = _household_rows()
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("花名册")
+    ws.write_merge(0, 0, 0, 10, TITLE[0])
+    for j, h in enumerate(ASSISTANCE_HEADER):
+        ws.write(1, j, h)
+    for i, r in enumerate(rows, start=2):
+        for j, v in enumerate(r):
+            if j not in HOUSEHOLD:
+                ws.write(i, j, v)
+    for j in HOUSEHOLD:
+        ws.write_merge(2, 4, j, j, rows[0][j])
+    for j, v in enumerate(totals_row(rows)):
+        ws.write(5, j, v)
+    wb.save(str(path))
+
+
+def _merged_html(path: Path) -> None:
+    rows = _household_rows()
+    trs = [
+        f'<tr><td colspan="11">{TITLE[0]}</td></tr>',
+        "<tr>" + "".join(f"<th>{h}</th>" for h in ASSISTANCE_HEADER) + "</tr>",
+    ]
+    for i, r in enumerate(rows):
+        tds = [
+            f'<td rowspan="3">{v}</td>' if j in HOUSEHOLD else f"<td>{v}</td>"
+            for j, v in enumerate(r)
+            if i == 0 or j not in HOUSEHOLD
+        ]
+        trs.append("<tr>" + "".join(tds) + "</tr>")
+    trs.append("<tr>" + "".join(f"<td>{v}</td>" for v in totals_row(rows)) + "</tr>")
+    html = f'<html><head><meta charset="utf-8"></head><body><table>{"".join(trs)}</table></body></html>'
+    path.write_bytes(html.encode("utf-8"))
+
+
+def _merged_xml2003(path: Path) -> None:
+    rows = _household_rows()
+
+    def cell(v: str, j: int, attrs: str = "") -> str:
+        return f'<Cell ss:Index="{j + 1}"{attrs}><Data ss:Type="String">{v}</Data></Cell>' if v else ""
+
+    xml = [f'<Row><Cell ss:MergeAcross="10"><Data ss:Type="String">{TITLE[0]}</Data></Cell></Row>']
+    xml.append("<Row>" + "".join(cell(h, j) for j, h in enumerate(ASSISTANCE_HEADER)) + "</Row>")
+    for i, r in enumerate(rows):
+        cells = [
+            cell(v, j, ' ss:MergeDown="2"' if j in HOUSEHOLD else "")
+            for j, v in enumerate(r)
+            if i == 0 or j not in HOUSEHOLD
+        ]
+        xml.append("<Row>" + "".join(cells) + "</Row>")
+    xml.append("<Row>" + "".join(cell(v, j) for j, v in enumerate(totals_row(rows))) + "</Row>")
+    doc = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+        f'<Worksheet ss:Name="花名册"><Table>{"".join(xml)}</Table></Worksheet></Workbook>'
+    )
+    path.write_bytes(doc.encode("utf-8"))
+
+
+MERGED = {
+    "xlsx": ("610602_宝塔区.xlsx", _merged_xlsx),
+    "xls": ("610602_宝塔区.xls", _merged_xls),
+    "html-rowspan": ("610602_宝塔区.xls", _merged_html),
+    "xml2003-mergedown": ("610602_宝塔区.xls", _merged_xml2003),
+}
+
+
+@pytest.mark.parametrize("shape", list(MERGED))
+def test_cells_merged_down_over_a_household_are_filled(
+    shape: str, tmp_path: Path, con, landing, region, hasher
+) -> None:
+    name, build = MERGED[shape]
+    build(tmp_path / name)
+    sheet = read_export(tmp_path / name, ASSISTANCE)
+    assert sheet.header_row == 2 and sheet.title == TITLE[0]
+    expected = _household_rows()
+    assert sheet.frame["household_id"].to_list() == [expected[0][4]] * 3
+    assert sheet.frame["household_size"].to_list() == ["3"] * 3
+    assert sheet.frame["pay_month"].to_list() == ["2024-06"] * 3
+    assert sheet.skipped == {"summary": 1}
+
+    path = landing / FOLDER / name
+    path.parent.mkdir(parents=True)
+    build(path)
+    f = _load(con, landing, region, hasher)
+    assert _audit(con) == ("loaded", 4, 3, 0, 1), f.message
+    households = con.execute("SELECT count(DISTINCT household_key) FROM raw.assistance_roster").fetchone()
+    assert households == (1,)
