@@ -271,7 +271,7 @@ def test_a_part_that_cannot_be_loaded_keeps_the_county_month_whole(con, landing,
 
     by_name = {f.source_file.rsplit("/")[-1]: f for f in report.files}
     assert by_name["610602_宝塔区_城市低保.xlsx"].status == "failed"
-    assert "无法作为Excel文件打开" in (by_name["610602_宝塔区_城市低保.xlsx"].message or "")
+    assert "文件已损坏" in (by_name["610602_宝塔区_城市低保.xlsx"].message or "")
     other = by_name["610602_宝塔区_农村低保.xlsx"]
     assert other.status == "failed" and "610602_宝塔区_城市低保.xlsx" in (other.message or "")
     assert by_name["610603_安塞区.xlsx"].status == "unchanged"
