@@ -10,17 +10,25 @@ every table of the serving file. DuckDB statements sqlglot keeps as commands (`S
 
 The guard here parses the expression (as Superset does, DuckDB's dialect) and allows only one SELECT
 whose sole content is the expression list (or `1 ORDER BY <expression>`), with no query, table, command
-or set operation anywhere inside. The expression is then handed on as sqlglot wrote it back from what
-it parsed, so DuckDB runs exactly what was checked: text the two parsers read differently (quotes,
-comments, escapes) cannot carry a query past the check.
+or set operation anywhere inside. The expression is handed on as sqlglot writes it back, and that text
+is checked again the way DuckDB itself will read it, since the two parsers disagree in places a second
+red-team pass found: sqlglot moves a comment in front of SELECT (Superset then cut the expression out of
+the comment), writes a `--` comment holding `*/` back as live code, and writes `e'x\\'` back as
+`e'x\'`. So: no comments and no escape strings at all; sqlglot must read its own output the same way
+(a fixed point); DuckDB's parser (json_serialize_sql: parses, runs nothing) must see one SELECT without
+FROM, sub-query, set operation, table function or other clause; and no function that reads the catalog,
+settings or the query itself (pg_get_viewdef, current_setting, current_query, duckdb_*, ...).
 """
 
 from __future__ import annotations
 
+import json
+import threading
 from typing import Any
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.tokens import TokenType
 
 # Nodes that read a table or run a statement; none belongs in a scalar expression over one row.
 _FORBIDDEN: tuple[type[exp.Expression], ...] = (
@@ -51,23 +59,159 @@ class AdhocSqlRefused(ValueError):
     pass
 
 
+# Functions that read the catalog, the settings or the running query (DuckDB's names, lower case): a
+# view's SQL, a constraint, the server's paths, the whole generated query with its row-level filter.
+_FORBIDDEN_FUNCTIONS = {
+    "current_setting",
+    "current_query",
+    "current_schema",
+    "current_schemas",
+    "current_database",
+    "current_catalog",
+    "getvariable",
+    "getenv",
+    "query",
+    "query_table",
+    "format_type",
+    "get_block_size",
+    "col_description",
+    "obj_description",
+    "shobj_description",
+    "has_table_privilege",
+    "has_column_privilege",
+    "has_schema_privilege",
+    "has_database_privilege",
+    "has_function_privilege",
+    "has_sequence_privilege",
+    "has_tablespace_privilege",
+    "has_foreign_data_wrapper_privilege",
+    "has_language_privilege",
+    "has_server_privilege",
+    "has_type_privilege",
+    "pg_has_role",
+}
+_FORBIDDEN_PREFIXES = ("pg_", "duckdb_", "read_", "sniff_", "glob", "which_secret")
+# String tokens other than plain '...' (escape strings e'...', byte, bit, hex, raw, national, heredoc):
+# the two parsers do not agree on their escapes.
+_PLAIN_STRING = {TokenType.STRING}
+_STRING_TYPES = {
+    TokenType.STRING,
+    TokenType.BYTE_STRING,
+    TokenType.BIT_STRING,
+    TokenType.HEX_STRING,
+    TokenType.RAW_STRING,
+    TokenType.NATIONAL_STRING,
+    TokenType.HEREDOC_STRING,
+    TokenType.UNICODE_STRING,
+}
+_REFUSED = "自定义SQL只能是一个表达式"
+
+
 def checked_expression(sql: str) -> str:
     """`sql` ("SELECT <expression>" or "SELECT 1 ORDER BY <expression>") as sqlglot writes it back, or
     AdhocSqlRefused when it is anything but scalar expressions over the dataset's row."""
+    _no_comments_or_escapes(sql)
+    out = _structure_checked(sql).sql(dialect="duckdb", comments=False)
+    if _structure_checked(out).sql(dialect="duckdb", comments=False) != out:  # read alike each time
+        raise AdhocSqlRefused(_REFUSED)
+    _duckdb_agrees(out, ordered=sql.lstrip().upper().startswith("SELECT 1 ORDER BY"))
+    return out
+
+
+def _no_comments_or_escapes(sql: str) -> None:
+    try:
+        tokens = sqlglot.tokenize(sql, read="duckdb")
+    except sqlglot.errors.SqlglotError as exc:
+        raise AdhocSqlRefused("自定义SQL无法解析") from exc
+    for token in tokens:
+        if token.comments:
+            raise AdhocSqlRefused("自定义SQL不能包含注释")
+        if token.token_type in _STRING_TYPES and token.token_type not in _PLAIN_STRING:
+            raise AdhocSqlRefused("自定义SQL只能使用普通的单引号字符串")
+        if token.token_type == TokenType.SEMICOLON:
+            raise AdhocSqlRefused(_REFUSED)
+
+
+def _structure_checked(sql: str) -> exp.Select:
     try:
         statements = sqlglot.parse(sql, read="duckdb")
     except sqlglot.errors.SqlglotError as exc:
         raise AdhocSqlRefused("自定义SQL无法解析") from exc
     if len(statements) != 1 or not isinstance(statements[0], exp.Select):
-        raise AdhocSqlRefused("自定义SQL只能是一个表达式")
+        raise AdhocSqlRefused(_REFUSED)
     root = statements[0]
     extra = [key for key, value in root.args.items() if value and key not in _ALLOWED_CLAUSES]
     if extra:
-        raise AdhocSqlRefused("自定义SQL只能是一个表达式")
+        raise AdhocSqlRefused(_REFUSED)
     for node in root.walk():
         if node is not root and isinstance(node, _FORBIDDEN):
             raise AdhocSqlRefused("自定义SQL不能包含查询、表或语句")
-    return root.sql(dialect="duckdb")
+        if node.comments:
+            raise AdhocSqlRefused("自定义SQL不能包含注释")
+    return root
+
+
+_parser_lock = threading.Lock()
+_parser: Any = None
+
+
+def _duckdb_tree(sql: str) -> dict[str, Any]:
+    """DuckDB's own parse of `sql` (json_serialize_sql parses and runs nothing), on an in-memory
+    connection without file access."""
+    global _parser
+    import duckdb
+
+    with _parser_lock:
+        if _parser is None:
+            _parser = duckdb.connect(":memory:", config={"enable_external_access": False})
+        cursor = _parser.cursor()
+    try:
+        return json.loads(cursor.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
+    finally:
+        cursor.close()
+
+
+def _duckdb_agrees(sql: str, ordered: bool) -> None:
+    """DuckDB reads `sql` as one SELECT of expressions (and ORDER BY, for the ORDER BY wrapper): no FROM,
+    WHERE, GROUP BY, HAVING, QUALIFY, sample, other modifier, sub-query, set operation or table, and no
+    function of _FORBIDDEN_FUNCTIONS."""
+    tree = _duckdb_tree(sql)
+    if tree.get("error") or len(tree.get("statements") or []) != 1:
+        raise AdhocSqlRefused(_REFUSED)
+    node = tree["statements"][0]["node"]
+    if node.get("type") != "SELECT_NODE" or (node.get("from_table") or {}).get("type") != "EMPTY":
+        raise AdhocSqlRefused(_REFUSED)
+    if any(
+        node.get(k)
+        for k in ("where_clause", "group_expressions", "group_sets", "having", "sample", "qualify")
+    ):
+        raise AdhocSqlRefused(_REFUSED)
+    if (node.get("cte_map") or {}).get("map"):
+        raise AdhocSqlRefused(_REFUSED)
+    modifiers = [m.get("type") for m in node.get("modifiers") or []]
+    if modifiers not in ([], ["ORDER_MODIFIER"] if ordered else []):
+        raise AdhocSqlRefused(_REFUSED)
+    for item in _walk(node["select_list"], [m for m in node.get("modifiers") or []]):
+        kind = item.get("class") or item.get("type")
+        if kind == "SUBQUERY":
+            raise AdhocSqlRefused("自定义SQL不能包含查询、表或语句")
+        if "node" in item or "subquery" in item or "from_table" in item or "table_name" in item:
+            raise AdhocSqlRefused("自定义SQL不能包含查询、表或语句")
+        name = str(item.get("function_name") or "").lower()
+        if name and (name in _FORBIDDEN_FUNCTIONS or name.startswith(_FORBIDDEN_PREFIXES)):
+            raise AdhocSqlRefused(f"自定义SQL不能使用函数 {name}")
+
+
+def _walk(*values: Any):
+    """Every dict inside `values` (DuckDB's JSON parse tree)."""
+    stack = list(values)
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            yield value
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
 
 
 def install() -> None:

@@ -64,6 +64,16 @@ ATTACKS: list[Attack] = [
     Attack('where: EXISTS(SUMMARIZE ...)', 'where', 'EXISTS(SUMMARIZE marts.fct_lottery_sales)'),
     Attack('where: EXISTS(DESCRIBE ...)', 'where', 'EXISTS(DESCRIBE marts.fct_lottery_sales)'),
     Attack('having: UNION in HAVING', 'having', 'count(*) > 0 UNION SELECT county_code FROM marts.dim_region'),
+    # where sqlglot (the guard's parser) and DuckDB disagree: comments moved or written back as code,
+    # escape strings written back with another meaning (a second red-team pass)
+    Attack('raw-column: comment moved before SELECT', 'raw-column', "/* SELECT ' */ ' AS a UNION ALL SELECT county_code FROM marts.mart_overview_county_month UNION ALL SELECT county_name_zh --'"),
+    Attack('metric: comment moved before SELECT', 'metric', "/* SELECT ' */ ' AS a UNION ALL SELECT county_code FROM marts.mart_overview_county_month UNION ALL SELECT county_name_zh --'"),
+    Attack('raw-column: line comment holding */', 'raw-column', 'county_code -- */ FROM marts.fct_lottery_sales UNION ALL SELECT county_code /*'),
+    Attack('raw-column: escape string written back', 'raw-column', "e'x\\\\' || ' AS a UNION ALL SELECT county_code FROM marts.fct_lottery_sales UNION ALL SELECT county_name_zh --'"),
+    Attack('where: comment moved before SELECT', 'where', "/* SELECT ' */ ' IS NULL OR county_code IN (SELECT county_code FROM marts.dim_region) --'"),
+    Attack('column: the generated query (current_query)', 'column', 'current_query()'),
+    Attack("column: a view's SQL (pg_get_viewdef)", 'column', 'pg_get_viewdef(1)'),
+    Attack('column: a setting (current_setting)', 'column', "current_setting('temp_directory')"),
     # DuckDB's file system and other databases from SQL Lab (county logins have no SQL Lab at all)
     Attack('sql: read_csv a system file', 'sql', "SELECT * FROM read_csv('/etc/passwd')"),
     Attack('sql: read_text', 'sql', "SELECT * FROM read_text('/etc/passwd')"),
