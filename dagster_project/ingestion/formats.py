@@ -45,6 +45,7 @@ class Grid:
     )  # (row, col) -> (code, detail)
     row_flags: dict[int, tuple[str, str]] = field(default_factory=dict)  # row -> (code, detail)
     numeric_text: bool = False  # numbers arrive as typed floats (Excel, XML) rather than text
+    merged: set[tuple[int, int]] = field(default_factory=set)  # (row, col) filled from a merge above
 
 
 @dataclass
@@ -362,13 +363,13 @@ def read_html(path: Path, raw: bytes) -> Workbook:
     for n, table in enumerate(doc.iter("table"), start=1):
         if table.xpath("ancestor::table"):
             continue  # nested layout tables: their cells are read as part of the outer table
-        rows = _html_rows(table)
+        rows, merged = _html_rows(table)
         if rows:
-            sheets.append((Grid(rows, 1, f"表格{n}"), True))
+            sheets.append((Grid(rows, 1, f"表格{n}", merged=merged), True))
     return Workbook("html", sheets)
 
 
-def _html_rows(table: Any) -> list[list[Any]]:
+def _html_rows(table: Any) -> tuple[list[list[Any]], set[tuple[int, int]]]:
     grid: list[list[Any]] = []
     pending: dict[tuple[int, int], bool] = {}  # cells covered by a rowspan from above
     regions: list[tuple[int, int, int, int]] = []  # rowspan regions, filled down at the end
@@ -396,8 +397,7 @@ def _html_rows(table: Any) -> list[list[Any]]:
             row.append(None)
             col += 1
         grid.append(row)
-    fill_merged_down(grid, regions)
-    return grid
+    return grid, fill_merged_down(grid, regions)
 
 
 def _int(text: str | None) -> int:
@@ -475,8 +475,8 @@ def read_xml2003(path: Path, raw: bytes) -> Workbook:
                     for k in range(start, start + across + 1):
                         below[(r + d, k)] = True
             rows.append(row)
-        fill_merged_down(rows, regions)
-        sheets.append((Grid(rows, 1, name, cell_flags=flags, numeric_text=True), visible))
+        merged = fill_merged_down(rows, regions)
+        sheets.append((Grid(rows, 1, name, cell_flags=flags, numeric_text=True, merged=merged), visible))
     return Workbook("xml2003", sheets)
 
 
@@ -580,20 +580,22 @@ def read_excel(path: Path, kind: str, data: bytes | None = None) -> Workbook:
             merged = sheet.merged_cell_ranges or []
         except Exception as exc:  # the sheet's name stays out: it may be a person's
             raise damaged_file(path, f"第{i + 1}个工作表无法读取：{_damage_zh(exc)}") from None
-        fill_merged_down(rows, [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in merged])
-        grid = Grid(rows, 1, meta.name, numeric_text=True)
+        filled = fill_merged_down(rows, [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in merged])
+        grid = Grid(rows, 1, meta.name, numeric_text=True, merged=filled)
         for at in formula_sheets.get(meta.name, ()):
             grid.cell_flags[at] = ("formula_no_value", "公式单元格没有计算结果")
         sheets.append((grid, str(meta.visible).endswith(".Visible")))
     return Workbook(kind, sheets)
 
 
-def fill_merged_down(rows: list[list[Any]], regions: list[tuple[int, int, int, int]]) -> None:
+def fill_merged_down(rows: list[list[Any]], regions: list[tuple[int, int, int, int]]) -> set[tuple[int, int]]:
     """Give each row of a merged region (r0, c0, r1, c1; 0-based, inclusive) spanning rows the value its
     top row shows in that column, as the clerk sees it: a household's 户主身份证号码, 家庭人口 or 发放年月
     merged down over its members' rows. Only down, never across: a region one row high (a title, a group
     header over several columns, a 合计 label) stays as it is, since the rows' kinds are told by their
-    cells (a repeated title has one). Cells that hold a value of their own are kept."""
+    cells (a repeated title has one). Cells that hold a value of their own are kept. Returns the (row, col)
+    filled, for the reader to refuse a merge over what cannot be shared (a person's own ID or name)."""
+    filled: set[tuple[int, int]] = set()
     for r0, c0, r1, c1 in regions:
         if r1 <= r0 or r0 >= len(rows):
             continue
@@ -608,6 +610,8 @@ def fill_merged_down(rows: list[list[Any]], regions: list[tuple[int, int, int, i
                     row.extend([None] * (c + 1 - len(row)))
                 if row[c] is None or row[c] == "":
                     row[c] = value
+                    filled.add((r, c))
+    return filled
 
 
 _REF = re.compile(r"^([A-Z]+)(\d+)$")

@@ -96,15 +96,37 @@ def split_correction(stem: str) -> tuple[str, int]:
     return stem.strip(), correction
 
 
-# Digits a system or a clerk adds to a name when the same export is taken again: a date or a time stamp
-# (0616, 20240616, 20240616153012). A county's files whose names differ only in them are versions of one
-# export (the newest wins: a month-to-date lottery export taken each day), not parts of its month.
-_STAMP = re.compile(r"(?<![0-9])[0-9]{4,14}(?![0-9])")
+# What a system or a clerk adds to a name when the same export is taken again: a date, with or without a
+# time (20240616, 2024-06-16, 2024年6月16日, 202406, 20240616153012, 2024-06-16 15.30) or a month and day
+# (0616). A county's files whose names differ only in them are versions of one export (a month-to-date
+# lottery export taken each day), not parts of its month. Other numbers (a township's code 610602001, a
+# batch number 1234567, part 1 / part 2) tell parts apart.
+_STAMP = re.compile(
+    r"(?<![0-9])(?:"
+    r"(?P<y>(?:19|20)[0-9]{2})[-./年_]?(?P<mo>0[1-9]|1[0-2]|[1-9](?![0-9]))"  # year and month
+    r"(?:[-./月_]?(?P<d>0[1-9]|[12][0-9]|3[01]|[1-9](?![0-9]))日?)?"  # day
+    r"(?:[-_ T]?(?P<h>[0-2][0-9])[:.时]?(?P<mi>[0-5][0-9])(?:[:.分]?(?P<s>[0-5][0-9])秒?)?)?"  # time
+    r"|(?P<md_m>0[1-9]|1[0-2])(?P<md_d>0[1-9]|[12][0-9]|3[01])"  # month and day
+    r")(?![0-9])"
+)
 
 
 def export_of(base: str) -> str:
     """Which export a file is a version of: its base name without date and time stamps, case-folded."""
     return _STAMP.sub("#", base).casefold()
+
+
+def taken_at(base: str) -> str:
+    """A name's date and time stamps as YYYYMMDDhhmmss (0000 for a year not given), to order versions by
+    when they were taken."""
+
+    def stamp(m: re.Match[str]) -> str:
+        g = {k: int(v) if v else 0 for k, v in m.groupdict().items()}
+        if m.group("md_m"):
+            return f"0000{g['md_m']:02d}{g['md_d']:02d}000000"
+        return f"{g['y']:04d}{g['mo']:02d}{g['d']:02d}{g['h']:02d}{g['mi']:02d}{g['s']:02d}"
+
+    return ",".join(stamp(m) for m in _STAMP.finditer(base))
 
 
 def parse_name(stem: str, resolve_county: Callable[[str], str | None]) -> tuple[str | None, int]:
@@ -177,12 +199,15 @@ def effective_files(files: list[ExportFile]) -> tuple[dict[str, list[ExportFile]
     """Per county the files to load (its parts, by name), and the superseded ones.
 
     Files of one county with the same base name (export_of: date and time stamps aside) are versions of one
-    export: the highest correction wins, then the newest. Files with different base names are parts of the county-month: all are loaded (a
-    part loaded twice, e.g. the county named two ways, is caught by the sources' uniqueness checks)."""
+    export: the latest stamp in the name wins (a correction of an older day's export does not hide a newer
+    day's), then the highest correction, then the newest file. Files with different base names are parts
+    of the county-month: all are loaded (a part loaded twice, e.g. the county named two ways, is caught by
+    the sources' uniqueness checks)."""
     versions: dict[tuple[str, str], ExportFile] = {}
     superseded: list[ExportFile] = []
     readable = [f for f in files if f.refused is None]
-    for f in sorted(readable, key=lambda f: (f.correction, f.path.stat().st_mtime, f.relative)):
+    order = lambda f: (taken_at(f.base), f.correction, f.path.stat().st_mtime, f.relative)  # noqa: E731
+    for f in sorted(readable, key=order):
         if f.county_code is None:
             continue
         key = (f.county_code, export_of(f.base))

@@ -353,6 +353,13 @@ def _labelled_summary(cells: list[str | None], identity: frozenset[int]) -> bool
     )
 
 
+def _has_id(cells: list[str | None], identity: frozenset[int]) -> bool:
+    return any(
+        pos < len(cells) and cells[pos] is not None and _ID_TEXT.match(cells[pos].strip().upper() or "")
+        for pos in identity
+    )
+
+
 def _classify(cells: list[str | None], layout: _Layout) -> str | None:
     """The kind of a non-data row, or None for a data row."""
     first_raw = None
@@ -368,8 +375,8 @@ def _classify(cells: list[str | None], layout: _Layout) -> str | None:
         return "summary" if _labelled_summary(cells, layout.identity) else None
     count = sum(1 for c in cells if c and not c.isspace())
     first = _compact(first_raw)
-    if _SUMMARY.match(first):
-        return "summary"
+    if _SUMMARY.match(first):  # 合计 first; but a person named 合计 (with an ID) is data
+        return None if _has_id(cells, layout.identity) else "summary"
     if _FOOTER.match(first):
         return "footer"
     if normalise_header(first) in layout.header_first:
@@ -443,7 +450,11 @@ def _read_sheet(spec: SourceSpec, plan: _SheetPlan, skipped: dict[str, int]) -> 
         }
     )
     flag_rows: list[tuple[int, str | None, str, str, str]] = []
-    for i in kept_index if (grid.row_flags or grid.cell_flags) else ():
+    # A merge over rows is filled down (formats.fill_merged_down), but a person's own ID or name is never
+    # shared by two rows: such a cell is flagged, not given to the rows below.
+    own = {pos for pos, name in matched.items() if spec.column(name).own_identity}
+    merged_own = {(i, pos) for i, pos in grid.merged if pos in own}
+    for i in kept_index if (grid.row_flags or grid.cell_flags or merged_own) else ():
         row_no = grid.first_row + i
         if i in grid.row_flags:
             code, detail = grid.row_flags[i]
@@ -452,6 +463,9 @@ def _read_sheet(spec: SourceSpec, plan: _SheetPlan, skipped: dict[str, int]) -> 
             if (i, pos) in grid.cell_flags:
                 code, detail = grid.cell_flags[(i, pos)]
                 flag_rows.append((row_no, plan.label, spec.column(name).header, code, detail))
+            elif (i, pos) in merged_own:
+                header = spec.column(name).header
+                flag_rows.append((row_no, plan.label, header, "merged_identity", f"「{header}」是合并单元格"))
     return _SheetRows(frame, flag_rows, totals)
 
 

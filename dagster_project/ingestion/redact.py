@@ -101,13 +101,14 @@ _WORDS = _words(
     "男性 女性 单位 金额 人数 人口 家庭 户主 本人 配偶 子女 父母 "
     "整数 数字 文本 日期 年月 编号 代码 号码 类别 类型 等级 星级 时长 "
     "小时 分钟 周岁 万元 对象 花名册 工作表 表格 模板 汇总 明细 数据 附件 统计 报表 目录 封面 填报 "
-    "旧版 新版 本月 上月 全年 年度 季度 月份 更正 更新 修正 副本 复制 最终 终版 联系电话 电话"
+    "旧版 新版 本月 上月 全年 年度 季度 月份 更正 更新 修正 副本 复制 最终 终版 联系电话 电话 "
+    "填表 批次 上半月 下半月 修改 修订 空表 空模板 草稿 备份 分表"
 )
 _SINGLE = {"男", "女", "无", "空", "是", "否", "有", "略", "同", "缺", "亡", "注", "/", "-"}
 # After a number only: 800元, 3人, 2级, 5张, 2024年6月5日, 8小时.
 _UNITS = sorted(
     _words(
-        "元 万元 角 分 人 户 名 位 个 张 级 岁 周岁 年 月 日 号 次 天 小时 时 分钟 床 间 所 期 倍 份 项 条 行 页"
+        "元 万元 角 分 人 户 名 位 个 张 级 岁 周岁 年 月 日 号 次 天 小时 时 分钟 床 间 所 期 倍 份 项 条 行 页 批"
     ),
     key=len,
     reverse=True,
@@ -280,8 +281,13 @@ def _shown_as_domain(text: str) -> bool:
     if _norm(t) in whole:
         return True
     prev = ""
-    for m in _TOKENS.finditer(t):
-        kind, tok = m.lastgroup, m.group()
+    tokens = [(m.lastgroup, m.group()) for m in _TOKENS.finditer(t)]
+    for i, (kind, tok) in enumerate(tokens):
+        if kind == "word" and tok.endswith("第") and i + 1 < len(tokens) and tokens[i + 1][0] == "num":
+            tok = tok[:-1]  # 第 before a number (第1批, 第2页): an ordinal
+            if not tok:
+                prev = kind
+                continue
         if kind == "code" and not any(c.isdigit() for c in tok):
             low = tok.lower()
             if not (low in _ASCII_WORDS or len(tok) == 1 or _HEX_DIGEST.match(low)):
@@ -294,10 +300,11 @@ def _shown_as_domain(text: str) -> bool:
 
 
 # Values redact_value returns unchanged, as a pattern polars can apply to a whole column at once (the
-# common clean cells: amounts, counts, canonical dates, township and division codes), and the exact
+# common clean cells: amounts, counts, canonical dates, township and division codes; at most 6 decimals:
+# a long run of digits after a point may be an ID typed as a number), and the exact
 # category values of the spec: callers skip them before calling redact_value on the rest.
 SHOWN_AS_IS = (
-    r"^(?:[0-9]{1,6}(?:\.[0-9]+)?|[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?"
+    r"^(?:[0-9]{1,6}(?:\.[0-9]{1,6})?|[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]{1,6})?"
     r"|(?:19|20)[0-9]{2}-[0-9]{2}(?:-[0-9]{2})?|[1-9][0-9]{8}|[1-9][0-9]{11})$"
 )
 

@@ -67,6 +67,11 @@ class Column:
         return _ROLES[self.kind]
 
     @property
+    def own_identity(self) -> bool:
+        """The row's own person (its ID or name, not the household head's): never shared by two rows."""
+        return self.personal and not self.name.startswith("household")
+
+    @property
     def personal(self) -> bool:
         return self.role is Role.PERSONAL
 

@@ -438,3 +438,31 @@ def test_cells_merged_down_over_a_household_are_filled(
     assert _audit(con) == ("loaded", 4, 3, 0, 1), f.message
     households = con.execute("SELECT count(DISTINCT household_key) FROM raw.assistance_roster").fetchone()
     assert households == (1,)
+
+
+def test_an_id_or_name_merged_over_two_people_is_quarantined_not_shared(con, landing, region, hasher) -> None:
+    """A household's columns may be merged down; a person's own ID or name never: two rows under one merged
+    身份证号码 would silently become one person. The rows below the merge's top are quarantined."""
+    rows = _household_rows()
+    path = landing / FOLDER / "610602_宝塔区.xlsx"
+    path.parent.mkdir(parents=True)
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("花名册")
+    ws.write_row(0, 0, ASSISTANCE_HEADER)
+    for i, r in enumerate(rows, start=1):
+        for j, v in enumerate(r):
+            if j not in (1, 2) or i == 1:
+                ws.write_string(i, j, v)
+    ws.merge_range(1, 2, 2, 2, rows[0][2])  # 身份证号码 over rows 2-3
+    ws.merge_range(1, 1, 2, 1, rows[0][1])  # 姓名 over rows 2-3
+    ws.write_string(3, 1, rows[2][1])
+    ws.write_string(3, 2, rows[2][2])
+    wb.close()
+
+    f = _load(con, landing, region, hasher)
+
+    assert _audit(con)[:4] == ("loaded", 3, 2, 1), f.message
+    reasons = set(con.execute("SELECT source_row, column_name, reason_code FROM raw.quarantine").fetchall())
+    assert {(3, "姓名", "merged_identity"), (3, "身份证号码", "merged_identity")} <= reasons
+    assert {row for row, _, _ in reasons} == {3}
+    assert con.execute("SELECT count(DISTINCT person_key) FROM raw.assistance_roster").fetchone() == (2,)

@@ -342,3 +342,41 @@ def test_files_whose_masked_names_coincide_keep_their_own_records(con, landing, 
     assert not any("张伟" in n or "王芳" in n for n in names)
     assert sorted(f.rows_loaded for f in report.files) == [2, 3]
     _reconciles(con)
+
+
+def test_numbers_that_are_no_date_tell_parts_apart(con, landing, region, hasher) -> None:
+    """One file per township (named by its code) or per batch number: parts, all loaded; only a date or
+    time stamp makes versions."""
+    folder = landing / FOLDER
+    write_csv(folder / "610602_宝塔区_610602001.csv", [clean_row(i) for i in range(1, 3)], "gbk")
+    write_csv(folder / "610602_宝塔区_610602002.csv", [clean_row(i) for i in range(10, 13)], "gbk")
+    write_csv(folder / "610603_安塞区_批次1234567.csv", _ansai_rows(1), "gbk")
+    write_csv(folder / "610603_安塞区_批次7654321.csv", _ansai_rows(3)[1:], "gbk")
+
+    report = _load(con, landing, region, hasher)
+
+    assert sorted((f.status, f.rows_loaded) for f in report.files) == [
+        ("loaded", 1),
+        ("loaded", 2),
+        ("loaded", 2),
+        ("loaded", 3),
+    ]
+    _reconciles(con)
+
+
+def test_the_latest_stamp_wins_whatever_the_copy_times_and_corrections(con, landing, region, hasher) -> None:
+    """Daily exports of one county: the 16th's wins over the 15th's even when the 15th's file is newer on
+    disk or has been corrected (a correction replaces its own day's export, not a later day's)."""
+    folder = landing / FOLDER
+    write_csv(folder / "610602_宝塔区_0616.csv", [clean_row(i) for i in range(1, 5)], "gbk")
+    os.utime(folder / "610602_宝塔区_0616.csv", (1_700_000_000, 1_700_000_000))  # copied first
+    write_csv(folder / "610602_宝塔区_0615.csv", [clean_row(i) for i in range(1, 3)], "gbk")
+    write_csv(folder / "610602_宝塔区_0615_更正1.csv", [clean_row(i) for i in range(1, 4)], "gbk")
+
+    report = _load(con, landing, region, hasher)
+
+    status = {f.source_file.rsplit("/")[-1]: (f.status, f.rows_loaded) for f in report.files}
+    assert status["610602_宝塔区_0616.csv"] == ("loaded", 4)
+    assert {status[n][0] for n in ("610602_宝塔区_0615.csv", "610602_宝塔区_0615_更正1.csv")} == {
+        "superseded"
+    }

@@ -368,3 +368,19 @@ def test_the_vectorised_shortcut_agrees_with_redact_value() -> None:
         assert not re.match(SHOWN_AS_IS, v), v
     for v in shown_words():
         assert redact_value(v) == v, v
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("第1批", True),
+        ("第12页", True),
+        ("填表说明", True),
+        ("空模板", True),
+        ("上半月", True),
+        ("第1批张三", False),
+        ("第张三", False),
+    ],
+)
+def test_ordinals_and_file_words_are_shown_names_are_not(value: str, shown: bool) -> None:
+    assert (redact_value(value) == value) is shown

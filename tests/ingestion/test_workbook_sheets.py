@@ -344,6 +344,21 @@ def test_a_person_row_with_a_summary_word_is_never_skipped(con, landing, region,
     assert (3, "unknown_category") in codes and (4, "missing_required") in codes
 
 
+def test_a_person_named_like_a_total_with_an_id_is_data(con, landing, region, hasher) -> None:
+    """No 序号 column: the first cell of a person's row is the name. A person named 合计 (or 小计) with an
+    ID is data, not the file's 合计 row."""
+    header = list(ASSISTANCE_HEADER[1:])
+    people = [clean_row(i)[1:] for i in range(1, 4)]
+    people[1][0] = "合计"
+    people[2][0] = "小计"
+    total = ["合计", "", "", "", "", "", "2400", "", "", ""]
+    _xlsx(landing / FOLDER / FILE, [("花名册", [[TITLE[0]], header, *people, total])])
+    (f,) = _load(con, landing, region, hasher).files
+    assert (f.rows_read, f.rows_loaded, f.rows_quarantined, f.rows_skipped) == (4, 3, 0, 1)
+    assert f.totals_ok is True
+    _reconciled(con)
+
+
 def test_shared_reconcile_check_counts_sheets_apart(con, landing, region, hasher) -> None:
     """The quality suites' load_reconciled SQL counts quarantined rows per (sheet, row)."""
     a, b = clean_row(1), clean_row(2)
