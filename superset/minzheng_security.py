@@ -15,6 +15,7 @@ every attempt is answered 429 until the window passes, the right password includ
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from flask import current_app, request
@@ -116,15 +117,20 @@ def locked_connection(database: str) -> Any:
     import duckdb
     from duckdb_engine import ConnectionWrapper
 
-    conn = duckdb.connect(database, read_only=True, config=dict(DUCKDB_LOCKDOWN))
-    try:
-        (locked,) = conn.execute("SELECT current_setting('lock_configuration')").fetchone()
-        # Connections of one process share the open database and its settings. Only this function locks
-        # it, after the statements above, so a locked one already has the local file system disabled.
-        if not locked:
-            for statement in AFTER_OPEN:
-                conn.execute(statement)
-    except Exception:
-        conn.close()
-        raise
+    # Connections of one process share the open database and its settings. Only this function locks it,
+    # after disabling the file system, so a locked one is already locked down; the lock keeps two threads'
+    # first connections from both trying (the later one's SET would meet the earlier one's lock).
+    with _LOCKING:
+        conn = duckdb.connect(database, read_only=True, config=dict(DUCKDB_LOCKDOWN))
+        try:
+            (locked,) = conn.execute("SELECT current_setting('lock_configuration')").fetchone()
+            if not locked:
+                for statement in AFTER_OPEN:
+                    conn.execute(statement)
+        except Exception:
+            conn.close()
+            raise
     return ConnectionWrapper(conn)
+
+
+_LOCKING = threading.Lock()
