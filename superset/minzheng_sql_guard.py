@@ -192,10 +192,13 @@ def _duckdb_agrees(sql: str, ordered: bool) -> None:
     if modifiers not in ([], ["ORDER_MODIFIER"] if ordered else []):
         raise AdhocSqlRefused(_REFUSED)
     for item in _walk(node["select_list"], [m for m in node.get("modifiers") or []]):
-        kind = item.get("class") or item.get("type")
-        if kind == "SUBQUERY":
-            raise AdhocSqlRefused("自定义SQL不能包含查询、表或语句")
-        if "node" in item or "subquery" in item or "from_table" in item or "table_name" in item:
+        if (
+            item.get("class") == "SUBQUERY"
+            or "node" in item
+            or "subquery" in item
+            or "from_table" in item
+            or "table_name" in item
+        ):
             raise AdhocSqlRefused("自定义SQL不能包含查询、表或语句")
         name = str(item.get("function_name") or "").lower()
         if name and (name in _FORBIDDEN_FUNCTIONS or name.startswith(_FORBIDDEN_PREFIXES)):

@@ -355,7 +355,7 @@ def _labelled_summary(cells: list[str | None], identity: frozenset[int]) -> bool
 
 def _has_id(cells: list[str | None], identity: frozenset[int]) -> bool:
     return any(
-        pos < len(cells) and cells[pos] is not None and _ID_TEXT.match(cells[pos].strip().upper() or "")
+        pos < len(cells) and cells[pos] is not None and _ID_TEXT.match(cells[pos].strip().upper())
         for pos in identity
     )
 
