@@ -348,7 +348,7 @@ class ScenarioRunner:
             rows=mart_rows,
             seconds=r["publish_seconds"],
             mbytes=r["serving_mb"],
-            note=f"{r['published_tables']} tables copied, atomic swap",
+            note=f"{r['published_tables']} tables copied, atomic swap; and {r.get('county_files', 0)} county files",
         )
         self.add(
             run,

@@ -540,13 +540,14 @@ def _percentile(values: list[float], q: float) -> float:
 def dashboards(warehouse: str, serving: str, repeats: int) -> dict[str, Any]:
     """Publish the marts (serving.publish), then run every chart's SQL `repeats` times on the serving file,
     read-only: each time on a new connection (Superset's NullPool does that) and on one open connection."""
+    from dagster_project.ingestion.region import county_codes
     from dagster_project.serving.publish import publish
 
     from .dashboard_sql import chart_queries
 
     con = _writer(warehouse)
     t = time.perf_counter()
-    published = publish(con, Path(serving))
+    published = publish(con, Path(serving), county_codes())  # as the pipeline does: and the county files
     publish_seconds = time.perf_counter() - t
     con.close()
     charts = []
@@ -589,6 +590,7 @@ def dashboards(warehouse: str, serving: str, repeats: int) -> dict[str, Any]:
         "seconds": publish_seconds,
         "publish_seconds": publish_seconds,
         "published_tables": len(published.tables),
+        "county_files": len(published.county_files or {}),
         "serving_mb": Path(serving).stat().st_size / 2**20,
         "mart_rows": mart_rows,
         "queries": len(charts),

@@ -74,15 +74,14 @@ def import_bundle() -> None:
     print(f"imported {len(list((BUNDLE / 'dashboards').glob('*.yaml')))} dashboards from {BUNDLE}")
 
 
-# What a county login sees beyond its own county's rows (README "Security model"): the prefecture's
-# totals (mart_overview_prefecture_month: already published in the bureau's statistical bulletin), the
-# publish status (mart_publish_status: as-of month, load time, source; no figures of any county) and,
-# in the plan marts, the prefecture-level and other plans' rows; never another county's row.
-COUNTY_RLS = "county_code = '{code}'"
-REGION_RLS = "(region_level <> 'county' OR region_code = '{code}')"
-# Datasets a county login may open, by the column its row-level-security filter uses.
-PREFECTURE_ONLY = ("mart_overview_prefecture_month", "mart_publish_status")
-
+# What a county login sees (README "Security model"): one rule, dagster_project/serving/county_scope.py,
+# which the pipeline also uses to write each county's own serving file (Superset opens it for the
+# county's logins). Its own county's rows; the prefecture's totals (mart_overview_prefecture_month:
+# already published in the bureau's statistical bulletin) and the publish status (mart_publish_status:
+# as-of month, load time, source; no figures of any county); in the plan marts, the prefecture-level
+# and other plans' rows; never another county's row.
+sys.path.append(str(HERE.parent / "dagster_project" / "serving"))
+import county_scope  # noqa: E402
 
 GAMMA_WITHOUT = {("can_invalidate", "CacheRestApi"), ("can_write", "Theme")}
 
@@ -105,13 +104,8 @@ def setup_security() -> None:
     database = db.session.query(Database).filter_by(database_name=DATABASE_NAME).one()
     tables = db.session.query(SqlaTable).filter(SqlaTable.database_id == database.id).all()
     columns = {t.table_name: {c.column_name for c in t.columns} for t in tables}
-    county_tables = [t for t in tables if "county_code" in columns[t.table_name]]
-    region_tables = [
-        t
-        for t in tables
-        if {"region_code", "region_level"} <= columns[t.table_name] and t not in county_tables
-    ]
-    open_tables = [t for t in tables if t.table_name in PREFECTURE_ONLY]
+    scoped = {t: county_scope.clause_template(t.table_name, columns[t.table_name]) for t in tables}
+    scoped = {t: template for t, template in scoped.items() if template is not None}
     gamma = sm.find_role("Gamma")
     # Superset's Gamma (re-synced by every `superset init`) also holds the admin's user-registration API,
     # flushing any dataset's cache and writing themes: no login but the admin needs them.
@@ -131,26 +125,25 @@ def setup_security() -> None:
     for code, name in counties.items():
         role = sm.add_role(f"county_{code}")
         wanted = set(gamma.permissions) | {
-            sm.add_permission_view_menu("datasource_access", t.get_perm())
-            for t in county_tables + region_tables + open_tables
+            sm.add_permission_view_menu("datasource_access", t.get_perm()) for t in scoped
         }
         for perm in list(role.permissions):
             if perm not in wanted:  # nothing left over from an earlier grant
                 sm.del_permission_role(role, perm)
         for perm in wanted:
             sm.add_permission_role(role, perm)
-        for label, clause, rls_tables in (
-            ("只看本县区", COUNTY_RLS, county_tables),
-            ("规划：全市与本县区", REGION_RLS, region_tables),
+        for label, template in (
+            ("只看本县区", county_scope.COUNTY_CLAUSE),
+            ("规划：全市与本县区", county_scope.REGION_CLAUSE),
         ):
             rls_name = f"{label}：{name}（{code}）"
             rls = db.session.query(RowLevelSecurityFilter).filter_by(name=rls_name).one_or_none()
             if rls is None:
                 rls = RowLevelSecurityFilter(name=rls_name, filter_type=RowLevelSecurityFilterType.REGULAR)
                 db.session.add(rls)
-            rls.clause = clause.format(code=code)
+            rls.clause = county_scope.county_clause(template, code)
             rls.group_key = "county"
-            rls.tables = rls_tables
+            rls.tables = [t for t, scope in scoped.items() if scope == template]
             rls.roles = [role]
     db.session.commit()
 

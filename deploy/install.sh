@@ -55,6 +55,9 @@ install_users() {
   install -d -m 700 -o "$BI_USER" -g "$BI_USER" "$DATA/run/superset" "$DATA/logs/superset"
   install -d -m 700 -o "$PIPELINE_USER" -g "$PIPELINE_USER" "$DATA/run/pipeline" "$DATA/logs/pipeline"
   [ -f "$DATA/serving/minzheng.duckdb" ] && chgrp "$BI_USER" "$DATA/serving/minzheng.duckdb" && chmod 640 "$DATA/serving/minzheng.duckdb"
+  # each county's own serving file (published beside it; Superset opens it for the county's logins)
+  [ -d "$DATA/serving/county" ] && chgrp -R "$BI_USER" "$DATA/serving/county" && chmod 2750 "$DATA/serving/county" &&
+    find "$DATA/serving/county" -type f -exec chmod 640 {} +
   install -d -m 700 -o "$PIPELINE_USER" -g "$PIPELINE_USER" "$KEY_DIR"
   if [ ! -f "$KEY_DIR/hmac.key" ]; then
     as_user "$PIPELINE_USER" "$PY" -c "import os,secrets; fd=os.open('$KEY_DIR/hmac.key', os.O_WRONLY|os.O_CREAT|os.O_EXCL, 0o600); os.write(fd, secrets.token_hex(32).encode())"

@@ -15,7 +15,9 @@ every attempt is answered 429 until the window passes, the right password includ
 
 from __future__ import annotations
 
+import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 from flask import current_app, request
@@ -23,6 +25,10 @@ from flask.wrappers import Response
 from flask_appbuilder.security.api import SecurityApi
 from flask_limiter.util import get_remote_address
 from superset.security import SupersetSecurityManager
+
+# the one rule of what a county may read, shared with the pipeline's publish step (standard library only)
+sys.path.append(str(Path(__file__).resolve().parent.parent / "dagster_project" / "serving"))
+import county_scope  # noqa: E402
 
 
 def _login_name() -> str:
@@ -92,10 +98,11 @@ DUCKDB_LOCKDOWN: dict[str, bool] = {
 AFTER_OPEN = ("SET disabled_filesystems = 'LocalFileSystem'", "SET lock_configuration = true")
 
 
-def lock_down_connection(uri: Any, params: dict, serving_path: str) -> tuple[Any, dict]:
-    """DB_CONNECTION_MUTATOR body: refuse anything but the serving DuckDB file, force the lockdown."""
-    from pathlib import Path
-
+def lock_down_connection(
+    uri: Any, params: dict, serving_path: str, target: str | Path | None = None
+) -> tuple[Any, dict]:
+    """DB_CONNECTION_MUTATOR body: refuse anything but the serving DuckDB file, force the lockdown, and
+    open `target` (the file of the login's scope, serving_file_for) instead of the database's URI."""
     if uri.get_backend_name() != "duckdb":
         raise ValueError("只允许连接民政数据仓库的只读服务库（DuckDB）")
     if not uri.database or Path(uri.database).resolve() != Path(serving_path).resolve():
@@ -107,8 +114,39 @@ def lock_down_connection(uri: Any, params: dict, serving_path: str) -> tuple[Any
     config = {k: v for k, v in dict(connect_args.get("config") or {}).items() if k == "custom_user_agent"}
     connect_args["config"] = config | DUCKDB_LOCKDOWN
     connect_args["read_only"] = True
-    database = str(Path(serving_path).resolve())
+    database = str(Path(target or serving_path).resolve())
     return uri, {**params, "connect_args": connect_args, "creator": lambda: locked_connection(database)}
+
+
+# Logins that read the whole prefecture's serving file; a county role reads its own county's file; any
+# other login reads nothing (an admin grants `leaders` or one `county_<code>` role to a new login).
+PREFECTURE_ROLES = frozenset({"Admin", "leaders"})
+
+
+def serving_file_for(username: str | None, security_manager: Any, serving_path: str) -> Path:
+    """The serving file a connection for `username` opens: the prefecture's for the admin and leaders,
+    the county's own (county_scope.county_file: only the rows its row-level security shows) for a
+    county login, so a request that got around row-level security still reaches only its county."""
+    from flask import has_request_context
+
+    serving = Path(serving_path)
+    if not username:
+        if has_request_context():  # a request without a login: nothing
+            raise PermissionError("未登录，不能读取数据")
+        return serving  # the command line: `superset init`, the bundle import (no request, no login)
+    user = security_manager.find_user(username=username)
+    roles = {role.name for role in (user.roles if user else [])}
+    if roles & PREFECTURE_ROLES:
+        return serving
+    counties = {code for role in roles if (code := county_scope.county_of_role(role))}
+    if len(counties) != 1:
+        raise PermissionError(
+            "该账号没有分配数据范围（管理员请为其授予 leaders 或一个 county_<县区代码> 角色）"
+        )
+    path = county_scope.county_file(serving, counties.pop())
+    if not path.exists():
+        raise PermissionError("本县区的看板数据尚未发布，请稍后再试或联系市局统计人员")
+    return path
 
 
 def locked_connection(database: str) -> Any:

@@ -168,10 +168,12 @@ SERVING_PATH = os.environ.get("MINZHENG_SERVING_PATH") or str(DATA_DIR / "servin
 
 
 def DB_CONNECTION_MUTATOR(uri, params, username, security_manager, source):  # noqa: N802
-    """Every DuckDB connection: the serving file only, read-only, no file access, config locked."""
-    from minzheng_security import lock_down_connection
+    """Every DuckDB connection: the serving file only, read-only, no file access, config locked; a county
+    login opens its own county's serving file (the prefecture's minus every other county's rows)."""
+    from minzheng_security import lock_down_connection, serving_file_for
 
-    return lock_down_connection(uri, params, SERVING_PATH)
+    target = serving_file_for(username, security_manager, SERVING_PATH)
+    return lock_down_connection(uri, params, SERVING_PATH, target)
 
 
 def FLASK_APP_MUTATOR(app):  # noqa: N802

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 from dagster import AssetExecutionContext, AutomationCondition, MaterializeResult, MetadataValue, asset
 
+from ..ingestion.region import county_codes
 from ..lakehouse.engine import publish_from_spark
 from ..resources import ServingResource, WarehouseResource
 from ..serving.publish import publish
@@ -50,15 +51,18 @@ def serving_database(
     context: AssetExecutionContext, warehouse: WarehouseResource, serving: ServingResource
 ) -> MaterializeResult:
     if Settings.from_env().engine == "spark":  # the marts live on Spark: publish from their Parquet files
-        result = publish_from_spark(serving.file)
+        result = publish_from_spark(serving.file, counties=county_codes())
         with duckdb.connect(str(result.path), read_only=True) as con:
             months = latest_months(con)
     else:
         with warehouse.connect() as con:
-            result = publish(con, serving.file)
+            result = publish(con, serving.file, county_codes())
             months = latest_months(con)
     published = dt.datetime.now(ZoneInfo("Asia/Shanghai"))
-    context.log.info(f"published {len(result.tables)} tables to {result.path}")
+    counties = result.county_files or {}
+    context.log.info(
+        f"published {len(result.tables)} tables to {result.path}, and {len(counties)} county files"
+    )
     return MaterializeResult(
         metadata={
             "发布时间（北京时间）": MetadataValue.text(f"{published:%Y-%m-%d %H:%M:%S}"),
@@ -68,5 +72,6 @@ def serving_database(
             "path": MetadataValue.path(str(result.path)),
             "tables": MetadataValue.json(result.tables),
             "withheld_person_key_tables": MetadataValue.json(list(result.withheld)),
+            "county_files": MetadataValue.json({code: str(path) for code, path in counties.items()}),
         }
     )

@@ -7,6 +7,7 @@ tables (their Parquet files), with the same publish() as on DuckDB, so Superset 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,8 +40,10 @@ def prepare_spark_build(settings: Settings, endpoint: SparkEndpoint | None = Non
     return SparkPreparation(root, len(written), tables)
 
 
-def publish_from_spark(serving_path: Path, endpoint: SparkEndpoint | None = None) -> PublishResult:
-    """The serving file from Spark's marts: DuckDB views over their Parquet files, then publish()."""
+def publish_from_spark(
+    serving_path: Path, endpoint: SparkEndpoint | None = None, counties: Iterable[str] = ()
+) -> PublishResult:
+    """The serving files from Spark's marts: DuckDB views over their Parquet files, then publish()."""
     with spark_cursor(endpoint) as cursor:
         locations = table_locations(cursor, "marts")
     if not locations:
@@ -48,6 +51,6 @@ def publish_from_spark(serving_path: Path, endpoint: SparkEndpoint | None = None
     con = duckdb.connect()
     try:
         attach_spark_marts(con, locations, schema="marts")
-        return publish(con, serving_path)
+        return publish(con, serving_path, counties)
     finally:
         con.close()

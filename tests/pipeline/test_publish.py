@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from dagster_project.serving.publish import publish
 
@@ -47,3 +48,52 @@ def test_publish_swaps_atomically_and_withholds_person_keys(tmp_path: Path) -> N
     assert tables == {"marts.mart_x"}
     assert "person_key" not in columns and "volunteer_id" not in columns
     assert not list(serving.parent.glob(".*.tmp"))
+
+
+def test_each_county_file_holds_only_what_its_county_may_read(tmp_path: Path) -> None:
+    """The second layer under row-level security: a county's own file has its own rows, the prefecture's
+    and other plans' rows of the plan marts, the prefecture-wide tables, and nothing else."""
+    serving = tmp_path / "serving" / "minzheng.duckdb"
+    stale = serving.parent / "county" / "610699.duckdb"  # a county no longer configured
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("CREATE SCHEMA marts")
+        con.execute(
+            "CREATE TABLE marts.mart_county AS SELECT * FROM (VALUES ('610602', 1), ('610603', 2), (NULL, 3)) "
+            "t(county_code, v)"
+        )
+        con.execute(
+            "CREATE TABLE marts.mart_plan AS SELECT * FROM (VALUES ('610600', 'prefecture', 10), "
+            "('610602', 'county', 11), ('610603', 'county', 12), ('610000', 'province', 13)) "
+            "t(region_code, region_level, v)"
+        )
+        con.execute("CREATE TABLE marts.mart_overview_prefecture_month AS SELECT 42 AS households")
+        con.execute("CREATE TABLE marts.mart_data_dictionary AS SELECT 'x' AS column_name")
+        con.execute("CREATE TABLE marts.fct_person AS SELECT '610602' AS county_code, 'k' AS person_key")
+        result = publish(con, serving, ["610603", "610602"])
+    assert result.county_files == {c: serving.parent / "county" / f"{c}.duckdb" for c in ("610602", "610603")}
+    assert not stale.exists()
+    assert not list(serving.parent.rglob("*.tmp"))
+    with duckdb.connect(str(serving), read_only=True) as full:
+        assert full.execute("SELECT count(*) FROM marts.mart_county").fetchone() == (3,)
+    for code, other in (("610602", "610603"), ("610603", "610602")):
+        with duckdb.connect(str(result.county_files[code]), read_only=True) as con:
+            tables = {
+                r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+            }
+            assert tables == {"mart_county", "mart_plan", "mart_overview_prefecture_month"}
+            assert con.execute("SELECT list(county_code) FROM marts.mart_county").fetchone() == ([code],)
+            plan = {r[0] for r in con.execute("SELECT region_code FROM marts.mart_plan").fetchall()}
+            assert plan == {"610600", "610000", code} and other not in plan
+            assert con.execute("SELECT households FROM marts.mart_overview_prefecture_month").fetchone() == (
+                42,
+            )
+
+
+def test_a_county_code_that_is_not_a_division_code_is_refused(tmp_path: Path) -> None:
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("CREATE SCHEMA marts")
+        con.execute("CREATE TABLE marts.mart_county AS SELECT '610602' AS county_code")
+        with pytest.raises(ValueError, match="not a county division code"):
+            publish(con, tmp_path / "serving" / "minzheng.duckdb", ["610602' OR '1'='1"])

@@ -21,7 +21,7 @@ import requests
 
 from dagster_project.ingestion.pipeline import load_partition
 from dagster_project.ingestion.pseudonymise import Pseudonymiser
-from dagster_project.ingestion.region import region_lookup
+from dagster_project.ingestion.region import county_codes, region_lookup
 from dagster_project.ingestion.spec import SOURCES
 from dagster_project.serving.publish import publish
 from dagster_project.settings import DBT_PROJECT_DIR, REPO_ROOT
@@ -165,7 +165,7 @@ def _build_serving(data: Path) -> Path:
     assert proc.returncode == 0, proc.stdout[-4000:]
     serving = data / "serving" / "minzheng.duckdb"
     with duckdb.connect(str(warehouse)) as con:
-        publish(con, serving)
+        publish(con, serving, county_codes())  # and each county's own file, as the pipeline does
     return serving
 
 

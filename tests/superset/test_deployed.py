@@ -58,9 +58,10 @@ def deployed(superset_server: Server) -> Iterator[dict[str, Path]]:
     shutil.copy(superset_server.data_dir / "warehouse" / "minzheng.duckdb", warehouse)
     serving = paths["data"] / "serving" / "minzheng.duckdb"
     shutil.copy(superset_server.data_dir / "serving" / "minzheng.duckdb", serving)
-    for path in (warehouse, serving):
-        shutil.chown(path, PIPELINE_USER, BI_USER if path == serving else PIPELINE_USER)
-    serving.chmod(0o640)
+    counties = shutil.copytree(superset_server.data_dir / "serving" / "county", serving.parent / "county")
+    for path in (warehouse, serving, counties, *counties.iterdir()):
+        shutil.chown(path, PIPELINE_USER, PIPELINE_USER if path == warehouse else BI_USER)
+        path.chmod(0o2750 if path.is_dir() else 0o640)
     warehouse.chmod(0o600)
     proc = script("start", "superset")
     try:
