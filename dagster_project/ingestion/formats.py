@@ -223,6 +223,18 @@ def decode_text(path: Path, raw: bytes) -> Decoded:
     """
     if raw.startswith(b"\xef\xbb\xbf"):
         best = _decode_recording(raw, "utf-8-sig")
+        if (
+            best.bad
+        ):  # a UTF-8 BOM before GBK text (added by an editor, or two files joined): the text decides
+            rest = _utf8_or_gb18030(raw[3:])
+            if rest.encoding != "utf-8":
+                best = Decoded(
+                    rest.text,
+                    rest.encoding,
+                    [o + 3 for o in rest.bad],
+                    [o + 3 for o in rest.foreign],
+                    rest.capped,
+                )
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         best = _decode_recording(raw, "utf-16")
     elif _looks_utf16(raw):
@@ -569,7 +581,7 @@ def read_excel(path: Path, kind: str, data: bytes | None = None) -> Workbook:
         metas = wb.sheets_metadata
     except Exception as exc:  # calamine raises its own error types
         raise _open_error(path, data, kind, exc) from None
-    formula_sheets = _xlsx_formulas_without_value(path, data) if kind == "xlsx" else {}
+    flagged_sheets = _xlsx_cells_without_value(path, data) if kind == "xlsx" else {}
     sheets: list[tuple[Grid, bool]] = []
     for i, meta in enumerate(metas):
         if "WorkSheet" not in str(meta.typ):
@@ -582,8 +594,8 @@ def read_excel(path: Path, kind: str, data: bytes | None = None) -> Workbook:
             raise damaged_file(path, f"第{i + 1}个工作表无法读取：{_damage_zh(exc)}") from None
         filled = fill_merged_down(rows, [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in merged])
         grid = Grid(rows, 1, meta.name, numeric_text=True, merged=filled)
-        for at in formula_sheets.get(meta.name, ()):
-            grid.cell_flags[at] = ("formula_no_value", "公式单元格没有计算结果")
+        for at, flag in flagged_sheets.get(meta.name, ()):
+            grid.cell_flags[at] = flag
         sheets.append((grid, str(meta.visible).endswith(".Visible")))
     return Workbook(kind, sheets)
 
@@ -624,10 +636,14 @@ def _col_index(letters: str) -> int:
     return n - 1
 
 
-def _xlsx_formulas_without_value(path: Path, data: bytes) -> dict[str, list[tuple[int, int]]]:
-    """{sheet name: [(row, col) 0-based]} of formula cells that carry no cached value. Reading every sheet
+def _xlsx_cells_without_value(
+    path: Path, data: bytes
+) -> dict[str, list[tuple[tuple[int, int], tuple[str, str]]]]:
+    """{sheet name: [((row, col) 0-based, (reason code, detail))]} of the cells that show no value:
+    formula cells without a cached value, and error values (#N/A, #DIV/0!, #REF!, #VALUE!: calamine
+    reads them as empty, which would load an optional column's error as a blank). Reading every sheet
     also checks its compressed data: a damaged workbook is refused as damaged, naming what is."""
-    out: dict[str, list[tuple[int, int]]] = {}
+    out: dict[str, list[tuple[tuple[int, int], tuple[str, str]]]] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
@@ -647,7 +663,7 @@ def _xlsx_formulas_without_value(path: Path, data: bytes) -> dict[str, list[tupl
                 if member not in names:
                     continue
                 xml = zf.read(member)
-                if b"<f" not in xml and b":f" not in xml:
+                if b"<f" not in xml and b":f" not in xml and b't="e"' not in xml:
                     continue
                 cells = []
                 for _, el in ET.iterparse(io.BytesIO(xml)):
@@ -658,10 +674,14 @@ def _xlsx_formulas_without_value(path: Path, data: bytes) -> dict[str, list[tupl
                                 f = child
                             elif child.tag.endswith("}v") or child.tag.endswith("}is"):
                                 v = child
-                        has_value = v is not None and "".join(v.itertext()) != ""
+                        value = "".join(v.itertext()) if v is not None else ""
                         m = _REF.match(el.get("r", ""))
-                        if f is not None and not has_value and m:
-                            cells.append((int(m.group(2)) - 1, _col_index(m.group(1))))
+                        if m and el.get("t") == "e":  # an error value (calamine reads it as empty)
+                            at = (int(m.group(2)) - 1, _col_index(m.group(1)))
+                            cells.append((at, ("error_value", f"单元格显示错误值{value[:12]}")))
+                        elif f is not None and not value and m:
+                            at = (int(m.group(2)) - 1, _col_index(m.group(1)))
+                            cells.append((at, ("formula_no_value", "公式单元格没有计算结果")))
                         el.clear()
                 if cells:
                     out[sheet.get("name", "")] = cells

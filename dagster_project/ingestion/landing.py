@@ -27,7 +27,26 @@ from .redact import redact_file_name
 
 # The format is read from the content (formats.py); these are the names government systems give exports
 # (an "xls" that is HTML or XML 2003, "Unicode text" saved as .txt, WPS .et).
-EXPORT_SUFFIXES = (".xlsx", ".xls", ".csv", ".txt", ".tsv", ".htm", ".html", ".xml", ".et", ".xlsm")
+EXPORT_SUFFIXES = (
+    ".xlsx",
+    ".xls",
+    ".csv",
+    ".txt",
+    ".tsv",
+    ".htm",
+    ".html",
+    ".xml",
+    ".et",
+    ".xlsm",
+    ".xltx",
+    ".xltm",
+)
+# What the operating system leaves in a folder: never an export, never reported.
+_SYSTEM_FILES = ("thumbs.db", "desktop.ini")
+UNSUPPORTED_EXPECTED_ZH = (
+    "金民工程导出的 .xlsx、.xls 或 .csv 文件，直接放在月份文件夹中（其他格式请用Excel或WPS另存为 .xlsx；"
+    "压缩包请先解压；不是数据的文件请移出着陆文件夹）"
+)
 _TEMP_MARKERS = ("~$", ".~", ".")  # Office lock files, hidden/partial files
 _CORRECTION = re.compile(r"[_\-\s]*(?:更正|更新|修正)(\d*)$|\((\d+)\)$")
 _CODE = re.compile(r"^(\d{6})(?:\d{6})?(?:[_\-\s]|$)")
@@ -40,6 +59,7 @@ class ExportFile:
     county_code: str | None
     correction: int
     refused: str | None = None  # why the file is not read at all (a link leaving the landing folder)
+    refused_expected: str = "放在着陆文件夹内的普通文件"  # what the clerk should put there instead
     base: str = ""  # the name's stem without its correction marker: a correction replaces the same base
 
     @property
@@ -155,13 +175,15 @@ def discover(
     files = []
     for path in sorted(folder.iterdir()):
         name = path.name
-        if (
-            name.startswith(_TEMP_MARKERS)
-            or name.startswith("_")
-            or path.suffix.lower() not in EXPORT_SUFFIXES
-        ):
+        if name.startswith(_TEMP_MARKERS) or name.startswith("_") or name.lower() in _SYSTEM_FILES:
             continue
         found = export_file(path, landing_dir, resolve_county)
+        unsupported = _unsupported(path)
+        if unsupported:  # reported, never silently left out: its rows would be lost
+            files.append(
+                dataclasses.replace(found, refused=unsupported, refused_expected=UNSUPPORTED_EXPECTED_ZH)
+            )
+            continue
         try:
             inside = path.resolve(strict=True).is_relative_to(root)
         except (OSError, RuntimeError):  # dangling or looping link
@@ -177,6 +199,21 @@ def discover(
             continue
         files.append(found)
     return _distinct_names(files)
+
+
+def _unsupported(path: Path) -> str | None:
+    """Why an entry of the month folder cannot be read as an export (a folder, a zip, an .ods, a .pdf),
+    or None for an export file (or a link, checked by the caller)."""
+    if path.is_symlink():
+        return None
+    if path.is_dir():
+        return "是文件夹，文件夹里的文件不会被读取，未导入"
+    suffix = path.suffix.lower()
+    if suffix in EXPORT_SUFFIXES:
+        return None
+    shown = suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ""
+    kind = f"「{shown}」" if shown else "（无扩展名或扩展名无法识别）"
+    return f"文件类型{kind}不能导入，整个文件未导入"
 
 
 def _distinct_names(files: list[ExportFile]) -> list[ExportFile]:

@@ -72,14 +72,24 @@ def normalise_header(text: str) -> str:
     return "".join(text.translate(_HALF_TABLE).split())
 
 
+# Commas in a number only as thousands separators (1,234.50; 12,345): a comma anywhere else is a typo for
+# the decimal point (800，5 typed with a Chinese IME) or a foreign format (1.234,50), never to be dropped.
+_GROUPED = r"^[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?$"
+# A currency sign before the number (￥800.00, ¥800, -￥800), as HTML and text exports show formatted cells.
+_CURRENCY = r"^([+-]?)\s*[￥¥]\s*"
+
+
 def parse_number(expr: pl.Expr) -> pl.Expr:
-    """'1,234.50' / '800元' → float; text → null."""
-    cleaned = expr.str.replace_all(",", "", literal=True).str.strip_suffix("元").str.strip_chars()
-    return cleaned.cast(pl.Float64, strict=False)
+    """'1,234.50' / '800元' / '￥800' → float; text, or a comma that is not a thousands separator → null."""
+    text = expr.str.strip_chars().str.strip_suffix("元").str.strip_chars().str.replace(_CURRENCY, "${1}")
+    grouped = ~text.str.contains(",", literal=True) | text.str.contains(_GROUPED)
+    number = text.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
+    return pl.when(grouped).then(number)
 
 
 def _excel_serial(expr: pl.Expr) -> pl.Expr:
-    serial = expr.str.extract(r"^(\d{5})(?:\.0+)?$", 1).cast(pl.Int32, strict=False)
+    # the day of a serial with a time of day (45448.75: a date-time cell exported as a number)
+    serial = expr.str.extract(r"^(\d{5})(?:\.\d+)?$", 1).cast(pl.Int32, strict=False)
     return pl.when(serial.is_between(20000, 80000)).then(EXCEL_EPOCH + pl.duration(days=serial))
 
 

@@ -206,7 +206,7 @@ def _load_files(
                 report,
                 f,
                 f.county_code,
-                UnreadableFileError(f.relative, f.refused, "放在着陆文件夹内的普通文件"),
+                UnreadableFileError(f.relative, f.refused, f.refused_expected),
             )
         elif f.county_code is None:
             err = UnreadableFileError(

@@ -36,6 +36,7 @@ from .text_table import TextTable, cell_column
 
 MAX_HEADER_SEARCH = 15
 SOURCE_ROW = "_source_row"
+SEQ_NAME = "row_seq"  # 序号: a second 序号 column is harmless
 SOURCE_SHEET = "_source_sheet"  # the sheet of a workbook of several sheets (redacted label), else null
 CONTINUATION_PROBE = 5  # rows of a sheet without header that must look like data to continue the previous
 
@@ -54,6 +55,12 @@ _FOOTER = re.compile(
     r"^(制表人|制表时间|制表日期|制表单位|填报人|填报单位|填报日期|填表人|填表日期|审核人|审核日期|审核|"
     r"负责人|单位负责人|主管领导|分管领导|统计人|统计负责人|经办人|联系人|联系电话|打印时间|打印日期|"
     r"导出时间|导出日期|备注[:：]|注[:：]|说明[:：]|第\d+页|共\d+页|页码)"
+)
+# Any other footer a clerk writes below the table: a short label with a colon (制表：, 填表：, 日期：,
+# 附注：, 注1：, 数据来源：, 打印人：, 领导审批：), 备注 on its own, or a seal or signature line ((盖章)). Data rows
+# never start so; a row with an ID in it is data whatever its first cell says.
+_FOOTER_LABEL = re.compile(
+    r"^[\u4e00-\u9fff]{1,8}[0-9]*[:：]|^备注$|^[(（]?(盖章|签字|签章|签名|公章|单位盖章)[)）]?$"
 )
 _WS = re.compile(r"\s+")
 
@@ -91,39 +98,120 @@ def _header_index(spec: SourceSpec) -> dict[str, str]:
     return index
 
 
+# A note in brackets after a header that names no unit: 身份证号码(18位), 残疾等级(选填), 身份证号码（文本格式）.
+# A unit in brackets is part of the header (保障金额(万元) is not 保障金额(元)).
+_HEADER_NOTE = re.compile(r"\((?:\d+位|必填|选填|非必填|可选|文本|文本格式|[如例][:：].*)\)$")
+
+
+def _header_name(text: str, index: dict[str, str]) -> str | None:
+    """The column a header cell names: its normalised text, or that text without a bracketed note."""
+    norm = normalise_header(text)
+    name = index.get(norm)
+    if name is None and norm.endswith(")"):
+        name = index.get(_HEADER_NOTE.sub("", norm))
+    return name
+
+
 def _match_header(cells: list[str | None], index: dict[str, str]) -> dict[int, str]:
+    """Cell position -> column name; a column named by two cells keeps its first (_duplicates says so)."""
     matched: dict[int, str] = {}
     for pos, cell in enumerate(cells):
         if cell is None:
             continue
-        name = index.get(normalise_header(str(cell)))
+        name = _header_name(str(cell), index)
         if name and name not in matched.values():
             matched[pos] = name
     return matched
 
 
-def _combined(upper: list[str | None], lower: list[str | None]) -> list[str | None]:
-    """A two-level header: the lower row's cell, or, where it is empty (merged down), the upper one."""
+def _duplicates(cells: list[str | None], index: dict[str, str]) -> dict[str, list[int]]:
+    """Columns named by more than one header cell (two 保障金额(元), or 保障金额(元) and its alias
+    发放金额(元)): column name -> cell positions. Which one the export means cannot be guessed."""
+    where: dict[str, list[int]] = {}
+    for pos, cell in enumerate(cells):
+        name = _header_name(str(cell), index) if cell is not None else None
+        if name:
+            where.setdefault(name, []).append(pos)
+    return {name: at for name, at in where.items() if len(at) > 1}
+
+
+_GROUP_SUFFIX = re.compile(r"(信息|情况|基本信息)$")
+
+
+def _combined(
+    upper: list[str | None], lower: list[str | None], index: dict[str, str] | None = None
+) -> list[str | None]:
+    """A two-level header: per cell the group label above with the label below where together they name
+    a column (户主 over 身份证号码, 保障金额 over (元); a group label merged across spans the empty cells to
+    its right), else the label below, or, where that is empty (merged down), the one above. A group that
+    names a column so (户主信息) also claims its other cells whose label is used elsewhere in the header:
+    户主信息 over 姓名 is the head's name, not a second 姓名 column."""
     width = max(len(upper), len(lower))
     out: list[str | None] = []
+    under: list[str | None] = []  # the group's normalised label above a plain lower label
+    qualifying: set[str] = set()  # groups whose label with a lower label named a column
+    group: str | None = None
     for i in range(width):
         lo = lower[i] if i < len(lower) else None
         up = upper[i] if i < len(upper) else None
-        out.append(lo if lo not in (None, "") else up)
+        lo = lo if lo not in (None, "") and str(lo).strip() else None
+        up = up if up not in (None, "") and str(up).strip() else None
+        if up is not None:
+            group = normalise_header(str(up))
+        text = lo if lo is not None else up
+        plain_under = None
+        if index is not None and lo is not None and group is not None:
+            plain_under = group
+            sub = normalise_header(str(lo))
+            for whole in (group + sub, _GROUP_SUFFIX.sub("", group) + sub):
+                if _header_name(whole, index):
+                    text, plain_under = whole, None
+                    qualifying.add(group)
+                    break
+        out.append(text)
+        under.append(plain_under)
+    if index is not None and qualifying:
+        names = [_header_name(str(t), index) if t is not None else None for t in out]
+        for i, g in enumerate(under):
+            if g in qualifying and names[i] is not None and names.count(names[i]) > 1:
+                out[i] = g + normalise_header(str(out[i]))
     return out
 
 
 def _find_header(rows: list[list[str | None]], spec: SourceSpec) -> tuple[int, dict[int, str]] | None:
+    """The header row and its matched cells. A row below a header that completes it (a two-level header:
+    sub-labels or units under group labels) is the header's last row, even if it adds no column."""
     index = _header_index(spec)
     best: tuple[int, dict[int, str]] | None = None
     for i, cells in enumerate(rows[:MAX_HEADER_SEARCH]):
-        candidates = [_match_header(cells, index)]
+        own = _match_header(cells, index)
+        matched = own
+        completes = False
         if i > 0:
-            candidates.append(_match_header(_combined(rows[i - 1], cells), index))
-        matched = max(candidates, key=len)
-        if len(matched) >= 2 and (best is None or len(matched) > len(best[1])):
+            two = _match_header(_combined(rows[i - 1], cells, index), index)
+            if len(two) > len(own):
+                matched = two
+                # the row below adds labels to the header above (not a blank or data row below it)
+                completes = (
+                    best is not None
+                    and best[0] == i - 1
+                    and len(two) >= len(best[1])
+                    and any(pos < len(cells) and cells[pos] not in (None, "") for pos in two)
+                )
+        if len(matched) >= 2 and (best is None or len(matched) > len(best[1]) or completes):
             best = (i, matched)
     return best
+
+
+def _header_texts(grid: Grid, header_at: int, spec: SourceSpec) -> list[str | None]:
+    """The header's cell texts as _find_header matched them (a two-level header combined)."""
+    cells = _texts(grid, header_at, frozenset())
+    if header_at > 0:
+        index = _header_index(spec)
+        two = _combined(_texts(grid, header_at - 1, frozenset()), cells, index)
+        if len(_match_header(two, index)) > len(_match_header(cells, index)):
+            return two
+    return cells
 
 
 def _missing_required(spec: SourceSpec, matched: dict[int, str]) -> list[str]:
@@ -216,6 +304,7 @@ def _plan_sheets(
             notes.append(f"工作表「{label}」缺少必需列：{'、'.join(missing)}，未导入")
             previous = None
             continue
+        _refuse_duplicates(path, spec, _header_texts(grid, hit[0], spec), label if several else None)
         previous = _SheetPlan(grid, _layout_of(spec, grid, hit[0], hit[1]), label if several else None)
         plans.append(previous)
     if plans:
@@ -231,6 +320,35 @@ def _plan_sheets(
             ) from None
         raise
     raise AssertionError("unreachable")
+
+
+def _column_letters(pos: int) -> str:
+    letters = ""
+    pos += 1
+    while pos:
+        pos, r = divmod(pos - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
+
+
+def _refuse_duplicates(path: Path, spec: SourceSpec, cells: list[str | None], sheet: str | None) -> None:
+    """Two header cells naming one column (two 保障金额(元), or 保障金额(元) beside its alias 发放金额(元)):
+    reading either could load the wrong numbers, so the file is refused, naming both (序号 aside)."""
+    dups = {n: at for n, at in _duplicates(cells, _header_index(spec)).items() if n != SEQ_NAME}
+    if not dups:
+        return
+    where = f"工作表「{sheet}」中" if sheet else ""
+    parts = [
+        f"「{spec.column(name).header}」对应{len(at)}列（"
+        + "、".join(f"第{_column_letters(p)}列「{normalise_header(str(cells[p]))}」" for p in at)
+        + "）"
+        for name, at in dups.items()
+    ]
+    raise UnreadableFileError(
+        path,
+        f"{where}表头有重复的列：{'；'.join(parts)}，无法确定以哪一列为准，整个文件未导入",
+        "每个字段只有一列（删除或改名多余的列后重新导出）",
+    )
 
 
 def _no_sheet(
@@ -258,7 +376,7 @@ def _no_sheet(
 
 
 _ID_TEXT = re.compile(r"^[0-9]{17}[0-9Xx]$")
-_NUMBER_TEXT = re.compile(r"^-?[0-9][0-9,]*(\.[0-9]+)?$")
+_NUMBER_TEXT = re.compile(r"^-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(\.[0-9]+)?$")
 
 
 def _fits(col: Column, text: str) -> bool:
@@ -309,9 +427,7 @@ def _continues(grid: Grid, layout: _Layout, spec: SourceSpec) -> bool:
 
 
 def _layout_of(spec: SourceSpec, grid: Grid, header_at: int, matched: dict[int, str]) -> _Layout:
-    header_cells = _texts(grid, header_at, frozenset())
-    if header_at > 0:
-        header_cells = _combined(_texts(grid, header_at - 1, frozenset()), header_cells)
+    header_cells = _header_texts(grid, header_at, spec)
     header_norm = {
         pos: normalise_header(header_cells[pos])
         for pos in matched
@@ -377,8 +493,8 @@ def _classify(cells: list[str | None], layout: _Layout) -> str | None:
     first = _compact(first_raw)
     if _SUMMARY.match(first):  # 合计 first; but a person named 合计 (with an ID) is data
         return None if _has_id(cells, layout.identity) else "summary"
-    if _FOOTER.match(first):
-        return "footer"
+    if (_FOOTER.match(first) or _FOOTER_LABEL.match(first)) and not _has_id(cells, layout.identity):
+        return "footer"  # a row with an ID is data whatever its first cell says
     if normalise_header(first) in layout.header_first:
         same = sum(
             1

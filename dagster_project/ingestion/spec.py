@@ -111,6 +111,10 @@ class SourceSpec:
         return tuple(c.header for c in self.columns if predicate(c))
 
 
+# Jinmin and other systems name the resident ID column in several ways (a non-ID value under any of them is
+# quarantined as invalid_id by its check digit).
+ID_ALIASES = ("身份证号", "公民身份号码", "身份证件号码", "公民身份证号码", "证件号码")
+
 SEQ = Column("序号", "row_seq", Kind.INT, required=False, aliases=("编号", "序"))
 
 PROGRAMS = ("城市低保", "农村低保", "特困集中供养", "特困分散供养", "临时救助")
@@ -144,9 +148,14 @@ ASSISTANCE = SourceSpec(
     columns=(
         SEQ,
         Column("姓名", "name", Kind.PERSON_NAME, aliases=("救助对象姓名",)),
-        Column("身份证号码", "id_number", Kind.PERSON_ID, aliases=("身份证号", "公民身份号码")),
+        Column("身份证号码", "id_number", Kind.PERSON_ID, aliases=ID_ALIASES),
         Column("性别", "gender", Kind.CATEGORY, categories=("男", "女")),
-        Column("户主身份证号码", "household_id", Kind.PERSON_ID, aliases=("户主身份证号",)),
+        Column(
+            "户主身份证号码",
+            "household_id",
+            Kind.PERSON_ID,
+            aliases=("户主身份证号", "户主身份证件号码", "户主证件号码", "户主公民身份号码"),
+        ),
         Column("家庭人口", "household_size", Kind.INT, max_value=30, aliases=("家庭人口数", "人口数量")),
         Column("救助类别", "program", Kind.CATEGORY, categories=PROGRAMS, aliases=("救助类型",)),
         Column(
@@ -197,7 +206,7 @@ VOLUNTEER_ROSTER = SourceSpec(
         SEQ,
         Column("志愿者编号", "volunteer_id", Kind.CODE),
         Column("姓名", "name", Kind.PERSON_NAME),
-        Column("身份证号码", "id_number", Kind.PERSON_ID, aliases=("身份证号", "公民身份号码")),
+        Column("身份证号码", "id_number", Kind.PERSON_ID, aliases=ID_ALIASES),
         Column("注册日期", "registered_on", Kind.DATE, aliases=("注册时间",)),
         Column("所属队伍", "team_name", Kind.TEXT, required=False, aliases=("所属团队", "志愿队伍")),
         Column("乡镇代码", "township_code", Kind.DIVISION, aliases=("乡镇", "所在乡镇代码")),

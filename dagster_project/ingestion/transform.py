@@ -39,11 +39,15 @@ REASONS_ZH: dict[str, str] = {
     "value_too_large": "数值超出该列可能的范围（疑似格式或单位错误，请核对后重新导出）",
     "merged_identity": "身份证号码或姓名是跨多行的合并单元格，多人共用了同一个值（请取消合并，逐行填写每个人的信息后重新导出）",
     "formula_no_value": "单元格是公式但没有计算结果（请在Excel中重新计算并保存，或复制为数值后重新导出）",
+    "error_value": "单元格是Excel错误值（#N/A、#DIV/0!、#REF!、#VALUE!等），不是数据（请在Excel中更正公式或引用，或改为数值后重新导出）",
     "undecodable": "该行含无法识别的字节（请以UTF-8或GBK编码重新导出）",
     "csv_quote": "引号未闭合，多行被合并为一行（请检查这些行的引号后重新导出）",
 }
 # The largest value each numeric kind can hold in its raw table (INTEGER, DECIMAL(14,2)).
 TYPE_LIMITS = {Kind.INT: 2_147_483_647.0, Kind.DECIMAL: 999_999_999_999.99}
+# Excel's error values, as a text export writes them.
+EXCEL_ERRORS = ("#N/A", "#DIV/0!", "#REF!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
+_DECIMAL_ZH = "数字（金额可带两位小数；逗号只能作千位分隔符，如1,234.50）"
 _ID_AS_NUMBER = r"^[0-9](?:\.[0-9]+)?[eE][+-]?[0-9]+$|^[0-9]+\.0+$"
 
 _PARSED_KINDS = (Kind.INT, Kind.DECIMAL, Kind.MONTH, Kind.DATE, Kind.DIVISION)
@@ -116,6 +120,8 @@ def _rules(col: Column, ctx: FileContext) -> Iterable[tuple[str, pl.Expr, str]]:
     present = c.is_not_null()
     if col.required:
         yield "missing_required", c.is_null(), f"「{col.header}」必须填写"
+    # An error value exported as text (CSV, HTML): not the column's value, even where text is allowed.
+    yield "error_value", present & c.is_in(EXCEL_ERRORS), "该单元格实际的数值或内容"
     match col.kind:
         case Kind.PERSON_ID:
             as_number = c.str.contains(_ID_AS_NUMBER).fill_null(False)
@@ -126,7 +132,7 @@ def _rules(col: Column, ctx: FileContext) -> Iterable[tuple[str, pl.Expr, str]]:
             nan = present & p.is_null()
             if col.kind is Kind.INT:
                 nan = nan | (present & finite & (p != p.round(0)))
-            yield "not_a_number", nan, "整数" if col.kind is Kind.INT else "数字（金额可带两位小数）"
+            yield "not_a_number", nan, "整数" if col.kind is Kind.INT else _DECIMAL_ZH
             yield "not_finite", present & p.is_not_null() & ~finite, "有限的数值"
             limit = TYPE_LIMITS[col.kind]
             yield "value_too_large", present & finite & (p.abs() > limit), f"绝对值不超过{limit:,.0f}"
