@@ -177,10 +177,13 @@ def DB_CONNECTION_MUTATOR(uri, params, username, security_manager, source):  # n
 
 
 def FLASK_APP_MUTATOR(app):  # noqa: N802
-    """Custom SQL in chart requests: one scalar expression, checked before Superset's own check."""
+    """Custom SQL in chart requests: one scalar expression, checked before Superset's own check; the
+    REST API's exports, owners, roles and pick-lists narrowed (minzheng_api_guard.py)."""
+    import minzheng_api_guard
     import minzheng_sql_guard
 
     minzheng_sql_guard.install()
+    minzheng_api_guard.install(app)
 
 
 RATELIMIT_ENABLED = True

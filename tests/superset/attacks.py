@@ -14,8 +14,8 @@ Kinds (how test_attacks.py sends the payload):
 - view: the same, logged in through the login form (cookie), for Superset's older views.
 Payloads may name {warehouse} (the read-write warehouse file), {serving} (the serving file Superset
 reads), {dataset} (a dataset id the county is
-granted), {hidden} (a dataset id no county is granted), {database} (the warehouse database id) and
-{scratch} (a file path that must not appear).
+granted), {hidden} (a dataset id no county is granted), {database} (the warehouse database id),
+{dashboard} (a dashboard of the bundle) and {scratch} (a file path that must not appear).
 """
 
 from __future__ import annotations
@@ -112,5 +112,19 @@ ATTACKS: list[Attack] = [
     Attack('api: user registrations', 'api', 'GET /api/v1/security/user_registrations/', None, refused_for=(COUNTY, LEADER)),
     Attack("api: flush a dataset's cache", 'api', 'POST /api/v1/cachekey/invalidate', {'datasource_uids': ['{dataset}__table']}, refused_for=(COUNTY, LEADER)),
     Attack('api: write a theme', 'api', 'POST /api/v1/theme/', {'theme_name': 'x', 'json_data': '{}'}, refused_for=(COUNTY, LEADER)),
+    # the REST API beyond row-level security (a third pass, superset/minzheng_api_guard.py): a dashboard's
+    # datasets read whole into an example bundle (every county's rows), YAML exports holding the database
+    # connection (the server's path), charts on datasets not granted, objects given to other logins
+    Attack('api: a dashboard as an example bundle with its data', 'api', 'GET /api/v1/dashboard/{dashboard}/export_as_example/', None),
+    Attack('api: the same without data', 'api', 'GET /api/v1/dashboard/{dashboard}/export_as_example/?export_data=false', None),
+    Attack('api: export a dashboard (database connection)', 'api', 'GET /api/v1/dashboard/export/?q=!({dashboard})', None, refused_for=(COUNTY, LEADER), allowed_for=(ADMIN,)),
+    Attack('api: export a dataset', 'api', 'GET /api/v1/dataset/export/?q=!({dataset})', None, refused_for=(COUNTY, LEADER), allowed_for=(ADMIN,)),
+    Attack('api: export the database', 'api', 'GET /api/v1/database/export/?q=!({database})', None, refused_for=(COUNTY, LEADER), allowed_for=(ADMIN,)),
+    Attack('api: export every asset', 'api', 'GET /api/v1/assets/export/', None, refused_for=(COUNTY, LEADER)),
+    Attack('api: a chart on a dataset not granted', 'api', 'POST /api/v1/chart/', {'slice_name': 'x', 'viz_type': 'table', 'datasource_id': '{hidden}', 'datasource_type': 'table'}, refused_for=(COUNTY,)),
+    Attack('api: a chart whose query context names a dataset not granted', 'api', 'POST /api/v1/chart/', {'slice_name': 'x', 'viz_type': 'table', 'datasource_id': '{dataset}', 'datasource_type': 'table', 'query_context': '{"datasource": {"id": {hidden}, "type": "table"}, "queries": []}'}, refused_for=(COUNTY,)),
+    Attack('api: a dashboard owned by another login', 'api', 'POST /api/v1/dashboard/', {'dashboard_title': 'x', 'owners': [1]}, refused_for=(COUNTY, LEADER)),
+    Attack('api: a dashboard shown to a role one does not hold', 'api', 'POST /api/v1/dashboard/', {'dashboard_title': 'x', 'roles': [1]}, refused_for=(COUNTY, LEADER)),
+    Attack('api: a chart owned by another login', 'api', 'POST /api/v1/chart/', {'slice_name': 'x', 'viz_type': 'table', 'datasource_id': '{dataset}', 'datasource_type': 'table', 'owners': [1]}, refused_for=(COUNTY, LEADER)),
 ]
 # fmt: on

@@ -48,8 +48,10 @@ def targets(superset_server: Server, admin: requests.Session) -> dict[str, objec
         )
         assert r.status_code == 201, r.text[:500]
         datasets["dim_region"] = r.json()["id"]
+    dashboard = admin.get(f"{url}/api/v1/dashboard/", timeout=60).json()["result"][0]["id"]
     return {
         "dataset": datasets["mart_overview_county_month"],
+        "dashboard": dashboard,
         "hidden": datasets["dim_region"],
         "database": database,
         "warehouse": str(superset_server.data_dir / "warehouse" / "minzheng.duckdb"),
