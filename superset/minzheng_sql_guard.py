@@ -18,6 +18,17 @@ the comment), writes a `--` comment holding `*/` back as live code, and writes `
 (a fixed point); DuckDB's parser (json_serialize_sql: parses, runs nothing) must see one SELECT without
 FROM, sub-query, set operation, table function or other clause; and no function that reads the catalog,
 settings or the query itself (pg_get_viewdef, current_setting, current_query, duckdb_*, ...).
+
+A third pass found two more ways out of the row:
+- Superset pastes a custom column unparenthesised where it builds SQL around it: a filter on the
+  column `1=1 OR county_code` (IS NOT NULL) became `WHERE 1 = 1 OR county_code IS NOT NULL AND
+  (<row-level filter>)`, every county's rows. So the guard accepts exactly one expression, no alias,
+  and hands it on in parentheses: one operand wherever it is pasted.
+- A function that reads no table may still read more than the row: `stats(x)` returns the storage
+  statistics of the whole column (every county's min and max), `sleep_ms` holds a server thread. Every
+  function DuckDB does not mark as consistent (its result not a function of its arguments alone:
+  VOLATILE or CONSISTENT_WITHIN_QUERY) is refused but for the clock, and so is every built-in macro
+  whose body reads a table or calls such a function.
 """
 
 from __future__ import annotations
@@ -91,6 +102,19 @@ _FORBIDDEN_FUNCTIONS = {
     "pg_has_role",
 }
 _FORBIDDEN_PREFIXES = ("pg_", "duckdb_", "read_", "sniff_", "glob", "which_secret")
+# Functions DuckDB marks as not consistent that a chart may still use: the clock.
+_CLOCK_FUNCTIONS = {
+    "current_date",
+    "current_time",
+    "current_timestamp",
+    "current_localtime",
+    "current_localtimestamp",
+    "get_current_time",
+    "get_current_timestamp",
+    "now",
+    "today",
+    "transaction_timestamp",
+}
 # String tokens other than plain '...' (escape strings e'...', byte, bit, hex, raw, national, heredoc):
 # the two parsers do not agree on their escapes.
 _PLAIN_STRING = {TokenType.STRING}
@@ -114,8 +138,28 @@ def checked_expression(sql: str) -> str:
     out = _structure_checked(sql).sql(dialect="duckdb", comments=False)
     if _structure_checked(out).sql(dialect="duckdb", comments=False) != out:  # read alike each time
         raise AdhocSqlRefused(_REFUSED)
-    _duckdb_agrees(out, ordered=sql.lstrip().upper().startswith("SELECT 1 ORDER BY"))
-    return out
+    ordered = sql.lstrip().upper().startswith("SELECT 1 ORDER BY")
+    _duckdb_agrees(out, ordered=ordered)
+    return _parenthesised(out, ordered)
+
+
+def _parenthesised(sql: str, ordered: bool) -> str:
+    """`sql` with its one expression (the select list's, or the ORDER BY term's) in parentheses, so the
+    text Superset cuts out of it is one operand wherever it is pasted (a filter, GROUP BY, ORDER BY)."""
+    root = _structure_checked(sql)
+    if ordered:
+        terms = root.args["order"].expressions
+        if len(terms) != 1:
+            raise AdhocSqlRefused(_REFUSED)
+        term = terms[0]
+        if not isinstance(term.this, exp.Paren):
+            term.set("this", exp.Paren(this=term.this))
+    else:
+        if len(root.expressions) != 1 or isinstance(root.expressions[0], exp.Alias):
+            raise AdhocSqlRefused(_REFUSED)
+        if not isinstance(root.expressions[0], exp.Paren):
+            root.set("expressions", [exp.Paren(this=root.expressions[0])])
+    return root.sql(dialect="duckdb", comments=False)
 
 
 def _no_comments_or_escapes(sql: str) -> None:
@@ -201,8 +245,51 @@ def _duckdb_agrees(sql: str, ordered: bool) -> None:
         ):
             raise AdhocSqlRefused("自定义SQL不能包含查询、表或语句")
         name = str(item.get("function_name") or "").lower()
-        if name and (name in _FORBIDDEN_FUNCTIONS or name.startswith(_FORBIDDEN_PREFIXES)):
+        if name and (
+            name in _FORBIDDEN_FUNCTIONS
+            or name.startswith(_FORBIDDEN_PREFIXES)
+            or name in _inconsistent_functions()
+        ):
             raise AdhocSqlRefused(f"自定义SQL不能使用函数 {name}")
+
+
+_inconsistent: frozenset[str] | None = None
+
+
+def _inconsistent_functions() -> frozenset[str]:
+    """DuckDB's functions whose result is not a function of their arguments (VOLATILE or
+    CONSISTENT_WITHIN_QUERY: stats, sleep_ms, current_setting, nextval, ...) but the clock, and the
+    built-in macros whose body reads a table or calls one of them (pg_get_viewdef, ...); asked once of
+    DuckDB itself, so a new version's functions are covered."""
+    global _inconsistent
+    if _inconsistent is None:
+        _duckdb_tree("SELECT 1")  # opens the parser's connection
+        with _parser_lock:
+            cursor = _parser.cursor()
+        try:
+            rows = cursor.execute(
+                "SELECT DISTINCT lower(function_name), function_type, stability, macro_definition "
+                "FROM duckdb_functions() WHERE function_type IN ('scalar', 'aggregate', 'macro')"
+            ).fetchall()
+        finally:
+            cursor.close()
+        names = {
+            name
+            for name, _, stability, _ in rows
+            if stability in ("VOLATILE", "CONSISTENT_WITHIN_QUERY") and name not in _CLOCK_FUNCTIONS
+        }
+        macros = [(name, (body or "").lower()) for name, kind, _, body in rows if kind == "macro"]
+        grown = True
+        while grown:  # a macro calling a refused function or macro is refused too
+            grown = False
+            for name, body in macros:
+                if name in names or name in _CLOCK_FUNCTIONS:
+                    continue
+                if "select" in body or any(f"{refused}(" in body for refused in names):
+                    names.add(name)
+                    grown = True
+        _inconsistent = frozenset(names)
+    return _inconsistent
 
 
 def _walk(*values: Any):

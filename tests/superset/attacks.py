@@ -74,6 +74,19 @@ ATTACKS: list[Attack] = [
     Attack('column: the generated query (current_query)', 'column', 'current_query()'),
     Attack("column: a view's SQL (pg_get_viewdef)", 'column', 'pg_get_viewdef(1)'),
     Attack('column: a setting (current_setting)', 'column', "current_setting('temp_directory')"),
+    # functions that read more than the row without a table (a third pass): the storage statistics of the
+    # whole column (every county's min and max), the server's clock held, a sequence; anything DuckDB does
+    # not mark as consistent but the clock, and the macros over them
+    Attack('column: storage statistics of the column (stats)', 'column', 'stats(dibao_recipients)'),
+    Attack('raw-column: stats of the county code', 'raw-column', 'stats(county_code)'),
+    Attack('metric: stats inside an aggregate', 'metric', "max(stats(county_code)['max'])"),
+    Attack('metric: hold a server thread (sleep_ms)', 'metric', 'max(sleep_ms(100))'),
+    Attack('column: a macro over sleep_ms (pg_sleep)', 'column', 'pg_sleep(0.1)'),
+    Attack('where: a sequence (nextval)', 'where', "nextval('x') > 0"),
+    # custom SQL is pasted unparenthesised (a filter on an ad-hoc column: `1=1 OR county_code IS NOT NULL
+    # AND <row filter>`): one expression only, handed on in parentheses (test_attacks_more.py runs the filter)
+    Attack('column: two expressions in one', 'column', "county_code, 'x'"),
+    Attack('column: an alias inside', 'column', 'county_code AS c'),
     # DuckDB's file system and other databases from SQL Lab (county logins have no SQL Lab at all)
     Attack('sql: read_csv a system file', 'sql', "SELECT * FROM read_csv('/etc/passwd')"),
     Attack('sql: read_text', 'sql', "SELECT * FROM read_text('/etc/passwd')"),
