@@ -55,6 +55,15 @@ def _form_login_failed(response: Response) -> bool:
 
 
 class MinzhengSecurityManager(SupersetSecurityManager):
+    def get_rls_cache_key(self, datasource: Any) -> list[str]:
+        """Chart results are cached under a key of the query and its row-level-security filters; the key
+        also names the login's scope (the serving file its query ran on), so a county login never gets
+        a result cached for the prefecture's file or another county's, whatever its filters came to."""
+        from superset.utils.core import get_username
+
+        scope = login_scope(get_username(), self)
+        return [*super().get_rls_cache_key(datasource), f"minzheng-scope:{scope or 'none'}"]
+
     def register_views(self) -> None:
         super().register_views()
         config = current_app.config
@@ -123,6 +132,23 @@ def lock_down_connection(
 PREFECTURE_ROLES = frozenset({"Admin", "leaders"})
 
 
+PREFECTURE = "prefecture"
+NO_SCOPE_ZH = "该账号没有分配数据范围（管理员请为其授予 leaders 或一个 county_<县区代码> 角色）"
+
+
+def login_scope(username: str | None, security_manager: Any) -> str | None:
+    """What a login may read: PREFECTURE (Admin, leaders), its county's code (one `county_<code>` role),
+    or None (no login, no such role, or two counties)."""
+    if not username:
+        return None
+    user = security_manager.find_user(username=username)
+    roles = {role.name for role in (user.roles if user else [])}
+    if roles & PREFECTURE_ROLES:
+        return PREFECTURE
+    counties = {code for role in roles if (code := county_scope.county_of_role(role))}
+    return counties.pop() if len(counties) == 1 else None
+
+
 def serving_file_for(username: str | None, security_manager: Any, serving_path: str) -> Path:
     """The serving file a connection for `username` opens: the prefecture's for the admin and leaders,
     the county's own (county_scope.county_file: only the rows its row-level security shows) for a
@@ -134,16 +160,12 @@ def serving_file_for(username: str | None, security_manager: Any, serving_path: 
         if has_request_context():  # a request without a login: nothing
             raise PermissionError("未登录，不能读取数据")
         return serving  # the command line: `superset init`, the bundle import (no request, no login)
-    user = security_manager.find_user(username=username)
-    roles = {role.name for role in (user.roles if user else [])}
-    if roles & PREFECTURE_ROLES:
+    scope = login_scope(username, security_manager)
+    if scope is None:
+        raise PermissionError(NO_SCOPE_ZH)
+    if scope == PREFECTURE:
         return serving
-    counties = {code for role in roles if (code := county_scope.county_of_role(role))}
-    if len(counties) != 1:
-        raise PermissionError(
-            "该账号没有分配数据范围（管理员请为其授予 leaders 或一个 county_<县区代码> 角色）"
-        )
-    path = county_scope.county_file(serving, counties.pop())
+    path = county_scope.county_file(serving, scope)
     if not path.exists():
         raise PermissionError("本县区的看板数据尚未发布，请稍后再试或联系市局统计人员")
     return path

@@ -241,10 +241,12 @@ def test_filter_values_of_a_county_login_are_its_own(
         assert r.status_code == 403, r.text[:500]
 
 
-def _raw_values(session: requests.Session, url: str, dataset: int, column: str) -> set[str]:
+def _raw_values(
+    session: requests.Session, url: str, dataset: int, column: str, force: bool = True
+) -> set[str]:
     body = {
         "datasource": {"id": dataset, "type": "table"},
-        "force": True,
+        "force": force,
         "queries": [{"columns": [column], "row_limit": 10000, "filters": [], "orderby": []}],
         "result_format": "json",
         "result_type": "full",
@@ -257,29 +259,35 @@ def _raw_values(session: requests.Session, url: str, dataset: int, column: str) 
 def test_a_county_login_past_row_level_security_still_reads_only_its_county(
     superset_server: Server, admin
 ) -> None:
-    """The second layer: a county login's connection opens its own county's serving file. With 宝塔区's
-    row-level-security filters emptied (what any future bypass of them would amount to), its login still
-    gets its own county's rows only, while the leader's connection (the prefecture's file) has all."""
+    """The second layer: a county login's connection opens its own county's serving file, and chart
+    results are cached per scope. With 宝塔区's row-level-security filters taken off its role (what any
+    future bypass of them would amount to), its login still gets its own county's rows only: from the
+    database, and not from the result the leader's identical query just left in the cache; while the
+    leader's connection (the prefecture's file) has every county."""
     url = superset_server.url
     counties = _counties()
     datasets = {
         d["table_name"]: d["id"]
         for d in admin.get(f"{url}/api/v1/dataset/", params={"q": "(page_size:100)"}).json()["result"]
     }
-    rules = admin.get(
-        f"{url}/api/v1/rowlevelsecurity/",
-        params={"q": "(page_size:100)"},
-        timeout=60,
-    )
+    rules = admin.get(f"{url}/api/v1/rowlevelsecurity/", params={"q": "(page_size:100)"}, timeout=60)
     assert rules.status_code == 200, rules.text[:500]
-    own_rules = [r for r in rules.json()["result"] if f"（{OWN_COUNTY}）" in r["name"]]
-    assert len(own_rules) == 2, [r["name"] for r in rules.json()["result"]][:30]
-    county = superset_server.session(LOGINS[COUNTY])
+    # a PUT replaces a rule's roles and its tables (an absent list is an empty one): send both
+    own_rules = {
+        r["id"]: admin.get(f"{url}/api/v1/rowlevelsecurity/{r['id']}").json()["result"]
+        for r in rules.json()["result"]
+        if f"（{OWN_COUNTY}）" in r["name"]
+    }
+    tables = {rule: [t["id"] for t in detail["tables"]] for rule, detail in own_rules.items()}
+    roles = {rule: [r["id"] for r in detail["roles"]] for rule, detail in own_rules.items()}
+    assert len(own_rules) == 2 and all(roles.values()) and all(tables.values()), own_rules
+    county, leader = superset_server.session(LOGINS[COUNTY]), superset_server.session(LOGINS[LEADER])
+    dataset = datasets["mart_overview_county_month"]
     try:
         for rule in own_rules:
-            r = admin.put(f"{url}/api/v1/rowlevelsecurity/{rule['id']}", json={"clause": "1 = 1"}, timeout=60)
-            assert r.status_code == 201 or r.ok, r.text[:500]
-        dataset = datasets["mart_overview_county_month"]
+            body = {"roles": [], "tables": tables[rule]}
+            r = admin.put(f"{url}/api/v1/rowlevelsecurity/{rule}", json=body, timeout=60)
+            assert r.ok, r.text[:500]
         query = county.post(
             f"{url}/api/v1/chart/data",
             json={
@@ -290,10 +298,9 @@ def test_a_county_login_past_row_level_security_still_reads_only_its_county(
             timeout=60,
         )
         assert query.ok and OWN_COUNTY not in query.json()["result"][0]["query"]  # no filter left
+        assert _raw_values(leader, url, dataset, "county_code", force=False) == set(counties)  # now cached
+        assert _raw_values(county, url, dataset, "county_code", force=False) == {OWN_COUNTY}
         assert _raw_values(county, url, dataset, "county_code") == {OWN_COUNTY}
-        assert _raw_values(superset_server.session(LOGINS[LEADER]), url, dataset, "county_code") == set(
-            counties
-        )
         plan = next(
             name
             for name in ("mart_plan_progress", "mart_plan_scorecard", "mart_plan_projection")
@@ -303,8 +310,17 @@ def test_a_county_login_past_row_level_security_still_reads_only_its_county(
         assert OWN_COUNTY in regions and not regions & (set(counties) - {OWN_COUNTY}), sorted(regions)
     finally:
         for rule in own_rules:
-            r = admin.put(
-                f"{url}/api/v1/rowlevelsecurity/{rule['id']}", json={"clause": rule["clause"]}, timeout=60
-            )
+            body = {"roles": roles[rule], "tables": tables[rule]}
+            r = admin.put(f"{url}/api/v1/rowlevelsecurity/{rule}", json=body, timeout=60)
             assert r.ok, r.text[:500]
-    assert _raw_values(county, url, datasets["mart_overview_county_month"], "county_code") == {OWN_COUNTY}
+    assert _raw_values(county, url, dataset, "county_code") == {OWN_COUNTY}
+    query = county.post(
+        f"{url}/api/v1/chart/data",
+        json={
+            "datasource": {"id": dataset, "type": "table"},
+            "queries": [{"columns": ["county_code"], "row_limit": 10, "filters": [], "orderby": []}],
+            "result_type": "query",
+        },
+        timeout=60,
+    )
+    assert query.ok and OWN_COUNTY in query.json()["result"][0]["query"]  # its filters are back
