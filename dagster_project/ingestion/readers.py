@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+from xlsxwriter.utility import xl_col_to_name
 
 from .errors import UnreadableFileError
 from .formats import Grid, Workbook, cell_text, open_export
@@ -322,15 +323,6 @@ def _plan_sheets(
     raise AssertionError("unreachable")
 
 
-def _column_letters(pos: int) -> str:
-    letters = ""
-    pos += 1
-    while pos:
-        pos, r = divmod(pos - 1, 26)
-        letters = chr(65 + r) + letters
-    return letters
-
-
 def _refuse_duplicates(path: Path, spec: SourceSpec, cells: list[str | None], sheet: str | None) -> None:
     """Two header cells naming one column (two 保障金额(元), or 保障金额(元) beside its alias 发放金额(元)):
     reading either could load the wrong numbers, so the file is refused, naming both (序号 aside)."""
@@ -340,7 +332,7 @@ def _refuse_duplicates(path: Path, spec: SourceSpec, cells: list[str | None], sh
     where = f"工作表「{sheet}」中" if sheet else ""
     parts = [
         f"「{spec.column(name).header}」对应{len(at)}列（"
-        + "、".join(f"第{_column_letters(p)}列「{normalise_header(str(cells[p]))}」" for p in at)
+        + "、".join(f"第{xl_col_to_name(p)}列「{normalise_header(str(cells[p]))}」" for p in at)
         + "）"
         for name, at in dups.items()
     ]

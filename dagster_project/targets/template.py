@@ -68,15 +68,6 @@ def _header(field_header: str, name: str, required: Sequence[str]) -> str:
     return f"{field_header}*" if name in required else field_header
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def write_target_template(
     path: str | Path,
     *,

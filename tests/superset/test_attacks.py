@@ -256,6 +256,18 @@ def _raw_values(
     return {str(row[column]) for row in r.json()["result"][0]["data"]}
 
 
+def _query_text(session: requests.Session, url: str, dataset: int) -> str:
+    """The SQL Superset would run for the login on `dataset` (its row-level security included)."""
+    body = {
+        "datasource": {"id": dataset, "type": "table"},
+        "queries": [{"columns": ["county_code"], "row_limit": 10, "filters": [], "orderby": []}],
+        "result_type": "query",
+    }
+    r = session.post(f"{url}/api/v1/chart/data", json=body, timeout=60)
+    assert r.ok, r.text[:500]
+    return r.json()["result"][0]["query"]
+
+
 def test_a_county_login_past_row_level_security_still_reads_only_its_county(
     superset_server: Server, admin
 ) -> None:
@@ -288,16 +300,7 @@ def test_a_county_login_past_row_level_security_still_reads_only_its_county(
             body = {"roles": [], "tables": tables[rule]}
             r = admin.put(f"{url}/api/v1/rowlevelsecurity/{rule}", json=body, timeout=60)
             assert r.ok, r.text[:500]
-        query = county.post(
-            f"{url}/api/v1/chart/data",
-            json={
-                "datasource": {"id": dataset, "type": "table"},
-                "queries": [{"columns": ["county_code"], "row_limit": 10, "filters": [], "orderby": []}],
-                "result_type": "query",
-            },
-            timeout=60,
-        )
-        assert query.ok and OWN_COUNTY not in query.json()["result"][0]["query"]  # no filter left
+        assert OWN_COUNTY not in _query_text(county, url, dataset)  # no filter left
         assert _raw_values(leader, url, dataset, "county_code", force=False) == set(counties)  # now cached
         assert _raw_values(county, url, dataset, "county_code", force=False) == {OWN_COUNTY}
         assert _raw_values(county, url, dataset, "county_code") == {OWN_COUNTY}
@@ -314,13 +317,4 @@ def test_a_county_login_past_row_level_security_still_reads_only_its_county(
             r = admin.put(f"{url}/api/v1/rowlevelsecurity/{rule}", json=body, timeout=60)
             assert r.ok, r.text[:500]
     assert _raw_values(county, url, dataset, "county_code") == {OWN_COUNTY}
-    query = county.post(
-        f"{url}/api/v1/chart/data",
-        json={
-            "datasource": {"id": dataset, "type": "table"},
-            "queries": [{"columns": ["county_code"], "row_limit": 10, "filters": [], "orderby": []}],
-            "result_type": "query",
-        },
-        timeout=60,
-    )
-    assert query.ok and OWN_COUNTY in query.json()["result"][0]["query"]  # its filters are back
+    assert OWN_COUNTY in _query_text(county, url, dataset)  # its filters are back
