@@ -29,6 +29,11 @@ A third pass found two more ways out of the row:
   function DuckDB does not mark as consistent (its result not a function of its arguments alone:
   VOLATILE or CONSISTENT_WITHIN_QUERY) is refused but for the clock, and so is every built-in macro
   whose body reads a table or calls such a function.
+
+A fourth pass: DuckDB's star expressions (`*`, `t.*`, `* EXCLUDE (...)`, `COLUMNS(*)`, `*COLUMNS(...)`)
+passed as "one expression" and expand to every column of the FROM clause: not one operand wherever
+Superset pastes them. DuckDB's parse tree shows each as a STAR node; they are refused (count(*) is no
+STAR node in DuckDB's tree and stays allowed).
 """
 
 from __future__ import annotations
@@ -236,6 +241,8 @@ def _duckdb_agrees(sql: str, ordered: bool) -> None:
     if modifiers not in ([], ["ORDER_MODIFIER"] if ordered else []):
         raise AdhocSqlRefused(_REFUSED)
     for item in _walk(node["select_list"], [m for m in node.get("modifiers") or []]):
+        if item.get("class") == "STAR":  # *, t.*, * EXCLUDE (...), COLUMNS(...): several columns
+            raise AdhocSqlRefused("自定义SQL只能是一个表达式，不能展开多列（* 或 COLUMNS）")
         if (
             item.get("class") == "SUBQUERY"
             or "node" in item
