@@ -15,11 +15,32 @@ re-syncs Gamma's permissions at every start):
 - Pick-lists of users and roles (`/api/v1/<resource>/related/owners`, `.../created_by`, `.../roles`)
   listed every login with its name and e-mail: a non-admin sees only itself and its own roles.
 
+A fourth pass found four more:
+
+- `GET /superset/explore_json/...` (the legacy charts' data) is wrapped in Superset's etag_cache, which
+  keeps the whole response under the URL alone (no login, no scope) and looks it up before the
+  permission check: a county login that GETs a URL the leader opened gets the leader's answer, every
+  county's rows. The GET form is refused to everyone (the charts themselves POST, which is not cached
+  there; the bundle has no legacy chart at all).
+- The import endpoints (`POST /api/v1/<chart|dashboard|...>/import/`) create charts and dashboards
+  past the checks above (a county imported a chart on a dataset it may not read): the admin's only.
+- A dashboard's layout (position_json, json_metadata's positions) names chart ids, and Superset makes
+  every chart named there the dashboard's own, readable or not; with DASHBOARD_RBAC a dashboard the
+  login owns, shown to its own role, then grants its charts' datasets (and its native filters' target
+  datasets): a county login passed the access check on a dataset it is not granted by placing the
+  admin's chart on it in its own dashboard. A non-admin's dashboard writes (the dashboard, its copy,
+  its native filters) may name only charts and datasets it can read.
+- A chart's datasource may be a SQL Lab query, a saved query or a view, not only a dataset: a county
+  login ran the leader's SQL Lab query (its SQL text shown back; its own row filter applied). Every
+  access check (the security manager's raise_for_access) now refuses a non-admin any datasource but a
+  dataset, and any SQL Lab query but its own (refuse_other_datasources).
+
 Refusals answer 403 with a Chinese message, as Superset's own do.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Any
@@ -33,6 +54,15 @@ _YAML_EXPORT = re.compile(
 )
 _CHART_WRITE = re.compile(r"^/api/v1/chart/(\d+)?/?$")
 _OWNED_WRITE = re.compile(r"^/api/v1/(chart|dashboard|dataset)/(\d+)?/?$")
+# every dashboard write (the dashboard itself, copy, native filters, ...): what charts and datasets it names
+_DASHBOARD_WRITE = re.compile(r"^/api/v1/dashboard/.*$")
+
+
+# the legacy charts' data endpoint: its GET answers are cached per URL for every login (etag_cache)
+_LEGACY_CACHED = re.compile(r"^/superset/explore_json(/.*)?$")
+_IMPORT = re.compile(r"^/api/v1/[a-z_]+/import/?$")
+# what a chart may read: a dataset (SqlaTable.type); not a SQL Lab query, a saved query or a view
+DATASET_TYPES = frozenset({"table"})
 
 
 _RELATED = re.compile(r"^/api/v1/[a-z_]+/related/([a-z_]+)/?$")
@@ -102,7 +132,14 @@ def _guard() -> Response | None:
     path, method = request.path, request.method
     if _EXAMPLE_EXPORT.match(path):
         return _refused("不允许把看板连同数据导出为示例包")
-    writes = method in ("POST", "PUT") and bool(_OWNED_WRITE.match(path))
+    if method in ("GET", "HEAD") and _LEGACY_CACHED.match(path):
+        return _refused("旧版图表接口只接受 POST 请求（GET 的结果按网址缓存，不分账号）")
+    if method == "POST" and _IMPORT.match(path):
+        user = _user()
+        if user is not None and not _is_admin(user):
+            return _refused("只有管理员可以导入")
+        return None
+    writes = method in ("POST", "PUT") and bool(_OWNED_WRITE.match(path) or _DASHBOARD_WRITE.match(path))
     if not (_YAML_EXPORT.match(path) or writes):
         return None
     user = _user()
@@ -125,7 +162,49 @@ def _guard() -> Response | None:
         for datasource in _chart_datasources(body):
             if not _can_read(*datasource):
                 return _refused("您没有访问此数据集的权限")
+    if _DASHBOARD_WRITE.match(path):
+        charts, datasets = _dashboard_references(body)
+        if not all(_can_read_chart(c) for c in charts) or not all(_can_read(d, "table") for d in datasets):
+            return _refused("看板只能包含自己有权访问的数据集及其图表")
     return None
+
+
+def _dashboard_references(value: Any) -> tuple[set[Any], set[Any]]:
+    """The chart ids (`chartId`: the layout) and dataset ids (`datasetId`: native filter targets) anywhere
+    in a dashboard write, JSON strings included (position_json, json_metadata). Superset makes every
+    chart of the layout the dashboard's own unasked, and DASHBOARD_RBAC lets a dashboard grant its charts'
+    and native filters' datasets to the roles it is shown to."""
+    charts: set[Any] = set()
+    datasets: set[Any] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and item.lstrip()[:1] in ("{", "["):
+            with contextlib.suppress(ValueError):
+                stack.append(json.loads(item))
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                if key == "chartId" and not isinstance(inner, (dict, list)):
+                    charts.add(inner)
+                elif key == "datasetId" and not isinstance(inner, (dict, list)):
+                    datasets.add(inner)
+                else:
+                    stack.append(inner)
+    return charts, datasets
+
+
+def _can_read_chart(chart_id: Any) -> bool:
+    """A chart the login may place: one on a dataset it can read (no such chart: Superset ignores it)."""
+    from superset.extensions import db
+    from superset.models.slice import Slice
+
+    try:
+        chart = db.session.query(Slice).filter(Slice.id == int(chart_id)).one_or_none()
+    except (TypeError, ValueError):
+        return True
+    return chart is None or _can_read(chart.datasource_id, chart.datasource_type or "table")
 
 
 def _chart_datasources(body: dict) -> list[tuple[Any, Any]]:
@@ -175,3 +254,35 @@ def _own_roles_only(query: Any) -> Any:
     if _is_admin(user):
         return query
     return query.filter(security_manager.role_model.id.in_([role.id for role in user.roles]))
+
+
+def refuse_other_datasources(access: dict[str, Any]) -> None:
+    """Part of every access check (MinzhengSecurityManager.raise_for_access, with its keyword arguments):
+    the datasource a chart, query context or legacy chart reads must be a dataset for a non-admin, never
+    a saved query or a view; a SQL Lab query (a chart may read one) only the login's own, never another
+    login's (its SQL shown back and run)."""
+    user = getattr(g, "user", None)
+    if user is not None and getattr(user, "is_authenticated", False) and _is_admin(user):
+        return
+    query = access.get("query")  # SQL Lab's own check, and a chart on a SQL Lab query: the login's own only
+    if query is not None and getattr(query, "user_id", None) != getattr(user, "id", None):
+        _refuse_datasource()
+    datasource = access.get("datasource")
+    for holder in ("query_context", "viz"):
+        if datasource is None and access.get(holder) is not None:
+            datasource = getattr(access[holder], "datasource", None)
+    if datasource is not None and getattr(datasource, "type", None) not in DATASET_TYPES:
+        _refuse_datasource()
+
+
+def _refuse_datasource() -> None:
+    from superset.errors import ErrorLevel, SupersetError, SupersetErrorType
+    from superset.exceptions import SupersetSecurityException
+
+    raise SupersetSecurityException(
+        SupersetError(
+            error_type=SupersetErrorType.DATASOURCE_SECURITY_ACCESS_ERROR,
+            message="图表只能查询数据集（不能以 SQL 查询、保存的查询或视图作数据源）",
+            level=ErrorLevel.ERROR,
+        )
+    )

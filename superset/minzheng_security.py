@@ -64,6 +64,14 @@ class MinzhengSecurityManager(SupersetSecurityManager):
         scope = login_scope(get_username(), self)
         return [*super().get_rls_cache_key(datasource), f"minzheng-scope:{scope or 'none'}"]
 
+    def raise_for_access(self, *args: Any, **kwargs: Any) -> None:
+        """Superset's one access check, plus: a non-admin's chart reads a dataset, never a SQL Lab query,
+        saved query or view (minzheng_api_guard.refuse_other_datasources; a fourth red-team pass)."""
+        import minzheng_api_guard
+
+        minzheng_api_guard.refuse_other_datasources(kwargs)
+        super().raise_for_access(*args, **kwargs)
+
     def register_views(self) -> None:
         super().register_views()
         config = current_app.config

@@ -139,5 +139,23 @@ ATTACKS: list[Attack] = [
     Attack('api: a dashboard owned by another login', 'api', 'POST /api/v1/dashboard/', {'dashboard_title': 'x', 'owners': [1]}, refused_for=(COUNTY, LEADER)),
     Attack('api: a dashboard shown to a role one does not hold', 'api', 'POST /api/v1/dashboard/', {'dashboard_title': 'x', 'roles': [1]}, refused_for=(COUNTY, LEADER)),
     Attack('api: a chart owned by another login', 'api', 'POST /api/v1/chart/', {'slice_name': 'x', 'viz_type': 'table', 'datasource_id': '{dataset}', 'datasource_type': 'table', 'owners': [1]}, refused_for=(COUNTY, LEADER)),
+    # a fourth pass (test_attacks_layers.py has the scenarios): the legacy charts' GET answers are cached
+    # per URL for every login, before the permission check (a county got the leader's answer); imports
+    # create charts past the chart checks; star expressions are several columns, not one expression
+    Attack('view: legacy chart data by GET (cached per URL)', 'view', 'GET /superset/explore_json/?form_data={"datasource":"{dataset}__table","viz_type":"para","series":"county_code","metrics":["count"],"time_range":"No+filter"}', None),
+    Attack('view: legacy chart data by GET, datasource in the path', 'view', 'GET /superset/explore_json/table/{dataset}/?form_data={"viz_type":"para","series":"county_code","metrics":["count"]}', None),
+    Attack('view: legacy cached chart data by key', 'view', 'GET /superset/explore_json/data/0123456789abcdef', None),
+    Attack('api: legacy chart data by HEAD', 'api', 'HEAD /superset/explore_json/?form_data={"datasource":"{dataset}__table"}', None),
+    Attack('api: import a chart', 'api', 'POST /api/v1/chart/import/', {}, refused_for=(COUNTY, LEADER)),
+    Attack('api: import a dashboard', 'api', 'POST /api/v1/dashboard/import/', {}, refused_for=(COUNTY, LEADER)),
+    Attack('api: import a dataset', 'api', 'POST /api/v1/dataset/import/', {}, refused_for=(COUNTY, LEADER)),
+    Attack('api: import a database', 'api', 'POST /api/v1/database/import/', {}, refused_for=(COUNTY, LEADER)),
+    Attack('api: import a saved query', 'api', 'POST /api/v1/saved_query/import/', {}, refused_for=(COUNTY, LEADER)),
+    Attack('api: import a theme', 'api', 'POST /api/v1/theme/import/', {}, refused_for=(COUNTY, LEADER)),
+    Attack('column: every column (COLUMNS(*))', 'column', 'COLUMNS(*)'),
+    Attack('raw-column: every column of the table (t.*)', 'raw-column', 'mart_overview_county_month.*'),
+    Attack('raw-column: star with EXCLUDE', 'raw-column', '* EXCLUDE (county_code)'),
+    Attack('metric: COLUMNS inside a function', 'metric', "max(to_json(COLUMNS('.*')))"),
+    Attack('where: COLUMNS(*) as a condition', 'where', 'COLUMNS(*) IS NOT NULL'),
 ]
 # fmt: on
