@@ -10,6 +10,7 @@ from .assets.plan_targets import plan_target_templates
 from .assets.raw import raw_assets
 from .assets.serving import serving_database
 from .automation.automation_sensor import automation_sensor
+from .automation.landing_problems import landing_problems_job
 from .automation.landing_sensor import landing_sensor
 from .automation.notify import run_failure_notifier
 from .automation.schedules import lottery_daily_schedule, monthly_exports_schedule
@@ -20,7 +21,7 @@ from .settings import process_settings
 defs = Definitions(
     assets=[*raw_assets, dbt_models, serving_database, plan_target_templates, warning_brief],
     asset_checks=quality_checks,
-    jobs=[raw_monthly_job, lottery_job, warehouse_job],
+    jobs=[raw_monthly_job, lottery_job, warehouse_job, landing_problems_job],
     schedules=[monthly_exports_schedule, lottery_daily_schedule],
     sensors=[landing_sensor, run_failure_notifier, automation_sensor],
     # Every step that touches the warehouse is in the pool of one (deploy/dagster.yaml), so a run's steps

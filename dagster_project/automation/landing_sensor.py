@@ -21,17 +21,20 @@ closed day yet (a July file on 1 July) is left to the next morning's lottery sch
 """
 
 import datetime as dt
+import hashlib
 import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from dagster import (
     AssetKey,
     AssetRecordsFilter,
     DagsterInstance,
     DefaultSensorStatus,
+    RunConfig,
     RunRequest,
     SensorEvaluationContext,
     SkipReason,
@@ -43,9 +46,19 @@ from ..ingestion.landing import effective_files, export_file, file_sha256, is_ca
 from ..ingestion.region import region_lookup
 from ..ingestion.spec import SOURCES
 from ..jobs import lottery_job, raw_job_for, raw_monthly_job
-from ..partitions import county_month_of, day_county_key, last_closed_day, month_county_key, month_end
+from ..partitions import (
+    TIMEZONE,
+    all_counties,
+    county_month_of,
+    day_county_key,
+    last_closed_day,
+    month_county,
+    month_county_key,
+    month_end,
+)
 from ..resources import LandingResource
 from ..settings import process_settings
+from .landing_problems import Problem, find_problems, landing_problems_job, month_in_range, month_of
 from .requests import lottery_month_tags, month_range_tags
 
 STABLE_SECONDS = 10.0
@@ -65,13 +78,6 @@ class LandedFile:
     sha256: str
 
 
-def _month_of(folder: str) -> dt.date | None:
-    try:
-        return dt.datetime.strptime(folder, "%Y-%m").date()
-    except ValueError:
-        return None
-
-
 def scan(landing_dir: Path, cursor: dict, now: float) -> tuple[list[LandedFile], dict]:
     """Changed stable files since the cursor, and the new cursor. Pure function of the folder state."""
     new_cursor: dict = {}
@@ -82,7 +88,7 @@ def scan(landing_dir: Path, cursor: dict, now: float) -> tuple[list[LandedFile],
         if not root.is_dir():
             continue
         for month_dir in sorted(p for p in root.iterdir() if p.is_dir()):
-            period = _month_of(month_dir.name)
+            period = month_of(month_dir.name)
             if period is None:
                 continue
             paths = sorted(p for p in month_dir.iterdir() if is_candidate(p))
@@ -104,8 +110,33 @@ def scan(landing_dir: Path, cursor: dict, now: float) -> tuple[list[LandedFile],
                 sha = prev["sha"] if prev.get("sha_mtime") == st.st_mtime else file_sha256(path)
                 entry.update(sha=sha, sha_mtime=st.st_mtime)
                 if sha != prev.get("sha") and found.county_code and found.loaded:
-                    changed.append(LandedFile(source, period, found.county_code, rel, sha))
+                    landed = LandedFile(source, period, found.county_code, rel, sha)
+                    if has_partition(landed):
+                        changed.append(landed)
+                    elif waits_for_month_end(landed, now):
+                        entry.update(sha=None, sha_mtime=None)  # looked at again until the month has ended
+                    # else: reported by find_problems (a month or county without partitions)
     return changed, new_cursor
+
+
+def _today(now: float) -> dt.date:
+    return dt.datetime.fromtimestamp(now, ZoneInfo(TIMEZONE)).date()
+
+
+def has_partition(f: LandedFile) -> bool:
+    """Whether the file's partition(s) exist: a county of the region, a month from PLAN_START on, and for a
+    monthly source a month that has ended (a run for a missing partition fails the sensor's whole tick)."""
+    if f.county_code not in all_counties():
+        return False
+    if SOURCES[f.source].daily:
+        return month_in_range(f.period, last_closed_day())
+    return month_county.has_partition_key(str(month_county_key(f.period, f.county_code)))
+
+
+def waits_for_month_end(f: LandedFile, now: float) -> bool:
+    """A monthly export of the current month (dropped before the month ended): loaded once it has."""
+    today = _today(now)
+    return f.county_code in all_counties() and f.period == today.replace(day=1)
 
 
 @dataclass(frozen=True)
@@ -236,18 +267,52 @@ def run_requests(changed: list[LandedFile], now: dt.datetime | None = None) -> l
     return requests
 
 
+PROBLEMS = "problems"  # cursor key: {entry: stamp} of the problems already reported
+
+
+def problem_request(
+    problems: list[Problem], reported: dict[str, str]
+) -> tuple[RunRequest | None, dict[str, str]]:
+    """A run of landing_folder_problems for the problems not reported yet (or changed since), and the new
+    record of reported problems (a problem that went away is forgotten: if it comes back, it is new)."""
+    now_reported = {p.relative: p.stamp for p in problems}
+    new = [p for p in problems if reported.get(p.relative) != p.stamp]
+    if not new:
+        return None, now_reported
+    texts = [p.text() for p in new]
+    key = hashlib.sha256("\n".join(f"{p.relative}@{p.stamp}" for p in new).encode()).hexdigest()[:16]
+    request = RunRequest(
+        run_key=f"problems:{key}",
+        job_name=landing_problems_job.name,
+        run_config=RunConfig(ops={"report_landing_problems": {"config": {"problems": texts}}}),
+        tags={
+            "minzheng/trigger": "landing_sensor",
+            "minzheng/files": str(len(new)),
+            "minzheng/problem": "、".join(p.relative for p in new[:3])
+            + (f" 等{len(new)}项" if len(new) > 3 else ""),
+        },
+    )
+    return request, now_reported
+
+
 @sensor(
-    jobs=[raw_monthly_job, lottery_job],
+    jobs=[raw_monthly_job, lottery_job, landing_problems_job],
     minimum_interval_seconds=tick_interval(),
     default_status=DefaultSensorStatus.RUNNING,
     description="着陆文件夹有新的或更改过的导出文件时，导入对应的分区（月份×县区；福彩为该文件所在月份已结束的各日×县区）",
 )
 def landing_sensor(context: SensorEvaluationContext, landing: LandingResource):
     cursor = json.loads(context.cursor) if context.cursor else {}
-    changed, new_cursor = scan(landing.dir, cursor, time.time())
+    now = time.time()
+    reported = cursor.pop(PROBLEMS, {})
+    changed, new_cursor = scan(landing.dir, cursor, now)
     todo = not_loaded(context.instance, changed) if changed else []
+    problems = find_problems(landing.dir, _today(now), region_lookup().resolve_county, STABLE_SECONDS, now)
+    problem_run, new_cursor[PROBLEMS] = problem_request(problems, reported)
     context.update_cursor(json.dumps(new_cursor))
-    if not todo:
+    requests = run_requests(todo) + ([problem_run] if problem_run else [])
+    if not requests:
         already = f"（{len(changed)} 个文件的内容已经导入）" if changed else ""
-        return SkipReason(f"没有新的或更改过的稳定文件{already}")
-    return run_requests(todo)
+        waiting = f"；{len(problems)} 个文件或文件夹无法导入，已报告" if problems else ""
+        return SkipReason(f"没有新的或更改过的稳定文件{already}{waiting}")
+    return requests
