@@ -298,6 +298,40 @@ def unsuccessful_builds(
     return out
 
 
+def built_before_their_inputs(
+    instance: DagsterInstance,
+    manifest: Mapping[str, Any],
+    candidates: Iterable[str],
+    asset_key: Callable[[Mapping[str, Any]], AssetKey],
+) -> set[str]:
+    """The candidates (model and seed unique ids) whose last build is older than the last build of one of
+    their dbt inputs, and everything below them: a partial build (an automation run of some models)
+    rebuilt an input after them, so their tables do not hold what a build would write now, whatever
+    the raw loads say."""
+    nodes = manifest.get("nodes", {})
+    parents = manifest.get("parent_map", {})
+    children = manifest.get("child_map", {})
+    built_at: dict[str, float] = {}
+
+    def when(uid: str) -> float:
+        if uid not in built_at:
+            event = instance.get_latest_materialization_event(asset_key(nodes[uid]))
+            built_at[uid] = event.timestamp if event is not None else 0.0
+        return built_at[uid]
+
+    candidates = list(candidates)
+    late = [
+        uid
+        for uid in candidates
+        if any(
+            p in nodes and when(p) > when(uid)
+            for p in parents.get(uid, [])
+            if p.split(".")[0] in ("model", "seed")
+        )
+    ]
+    return _closure(late, children) & set(candidates)
+
+
 def _leave_out(
     window: DbtWindow,
     changed: set[str],
@@ -311,6 +345,8 @@ def _leave_out(
         return window
     nodes = manifest.get("nodes", {})
     unchanged = unchanged_nodes(manifest, changed)
+    behind = built_before_their_inputs(instance, manifest, unchanged, asset_key)
+    unchanged = [uid for uid in unchanged if uid not in behind]
     stale = unsuccessful_builds(instance, [asset_key(nodes[uid]) for uid in unchanged], fingerprint)
     if stale:
         shown = "；".join(stale[:3]) + ("等" if len(stale) > 3 else "")
@@ -356,3 +392,65 @@ def plan_dbt_window(
     changed = {c.source for c, in_months in by_comparison.items() if in_months}
     key_of = asset_key or DagsterDbtTranslator().get_asset_key
     return _leave_out(DbtWindow(months), changed, manifest, instance, fingerprint, key_of)
+
+
+def _closure(start: Iterable[str], edges: Mapping[str, list[str]]) -> set[str]:
+    """`start` and everything reachable from it along `edges` (the manifest's child_map or parent_map)."""
+    seen: set[str] = set()
+    frontier = list(start)
+    while frontier:
+        uid = frontier.pop()
+        if uid not in seen:
+            seen.add(uid)
+            frontier += edges.get(uid, [])
+    return seen
+
+
+def subset_test_exclusions(
+    manifest: Mapping[str, Any],
+    selected: set[str],
+    stale_relations: Iterable[str],
+    check_test_names: set[str],
+) -> list[str]:
+    """The dbt tests a build of part of the graph must leave out: those that read a model this build does
+    not rebuild although it is out of date, so the test would compare new data with old.
+
+    Out of date and not rebuilt: downstream of a model this build rebuilds (it is rebuilt by the next
+    automation run), or downstream of (or) a built relation whose raw loads changed (`stale_relations`,
+    schema.name: months_by_comparison), i.e. another source's loads that another run builds. The
+    automation splits the dbt graph into runs (one per group of raw loads, often one model per run), and
+    dbt selects every test with one selected parent: the cross-model tests (facts vs every raw table, a
+    prefecture roll-up vs its county marts, equal_sums of caseload vs payments) failed in every run but
+    the last. They run in the build that rebuilds all they read (and in whole builds). The asset checks
+    selected in the run (`check_test_names`) are never left out: a selected check that does not run
+    holds back everything downstream."""
+    nodes = manifest.get("nodes", {})
+    children = manifest.get("child_map", {})
+    parents = manifest.get("parent_map", {})
+    stale_names = {r.split(".")[-1] for r in stale_relations}
+    changed = [
+        uid for uid, n in nodes.items() if n.get("resource_type") == "model" and n["name"] in stale_names
+    ]
+    behind = (_closure(selected, children) - selected) | (_closure(changed, children) - selected)
+    behind = {uid for uid in behind if nodes.get(uid, {}).get("resource_type") in ("model", "seed")}
+    out = []
+    for uid, node in sorted(nodes.items()):
+        if node.get("resource_type") != "test" or node["name"] in check_test_names:
+            continue
+        reads = parents.get(uid, [])
+        # only what dbt would select (a test with a parent built here), and reads something left behind
+        if set(reads) & selected and _closure(reads, parents) & behind:
+            out.append(node["name"])
+    return out
+
+
+def stale_relations(warehouse: WarehouseResource) -> list[str]:
+    """The built relations (schema.name) whose raw loads changed since they were built; none when that
+    cannot be read (a first build: then everything is built anyway)."""
+    if not Path(warehouse.path).exists():
+        return []
+    try:
+        with warehouse.connect(read_only=True) as con:
+            return sorted(c.built for c, months in months_by_comparison(con).items() if months)
+    except (UnprovenChange, duckdb.Error):
+        return []

@@ -30,3 +30,21 @@ def after_upstream() -> AutomationCondition:
         & ~AutomationCondition.in_progress()
         & AutomationCondition.all_deps_blocking_checks_passed()
     ).with_label("eager_after_raw_loads")
+
+
+# The dbt tests of a model (Dagster asset checks, the blocking ones gate everything below the model) run
+# in the run that builds the model. Without a condition of their own they are only added to a run that
+# requests no check: a run that also carries raw quality checks requested in the same tick
+# (assets/checks.CHECK_AUTOMATION) got the raw checks only, the model's blocking tests never ran,
+# all_deps_blocking_checks_passed stayed false below it and the chain stopped before the serving file.
+WITH_ITS_MODEL = AutomationCondition.any_deps_match(AutomationCondition.will_be_requested()).with_label(
+    "with_its_model"
+)
+
+
+def dbt_test_automation(not_evaluated: AutomationCondition) -> AutomationCondition:
+    """A dbt test: with its model; or on its own when its model's latest build has no result of it (a
+    model built by a run that left its tests out, before WITH_ITS_MODEL: the chain below it resumes)."""
+    return WITH_ITS_MODEL | (
+        not_evaluated & ~AutomationCondition.in_progress() & ~AutomationCondition.any_deps_in_progress()
+    )
