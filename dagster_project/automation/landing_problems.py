@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dagster import Config, Failure, OpExecutionContext, job, op
 
-from ..ingestion.landing import _SYSTEM_FILES, _TEMP_MARKERS, discover, relative_name
+from ..ingestion.landing import discover, is_ignored, relative_name
 from ..ingestion.spec import SOURCES
 from ..partitions import PLAN_START, all_counties
 
@@ -38,10 +38,6 @@ class Problem:
 def _shown(path: Path, landing_dir: Path) -> str:
     """As the load records names (landing.relative_name), the last part masked where it may be personal."""
     return relative_name(path, landing_dir)
-
-
-def _ignored(name: str) -> bool:
-    return name.startswith(_TEMP_MARKERS) or name.startswith("_") or name.lower() in _SYSTEM_FILES
 
 
 def _stamp(path: Path) -> str:
@@ -90,7 +86,7 @@ def find_problems(
 
     example = "assistance/2024-06/610602_宝塔区.xlsx"
     for top in sorted(landing_dir.iterdir()):
-        if _ignored(top.name):
+        if is_ignored(top.name):
             continue
         if top.name not in SOURCES or not top.is_dir():
             if top.is_dir():
@@ -107,7 +103,7 @@ def find_problems(
                 )
             continue
         for month_dir in sorted(top.iterdir()):
-            if _ignored(month_dir.name):
+            if is_ignored(month_dir.name):
                 continue
             if not month_dir.is_dir():
                 add(

@@ -93,15 +93,18 @@ def month_folder(landing_dir: Path, source: str, period: dt.date) -> Path:
     return landing_dir / source / f"{period:%Y-%m}"
 
 
+def is_ignored(name: str) -> bool:
+    """A name never looked at: temp, lock, hidden or `_`-prefixed files and what the OS leaves behind."""
+    return name.startswith(_TEMP_MARKERS) or name.startswith("_") or name.lower() in _SYSTEM_FILES
+
+
 def is_candidate(path: Path) -> bool:
     """An export to consider: right suffix, not a temp/lock/hidden file."""
-    name = path.name
     return (
         not path.is_symlink()
         and path.is_file()
         and path.suffix.lower() in EXPORT_SUFFIXES
-        and not name.startswith(_TEMP_MARKERS)
-        and not name.startswith("_")
+        and not is_ignored(path.name)
     )
 
 
@@ -175,7 +178,7 @@ def discover(
     files = []
     for path in sorted(folder.iterdir()):
         name = path.name
-        if name.startswith(_TEMP_MARKERS) or name.startswith("_") or name.lower() in _SYSTEM_FILES:
+        if is_ignored(name):
             continue
         found = export_file(path, landing_dir, resolve_county)
         unsupported = _unsupported(path)
