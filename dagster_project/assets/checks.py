@@ -33,13 +33,13 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetKey,
-    AutomationCondition,
     MetadataValue,
     multi_asset_check,
 )
 from dagster._core.errors import DagsterInvariantViolationError
 from dagster_dbt.errors import DagsterDbtError
 
+from ..automation.conditions import CHECK_AUTOMATION
 from ..partitions import county_month_of
 from ..quality.clerk_report import write_report
 from ..quality.gx_runner import data_docs_index
@@ -54,27 +54,6 @@ from ..report_server import public_url
 from ..resources import WarehouseResource
 
 WAREHOUSE_POOL = "warehouse"  # the same pool as assets/raw.py: one process opens the warehouse at a time
-
-
-# With the automation daemon on, the checks run by themselves after their asset is updated (a raw load
-# through the landing sensor, a dbt build), so the clerk report and the UI status follow every load.
-# A run that selected the checks but did not run them (skipped, e.g. a range materialized from the UI
-# whose partitions are reported as events) counts as "handled" for since_last_handled(), yet leaves no
-# result on the latest materialization: NOT_EVALUATED requests them again, so the blocking checks always
-# run on what was loaded and the models below are not held back for good. A check that crashed
-# (execution failed) is not retried by itself: that is a failed run for someone to look at.
-NOT_EVALUATED = (
-    ~AutomationCondition.check_passed()
-    & ~AutomationCondition.check_failed()
-    & ~AutomationCondition.execution_failed()
-    & ~AutomationCondition.newly_requested()
-    & AutomationCondition.all_deps_match(~AutomationCondition.missing())
-).with_label("no_result_on_latest_materialization")
-CHECK_AUTOMATION = (
-    (AutomationCondition.any_deps_updated().since_last_handled() | NOT_EVALUATED)
-    & ~AutomationCondition.in_progress()
-    & ~AutomationCondition.any_deps_in_progress()
-)
 
 
 def check_specs(suites: Sequence[Suite]) -> list[AssetCheckSpec]:

@@ -8,11 +8,10 @@ from typing import Any
 from dagster import AssetCheckSpec, AssetExecutionContext, AssetSpec, AutomationCondition
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from ..automation.conditions import after_upstream, dbt_test_automation
+from ..automation.conditions import DBT_TEST_AUTOMATION, after_upstream
 from ..lakehouse.engine import dbt_target_args, prepare_spark_build
 from ..resources import WarehouseResource
 from ..settings import DBT_PROJECT_DIR, Settings, dbt_window_env
-from .checks import NOT_EVALUATED
 from .dbt_window import (
     FINGERPRINT_TAG,
     load_manifest,
@@ -22,8 +21,6 @@ from .dbt_window import (
     subset_test_exclusions,
 )
 from .raw import WAREHOUSE_POOL
-
-DBT_TEST_AUTOMATION = dbt_test_automation(NOT_EVALUATED)
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 

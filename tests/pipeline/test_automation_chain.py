@@ -128,7 +128,7 @@ def test_raw_loads_drive_checks_models_and_publish(tmp_path: Path, monkeypatch) 
     assert SERVING in requested
     assert chain.tick() == set(), "requested once: not again while nothing changes"
     # the daemon runs what it requested (here only the raw checks: a check left without a result on its
-    # asset's latest materialization is requested again, see assets/checks.NOT_EVALUATED)
+    # asset's latest materialization is requested again, see automation/conditions.NOT_EVALUATED)
     chain.run_raw_checks()
     assert not {k for k in chain.tick() if k.startswith("raw/")}
 
