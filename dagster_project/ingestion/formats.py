@@ -712,6 +712,10 @@ def cell_text(value: Any, as_id: bool = False) -> str | None:
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value))
         return repr(value)
+    if isinstance(value, dt.timedelta):  # an [h]:mm cell: hours:minutes:seconds, as Excel shows it
+        seconds = round(value.total_seconds())
+        sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+        return f"{sign}{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, dt.date):

@@ -80,11 +80,75 @@ _CURRENCY = r"^([+-]?)\s*[￥¥]\s*"
 
 
 def parse_number(expr: pl.Expr) -> pl.Expr:
-    """'1,234.50' / '800元' / '￥800' → float; text, or a comma that is not a thousands separator → null."""
-    text = expr.str.strip_chars().str.strip_suffix("元").str.strip_chars().str.replace(_CURRENCY, "${1}")
+    """'1,234.50' / '800元' / '800元整' / '人民币800元' / '￥800' → float; text (捌佰元, 800万元, 800美元), or a
+    comma that is not a thousands separator → null."""
+    text = (
+        expr.str.strip_chars()
+        .str.strip_suffix("元整")
+        .str.strip_suffix("元")
+        .str.strip_chars()
+        .str.strip_prefix("人民币")
+        .str.strip_chars()
+        .str.replace(_CURRENCY, "${1}")
+    )
     grouped = ~text.str.contains(",", literal=True) | text.str.contains(_GROUPED)
     number = text.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
     return pl.when(grouped).then(number)
+
+
+def parse_value(expr: pl.Expr, hours: bool = False) -> pl.Expr:
+    """A numeric column's value: parse_number, and for a column of hours (spec.Column.hours) a duration."""
+    return pl.coalesce(parse_number(expr), parse_hours(expr)) if hours else parse_number(expr)
+
+
+# A duration as Excel shows an [h]:mm or h:mm:ss cell (12:30, 30:00:00; minutes and seconds 00-59), or
+# written out (2小时, 1.5小时, 1小时30分, 90分钟, 2.5h).
+_CLOCK = r"^([0-9]{1,5}):([0-5][0-9])(?::([0-5][0-9](?:\.[0-9]+)?))?$"
+_WRITTEN = r"^(?:([0-9]+(?:\.[0-9]+)?)\s*(?:个?小时|[hH]))?\s*(?:([0-9]+(?:\.[0-9]+)?)\s*(?:分钟|分|min))?$"
+
+
+def parse_hours(expr: pl.Expr) -> pl.Expr:
+    """A duration in hours: '12:30' → 12.5, '30:00:00' → 30, '1小时30分' → 1.5, '90分钟' → 1.5; else null.
+    Only for a column of hours (服务时长): in an amount column 12:30 is not a number."""
+    text = expr.str.strip_chars()
+    clock = text.str.extract_groups(_CLOCK)
+    as_clock = (
+        clock.struct.field("1").cast(pl.Float64, strict=False)
+        + clock.struct.field("2").cast(pl.Float64, strict=False) / 60
+        + clock.struct.field("3").cast(pl.Float64, strict=False).fill_null(0.0) / 3600
+    )
+    written = text.str.extract_groups(_WRITTEN)
+    h = written.struct.field("1").cast(pl.Float64, strict=False)
+    m = written.struct.field("2").cast(pl.Float64, strict=False)
+    as_written = pl.when(h.is_not_null() | m.is_not_null()).then(h.fill_null(0.0) + m.fill_null(0.0) / 60)
+    return pl.coalesce(as_clock, as_written).round(6)
+
+
+# Formatting clerks type into an ID: spaces (610602 19800101 0012), hyphens, and × (or x) for the check
+# letter X. Removed only where what is left is 17 digits and a check character; the checksum is still
+# verified, and the plain form is what is hashed, so the person keeps one key.
+_ID_PLAIN = r"^[0-9]{17}[0-9X]$"
+_ID_SEPARATORS = r"[\s\-\u2010-\u2015\u2212\uFE63\uFF0D_]"
+
+
+def _canonical_id_series(s: pl.Series) -> pl.Series:
+    needs = ~s.str.contains(_ID_PLAIN).fill_null(True)
+    if not needs.any():
+        return s
+    v = pl.col("v")
+    fixed = (
+        s.filter(needs)
+        .to_frame("v")
+        .select(v.str.replace_all(_ID_SEPARATORS, "").str.replace(r"[×xX✕✗]$", "X").alias("c"), v)
+        .select(pl.when(pl.col("c").str.contains(_ID_PLAIN)).then(pl.col("c")).otherwise(v))
+        .to_series()
+    )
+    return s.scatter(needs.arg_true(), fixed)
+
+
+def canonical_id(expr: pl.Expr) -> pl.Expr:
+    """An ID cell without the formatting typed into it (see _ID_SEPARATORS); any other text unchanged."""
+    return expr.map_batches(_canonical_id_series, return_dtype=pl.String, is_elementwise=True)
 
 
 def _excel_serial(expr: pl.Expr) -> pl.Expr:
@@ -113,13 +177,27 @@ def _parse_date_any(expr: pl.Expr) -> pl.Expr:
     )
 
 
+_MONTH_ABBR = {
+    m: str(i)
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1
+    )
+}
+
+
 def _parse_month_any(expr: pl.Expr) -> pl.Expr:
     ym = expr.str.extract_groups(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
     compact = expr.str.extract_groups(r"^(\d{4})(\d{2})$")
+    # Jun-24 / Jun 2024: an Excel mmm-yy cell exported as text (24-Jun is a day, of no year: not a month)
+    named = expr.str.to_lowercase().str.extract_groups(r"^([a-z]{3})[a-z]*\.?[-\s]+(\d{2}|\d{4})$")
+    named_year = named.struct.field("2").cast(pl.Int32, strict=False)
+    named_year = pl.when(named_year < 100).then(named_year + 2000).otherwise(named_year)
+    named_month = named.struct.field("1").replace_strict(_MONTH_ABBR, default=None, return_dtype=pl.String)
     full = _parse_date_any(expr)
     return pl.coalesce(
         _ymd(ym.struct.field("1"), ym.struct.field("2"), pl.lit("1")),
         _ymd(compact.struct.field("1"), compact.struct.field("2"), pl.lit("1")),
+        _ymd(named_year.cast(pl.String), named_month, pl.lit("1")),
         full.dt.truncate("1mo"),
     )
 

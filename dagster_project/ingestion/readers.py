@@ -85,6 +85,11 @@ class RawSheet:
     # of several sheets only some of which have a 合计 row. None: every row.
     totals_sheets: frozenset[str] | None = None
     notes: tuple[str, ...] = ()  # for the clerk: visible sheets not imported and why (names redacted)
+    # Other readings of the 合计 rows of a workbook of several sheets, as (totals, totals_sheets): each
+    # sheet's 合计 covering that sheet only (summed), the last 合计 covering every sheet. A roster continued
+    # on a second sheet may have a 合计 per sheet, a 合计 of the first sheet and a grand one at the end, or
+    # a 合计 of the first sheet only; the check passes when any reading matches its rows (totals.py).
+    totals_alternatives: tuple[tuple[dict[str, str], frozenset[str] | None], ...] = ()
 
     @property
     def rows_read(self) -> int:
@@ -598,6 +603,14 @@ def _read_workbook(path: Path, spec: SourceSpec, workbook: Workbook) -> RawSheet
         else:
             groups.append(([plan.label], dict(part.totals)))
     totals, totals_sheets = _file_totals(groups)
+    alternatives: list[tuple[dict[str, str], frozenset[str] | None]] = []
+    if len(parts) > 1:
+        alternatives.append(
+            _file_totals([([plan.label], part.totals) for plan, part in zip(plans, parts, strict=True)])
+        )
+        last = next((part.totals for part in reversed(parts) if part.totals), None)
+        if last:
+            alternatives.append((dict(last), None))
     # One chunk: polars 2.1 panics filtering a string column of several chunks in transform.
     frame = (
         pl.concat([p.frame for p in parts], how="diagonal", rechunk=True)
@@ -618,6 +631,7 @@ def _read_workbook(path: Path, spec: SourceSpec, workbook: Workbook) -> RawSheet
         first.grid.sheet,
         totals_sheets,
         tuple(notes),
+        tuple(a for a in alternatives if a[0] and a != (totals, totals_sheets)),
     )
 
 
@@ -693,6 +707,7 @@ def _raw_sheet(
     sheet: str,
     totals_sheets: frozenset[str] | None = None,
     notes: tuple[str, ...] = (),
+    totals_alternatives: tuple[tuple[dict[str, str], frozenset[str] | None], ...] = (),
 ) -> RawSheet:
     """The data rows (SOURCE_ROW, SOURCE_SHEET and the matched columns, cell texts) as a RawSheet: the
     spreadsheet sums of the numeric cells (over the sheets the 合计 covers), then every text normalised,
@@ -734,4 +749,5 @@ def _raw_sheet(
         cell_sums=cell_sums,
         totals_sheets=totals_sheets,
         notes=notes,
+        totals_alternatives=totals_alternatives,
     )

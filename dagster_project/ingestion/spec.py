@@ -61,6 +61,9 @@ class Column:
     # quarantined values are shown in clear, IDs and phone numbers masked (redact.redact_public). Any
     # other non-personal value is shown only when it is demonstrably not personal (redact.redact_value).
     public: bool = False
+    # A number of hours: besides 1.5, a duration as Excel shows an [h]:mm cell (12:30) or as written out
+    # (2小时30分) is read as hours (normalize.parse_hours).
+    hours: bool = False
 
     @property
     def role(self) -> Role:
@@ -223,7 +226,14 @@ VOLUNTEER_SERVICE = SourceSpec(
         Column("活动编号", "activity_id", Kind.CODE),
         Column("志愿者编号", "volunteer_id", Kind.CODE),
         Column("服务日期", "service_date", Kind.DATE, in_period=True),
-        Column("服务时长(小时)", "hours", Kind.DECIMAL, aliases=("服务时长", "时长(小时)"), totalled=True),
+        Column(
+            "服务时长(小时)",
+            "hours",
+            Kind.DECIMAL,
+            aliases=("服务时长", "时长(小时)"),
+            totalled=True,
+            hours=True,
+        ),
         Column("服务类别", "service_category", Kind.CATEGORY, categories=SERVICE_CATEGORIES),
     ),
 )

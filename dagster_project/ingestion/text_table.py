@@ -11,6 +11,7 @@ formats.read_text, which gives the same cells on every text the fast path accept
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,12 +37,25 @@ class TextTable:
         return [list(r) for r in self.cells.head(n).rows()]
 
 
+_DELIMITERS = ("\t", ",", ";", "|")  # in order of preference on a tie
+
+
 def choose_delimiter(text: str) -> str:
-    """Tab when the first lines hold more tabs than commas (tab-separated "Unicode text"), else comma."""
-    head_lines = text[:65536].splitlines()[:30]
-    tabs = sum(ln.count("\t") for ln in head_lines)
-    commas = sum(ln.count(",") for ln in head_lines)
-    return "\t" if tabs > commas else ","
+    """The delimiter of a text export: of tab, comma, semicolon and pipe, the one that splits the most of
+    the first lines into the same number of cells (the header's and the data rows'; a title line holds
+    none). A comma in an amount (1,234.50) or a semicolon in a note varies from line to line, the real
+    delimiter does not. A text with none of them is comma-separated (one cell per line)."""
+    head_lines = [ln for ln in text[:65536].splitlines()[:30] if ln.strip()]
+    best, best_score = ",", (0, 0)
+    for delimiter in _DELIMITERS:
+        counts = Counter(ln.count(delimiter) for ln in head_lines)
+        counts.pop(0, None)
+        if not counts:
+            continue
+        cells, lines = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        if (lines, cells) > best_score:
+            best, best_score = delimiter, (lines, cells)
+    return best
 
 
 def split_lines(data: bytes, delimiter: str) -> pl.DataFrame | None:

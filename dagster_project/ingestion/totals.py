@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass
 
 import polars as pl
 
-from .normalize import parse_number
+from .normalize import parse_value
 from .readers import SOURCE_SHEET, RawSheet
-from .spec import Kind, SourceSpec
+from .spec import Column, Kind, SourceSpec
 from .transform import TYPE_LIMITS
 
 
@@ -32,8 +32,8 @@ class TotalCheck:
         return asdict(self)
 
 
-def _number(text: str) -> float | None:
-    value = pl.select(parse_number(pl.lit(text, dtype=pl.String))).item()
+def _number(text: str, hours: bool = False) -> float | None:
+    value = pl.select(parse_value(pl.lit(text, dtype=pl.String), hours)).item()
     return value if value is not None and math.isfinite(value) else None
 
 
@@ -42,25 +42,39 @@ def check_totals(sheet: RawSheet, spec: SourceSpec) -> list[TotalCheck]:
     for col in spec.columns:
         if col.kind not in (Kind.INT, Kind.DECIMAL) or col.name == "row_seq" or col.name not in sheet.totals:
             continue
-        stated = _number(sheet.totals[col.name])
+        stated = _number(sheet.totals[col.name], col.hours)
         if stated is None:
             continue
-        limit = TYPE_LIMITS[col.kind]  # values out of range are quarantined, not amounts: not summed
-        value = parse_number(pl.col(col.name))
-        total = value.filter(value.is_finite() & (value.abs() <= limit)).sum()
-        covered = sheet.frame
-        if sheet.totals_sheets is not None:  # several sheets, not all with a 合计 row: the rows it covers
-            covered = covered.filter(pl.col(SOURCE_SHEET).is_in(list(sheet.totals_sheets)))
-        computed = float(covered.select(total).item() or 0.0)
-        tolerance = 0.005 + 1e-9 * abs(stated)
+        computed = _sum(sheet, col, sheet.totals_sheets)
         as_sum = sheet.cell_sums.get(col.name)  # the 合计 as SUM() over the cells would give it
-        ok = abs(stated - computed) <= tolerance or (as_sum is not None and abs(stated - as_sum) <= tolerance)
+        ok = _close(stated, computed) or (as_sum is not None and _close(stated, as_sum))
         if not ok and sheet.totals_sheets is not None:  # a grand 合计 on the last sheet covers them all
-            whole = float(sheet.frame.select(total).item() or 0.0)
-            if abs(stated - whole) <= tolerance:
+            whole = _sum(sheet, col, None)
+            if _close(stated, whole):
                 ok, computed = True, whole
+        if not ok:  # another reading of the sheets' 合计 rows (RawSheet.totals_alternatives)
+            for totals, sheets in sheet.totals_alternatives:
+                other = _number(totals[col.name], col.hours) if col.name in totals else None
+                if other is not None and _close(other, total := _sum(sheet, col, sheets)):
+                    ok, stated, computed = True, other, total
+                    break
         out.append(TotalCheck(col.header, stated, round(computed, 2), ok))
     return out
+
+
+def _close(stated: float, computed: float) -> bool:
+    return abs(stated - computed) <= 0.005 + 1e-9 * abs(stated)
+
+
+def _sum(sheet: RawSheet, col: Column, sheets: frozenset[str] | None) -> float:
+    """The column over the data rows (of `sheets`, or all); cells that are not numbers count as 0."""
+    limit = TYPE_LIMITS[col.kind]  # values out of range are quarantined, not amounts: not summed
+    value = parse_value(pl.col(col.name), col.hours)
+    total = value.filter(value.is_finite() & (value.abs() <= limit)).sum()
+    covered = sheet.frame
+    if sheets is not None:  # several sheets, not all with a 合计 row: the rows it covers
+        covered = covered.filter(pl.col(SOURCE_SHEET).is_in(list(sheets)))
+    return float(covered.select(total).item() or 0.0)
 
 
 def totals_json(checks: list[TotalCheck]) -> str | None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .normalize import id_number_valid, parse_date, parse_month, parse_number
+from .normalize import canonical_id, id_number_valid, parse_date, parse_month, parse_value
 from .pseudonymise import Pseudonymiser
 from .readers import SOURCE_ROW, SOURCE_SHEET
 from .redact import SHOWN_AS_IS, redact_public, redact_value, shown_words
@@ -47,10 +47,11 @@ REASONS_ZH: dict[str, str] = {
 TYPE_LIMITS = {Kind.INT: 2_147_483_647.0, Kind.DECIMAL: 999_999_999_999.99}
 # Excel's error values, as a text export writes them.
 EXCEL_ERRORS = ("#N/A", "#DIV/0!", "#REF!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
-_DECIMAL_ZH = "数字（金额可带两位小数；逗号只能作千位分隔符，如1,234.50）"
+_DECIMAL_ZH = "数字（金额可带两位小数，如800、800.00元；逗号只能作千位分隔符，如1,234.50；大写金额（如捌佰元）请改写为数字）"
+_HOURS_ZH = "小时数（如1.5，或12:30、2小时30分）"
 _ID_AS_NUMBER = r"^[0-9](?:\.[0-9]+)?[eE][+-]?[0-9]+$|^[0-9]+\.0+$"
 
-_PARSED_KINDS = (Kind.INT, Kind.DECIMAL, Kind.MONTH, Kind.DATE, Kind.DIVISION)
+_PARSED_KINDS = (Kind.INT, Kind.DECIMAL, Kind.MONTH, Kind.DATE, Kind.DIVISION, Kind.CATEGORY)
 _BIRTH = "__birth_year"
 # A row of the file: (SOURCE_SHEET, SOURCE_ROW) in a workbook of several sheets, SOURCE_ROW otherwise;
 # _ROW_ID numbers the rows of the file so that one column identifies a row.
@@ -91,7 +92,9 @@ def _parsed(col: Column) -> pl.Expr:
     c = pl.col(col.name)
     match col.kind:
         case Kind.INT | Kind.DECIMAL:
-            return parse_number(c)
+            return parse_value(c, col.hours)
+        case Kind.CATEGORY:  # a cell wrapped (Alt+Enter) or spaced: no category holds white space
+            return c.str.replace_all(r"\s", "")
         case Kind.MONTH:
             return parse_month(c)
         case Kind.DATE:
@@ -132,7 +135,8 @@ def _rules(col: Column, ctx: FileContext) -> Iterable[tuple[str, pl.Expr, str]]:
             nan = present & p.is_null()
             if col.kind is Kind.INT:
                 nan = nan | (present & finite & (p != p.round(0)))
-            yield "not_a_number", nan, "整数" if col.kind is Kind.INT else _DECIMAL_ZH
+            expected = "整数" if col.kind is Kind.INT else _HOURS_ZH if col.hours else _DECIMAL_ZH
+            yield "not_a_number", nan, expected
             yield "not_finite", present & p.is_not_null() & ~finite, "有限的数值"
             limit = TYPE_LIMITS[col.kind]
             yield "value_too_large", present & finite & (p.abs() > limit), f"绝对值不超过{limit:,.0f}"
@@ -164,7 +168,7 @@ def _rules(col: Column, ctx: FileContext) -> Iterable[tuple[str, pl.Expr, str]]:
                 f"本县（{ctx.county_code}）的12位区划代码",
             )
         case Kind.CATEGORY:
-            yield "unknown_category", present & ~c.is_in(list(col.categories)), "、".join(col.categories)
+            yield "unknown_category", present & ~p.is_in(list(col.categories)), "、".join(col.categories)
         case _:
             pass
 
@@ -193,6 +197,10 @@ def transform(
         parsed.append(pl.col("id_number").str.slice(6, 4).cast(pl.Int32, strict=False).alias(_BIRTH))
     if SOURCE_SHEET not in raw.columns:
         raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(SOURCE_SHEET))
+    # IDs without the formatting typed into them (spaces, hyphens, × for X): validated, hashed and
+    # counted (birth year) as the plain ID, so the person keeps one key.
+    ids = [c.name for c in spec.columns if c.kind is Kind.PERSON_ID and c.name in raw.columns]
+    raw = raw.with_columns(canonical_id(pl.col(n)).alias(n) for n in ids)
     work = raw.with_row_index(_ROW_ID).with_columns(parsed)
     rules = [
         (col, code, failed, expected) for col in spec.columns for code, failed, expected in _rules(col, ctx)
