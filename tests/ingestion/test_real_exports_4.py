@@ -379,3 +379,27 @@ def test_month_as_excel_mmm_yy_text() -> None:
     got = pl.select(parse_month(pl.lit(s))).to_series().to_list()
     june = dt.date(2024, 6, 1)
     assert got == [june, june, june, None, None, june]
+
+
+def test_hidden_rows_of_an_xlsx_are_quarantined_not_loaded(con, landing, region, hasher) -> None:
+    """A row hidden in Excel (a person taken off the roster by hiding the row, or filtered out) was loaded
+    as if the clerk saw it. Now quarantined, saying it is hidden; a hidden 合计 or title row is skipped as
+    before, and the 合计 check still sees every data row."""
+    rows = _rows(4)
+    path = landing / FOLDER / "610602_宝塔区.xlsx"
+    path.parent.mkdir(parents=True)
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    for r, cells in enumerate([[TITLE[0]], ASSISTANCE_HEADER, *rows, totals_row(rows)]):
+        for c, v in enumerate(cells):
+            if v:
+                ws.write_string(r, c, v)
+    ws.set_row(3, None, None, {"hidden": True})  # the second person
+    ws.set_row(6, None, None, {"hidden": True})  # the 合计 row
+    wb.close()
+    report = _load(con, landing, region, hasher)
+    _reconciled(con, report, 4)
+    assert [(r, col, code) for r, col, code, _ in _reasons(con)] == [(4, "整行", "hidden_row")]
+    assert "隐藏" in _reasons(con)[0][3]
+    assert report.files[0].skipped == {"summary": 1} and report.files[0].totals_ok is True
+    _no_clear_personal(con, report, _personal(rows))
