@@ -79,9 +79,7 @@ _GROUPED = r"^[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?$"
 _CURRENCY = r"^([+-]?)\s*[￥¥]\s*"
 
 
-def parse_number(expr: pl.Expr) -> pl.Expr:
-    """'1,234.50' / '800元' / '800元整' / '人民币800元' / '￥800' → float; text (捌佰元, 800万元, 800美元), or a
-    comma that is not a thousands separator → null."""
+def _parse_number_general(expr: pl.Expr) -> pl.Expr:
     text = (
         expr.str.strip_chars()
         .str.strip_suffix("元整")
@@ -96,9 +94,33 @@ def parse_number(expr: pl.Expr) -> pl.Expr:
     return pl.when(grouped).then(number)
 
 
+def _parse_value_series(s: pl.Series, hours: bool) -> pl.Series:
+    # Nearly every cell is a plain number, which a cast reads as the general parser would (it holds no
+    # white space, unit, currency sign or comma); only the others go through the string functions.
+    out = s.cast(pl.Float64, strict=False)
+    rest = out.is_null() & s.is_not_null()
+    if rest.any():
+        v = pl.col("v")
+        general = _parse_number_general(v)
+        if hours:
+            general = pl.coalesce(general, parse_hours(v))
+        parsed = s.filter(rest).rechunk().to_frame("v").select(general.alias("v")).to_series()
+        out = out.scatter(rest.arg_true(), parsed)
+    return out.alias(s.name)
+
+
+def parse_number(expr: pl.Expr) -> pl.Expr:
+    """'1,234.50' / '800元' / '800元整' / '人民币800元' / '￥800' → float; text (捌佰元, 800万元, 800美元), or a
+    comma that is not a thousands separator → null."""
+    return parse_value(expr)
+
+
 def parse_value(expr: pl.Expr, hours: bool = False) -> pl.Expr:
-    """A numeric column's value: parse_number, and for a column of hours (spec.Column.hours) a duration."""
-    return pl.coalesce(parse_number(expr), parse_hours(expr)) if hours else parse_number(expr)
+    """A numeric column's value: parse_number, and for a column of hours (spec.Column.hours) a duration
+    (parse_hours) where the cell is no number."""
+    return expr.map_batches(
+        lambda s: _parse_value_series(s, hours), return_dtype=pl.Float64, is_elementwise=True
+    )
 
 
 # A duration as Excel shows an [h]:mm or h:mm:ss cell (12:30, 30:00:00; minutes and seconds 00-59), or

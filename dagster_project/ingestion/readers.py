@@ -651,7 +651,9 @@ def _file_totals(
     totals: dict[str, str] = {}
     for name in with_totals[0][1]:
         values = [t.get(name) for _, t in with_totals]
-        numbers = pl.select(parse_number(pl.Series(name, values, dtype=pl.String)).alias(name)).to_series()
+        numbers = pl.select(
+            parse_number(pl.lit(pl.Series(name, values, dtype=pl.String))).alias(name)
+        ).to_series()
         if numbers.null_count() == 0 and numbers.is_finite().all():
             totals[name] = f"{numbers.sum():.2f}"
     return totals, covered
