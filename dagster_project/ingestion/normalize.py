@@ -190,7 +190,9 @@ def _ymd(year: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:
 
 
 def _parse_date_any(expr: pl.Expr) -> pl.Expr:
-    sep = expr.str.extract_groups(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
+    sep = expr.str.extract_groups(
+        r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?(?:[ T].*)?$"
+    )
     compact = expr.str.extract_groups(r"^(\d{4})(\d{2})(\d{2})$")
     return pl.coalesce(
         _ymd(sep.struct.field("1"), sep.struct.field("2"), sep.struct.field("3")),
@@ -208,7 +210,7 @@ _MONTH_ABBR = {
 
 
 def _parse_month_any(expr: pl.Expr) -> pl.Expr:
-    ym = expr.str.extract_groups(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+    ym = expr.str.extract_groups(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:月份?)?$")
     compact = expr.str.extract_groups(r"^(\d{4})(\d{2})$")
     # Jun-24 / Jun 2024: an Excel mmm-yy cell exported as text (24-Jun is a day, of no year: not a month)
     named = expr.str.to_lowercase().str.extract_groups(r"^([a-z]{3})[a-z]*\.?[-\s]+(\d{2}|\d{4})$")

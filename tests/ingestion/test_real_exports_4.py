@@ -16,7 +16,13 @@ import polars as pl
 import xlsxwriter
 import xlwt
 
-from dagster_project.ingestion.normalize import gb11643_check_char, parse_hours, parse_month, parse_number
+from dagster_project.ingestion.normalize import (
+    gb11643_check_char,
+    parse_date,
+    parse_hours,
+    parse_month,
+    parse_number,
+)
 from dagster_project.ingestion.pipeline import PartitionReport, load_partition
 from dagster_project.ingestion.spec import ASSISTANCE, VOLUNTEER_SERVICE
 
@@ -284,8 +290,9 @@ def test_xls_error_cells_read_as_empty_a_known_limit(con, landing, region, hashe
     """calamine (python-calamine, fastexcel) reads an .xls error cell (#DIV/0!, #N/A) as empty and does not
     say it was an error, unlike .xlsx where the sheet XML is read for them. So in an .xls an error in a
     required column is quarantined as 必填项为空 (not lost), and one in an optional column (残疾等级) is
-    loaded as empty. This test pins that behaviour: if calamine ever exposes error cells, make them
-    error_value as for .xlsx."""
+    loaded as empty. Hidden rows of an .xls are read as visible rows (in an .xlsx they are quarantined).
+    This test pins that behaviour: if calamine ever exposes error cells or hidden rows for .xls, treat
+    them as for .xlsx."""
     path = landing / FOLDER / "610602_宝塔区.xls"
     path.parent.mkdir(parents=True)
     rows = _rows(3)
@@ -297,6 +304,7 @@ def test_xls_error_cells_read_as_empty_a_known_limit(con, landing, region, hashe
                 ws.write(r, c, v)
     ws.row(2).set_cell_error(7, "#DIV/0!")  # 保障金额, required
     ws.row(3).set_cell_error(10, 0x2A)  # #N/A in 残疾等级, optional
+    ws.row(4).hidden = True  # a hidden row: calamine does not say so for .xls either (read as visible)
     wb.save(str(path))
     report = _load(con, landing, region, hasher)
     _reconciled(con, report, 3)
@@ -372,13 +380,19 @@ def test_category_wrapped_over_two_lines_or_spaced_is_the_category(con, landing,
     assert [(r, code) for r, _, code, _ in _reasons(con)] == [(6, "unknown_category")]
 
 
-def test_month_as_excel_mmm_yy_text() -> None:
-    """Jun-24 / Jun 2024 (a mmm-yy cell exported as text) is June 2024; 24-Jun (a day of an unknown year)
-    and 六月 are not months."""
-    s = pl.Series(["Jun-24", "jun-2024", "Jun 2024", "24-Jun", "六月", "2024.06"])
+def test_month_as_excel_mmm_yy_text_and_yue_fen() -> None:
+    """Jun-24 / Jun 2024 (a mmm-yy cell exported as text) and 2024年6月份 are June 2024; 24-Jun (a day of
+    an unknown year) and 六月 are not months; 2024年6月3号 is a day as 3日 is."""
+    s = pl.Series(
+        ["Jun-24", "jun-2024", "Jun 2024", "24-Jun", "六月", "2024.06", "2024年6月份", "2024年06月份"]
+    )
     got = pl.select(parse_month(pl.lit(s))).to_series().to_list()
     june = dt.date(2024, 6, 1)
-    assert got == [june, june, june, None, None, june]
+    assert got == [june, june, june, None, None, june, june, june]
+    days = pl.select(
+        parse_date(pl.lit(pl.Series(["2024年6月3号", "2024年6月3日", "2024年6月份3号"])))
+    ).to_series()
+    assert days.to_list() == [dt.date(2024, 6, 3), dt.date(2024, 6, 3), None]
 
 
 def test_hidden_rows_of_an_xlsx_are_quarantined_not_loaded(con, landing, region, hasher) -> None:
