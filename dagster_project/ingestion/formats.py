@@ -30,7 +30,6 @@ from .errors import UnreadableFileError
 from .text_table import TextTable, choose_delimiter, split_lines
 
 EXPECTED_ZH = "金民工程导出的 .xlsx、.xls 或 .csv 文件"
-HIDDEN_ROW = -1  # the column of a flag on a whole hidden row (_xlsx_cells_without_value)
 MAX_BAD_LINES_QUARANTINED = 20  # more lines with undecodable bytes than this: the file is refused as a whole
 
 
@@ -596,10 +595,7 @@ def read_excel(path: Path, kind: str, data: bytes | None = None) -> Workbook:
         filled = fill_merged_down(rows, [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in merged])
         grid = Grid(rows, 1, meta.name, numeric_text=True, merged=filled)
         for at, flag in flagged_sheets.get(meta.name, ()):
-            if at[1] == HIDDEN_ROW:
-                grid.row_flags.setdefault(at[0], flag)
-            else:
-                grid.cell_flags[at] = flag
+            grid.cell_flags[at] = flag
         sheets.append((grid, str(meta.visible).endswith(".Visible")))
     return Workbook(kind, sheets)
 
@@ -645,10 +641,8 @@ def _xlsx_cells_without_value(
 ) -> dict[str, list[tuple[tuple[int, int], tuple[str, str]]]]:
     """{sheet name: [((row, col) 0-based, (reason code, detail))]} of the cells that show no value:
     formula cells without a cached value, and error values (#N/A, #DIV/0!, #REF!, #VALUE!: calamine
-    reads them as empty, which would load an optional column's error as a blank); and the hidden rows
-    (col HIDDEN_ROW: a person taken off a roster by hiding the row, or filtered out, is not a row the
-    clerk sees; calamine reads it as any other). Reading every sheet also checks its compressed data:
-    a damaged workbook is refused as damaged, naming what is."""
+    reads them as empty, which would load an optional column's error as a blank). Reading every sheet
+    also checks its compressed data: a damaged workbook is refused as damaged, naming what is."""
     out: dict[str, list[tuple[tuple[int, int], tuple[str, str]]]] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -669,19 +663,11 @@ def _xlsx_cells_without_value(
                 if member not in names:
                     continue
                 xml = zf.read(member)
-                hidden_rows = b'hidden="1"' in xml or b'hidden="true"' in xml
-                if b"<f" not in xml and b":f" not in xml and b't="e"' not in xml and not hidden_rows:
+                if b"<f" not in xml and b":f" not in xml and b't="e"' not in xml:
                     continue
                 cells = []
                 for _, el in ET.iterparse(io.BytesIO(xml)):
-                    if el.tag.endswith("}row"):
-                        at_row = el.get("r", "")
-                        if el.get("hidden") in ("1", "true") and at_row.isdigit():
-                            cells.append(
-                                ((int(at_row) - 1, HIDDEN_ROW), ("hidden_row", "该行在Excel中被隐藏"))
-                            )
-                        el.clear()
-                    elif el.tag.endswith("}c"):
+                    if el.tag.endswith("}c"):
                         f = v = None
                         for child in el:
                             if child.tag.endswith("}f"):

@@ -42,7 +42,6 @@ REASONS_ZH: dict[str, str] = {
     "error_value": "单元格是Excel错误值（#N/A、#DIV/0!、#REF!、#VALUE!等），不是数据（请在Excel中更正公式或引用，或改为数值后重新导出）",
     "undecodable": "该行含无法识别的字节（请以UTF-8或GBK编码重新导出）",
     "csv_quote": "引号未闭合，多行被合并为一行（请检查这些行的引号后重新导出）",
-    "hidden_row": "该行在Excel中是隐藏行（可能是已删除、已退出或被筛选掉的记录），未导入（如应导入，请取消隐藏或清除筛选后重新保存；如不应导入，请删除该行）",
 }
 # The largest value each numeric kind can hold in its raw table (INTEGER, DECIMAL(14,2)).
 TYPE_LIMITS = {Kind.INT: 2_147_483_647.0, Kind.DECIMAL: 999_999_999_999.99}
