@@ -7,6 +7,7 @@ third-party libraries stay loaded, which keeps this to seconds)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -49,8 +50,6 @@ SCRIPT = textwrap.dedent(
 
 
 def test_every_module_imports_first() -> None:
-    import json
-
     modules = _modules()
     assert "dagster_project.assets.dbt" in modules and len(modules) > 50
     out = subprocess.run(
