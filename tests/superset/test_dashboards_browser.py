@@ -8,6 +8,7 @@ a shared link sets it, narrows the charts."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from pathlib import Path
@@ -61,7 +62,18 @@ def _screenshot(page, path: Path) -> None:
     page.set_viewport_size({"width": 1600, "height": 1200})
 
 
+# the 数据说明 table has drawn its row (a chart's header icons are svg too: RENDERED can pass before it)
+AS_OF_DRAWN = """(asOf) => {
+    const text = [...document.querySelectorAll('.dashboard-component-chart-holder')].map(h => h.innerText).join('\\n');
+    return text.includes('数据截至') && text.includes(asOf) && text.includes('数据更新时间');
+}"""
+
+
 def _check_readable(login: str, title: str, page) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):  # the assertions below say what is missing
+        page.wait_for_function(AS_OF_DRAWN, arg=AS_OF, timeout=60_000)
     texts = page.locator(".dashboard-component-chart-holder").all_inner_texts()
     joined = "\n".join(texts)
     assert "数据截至" in joined and AS_OF in joined, (login, title, "no as-of month")
