@@ -35,6 +35,17 @@ A fourth pass found four more:
   access check (the security manager's raise_for_access) now refuses a non-admin any datasource but a
   dataset, and any SQL Lab query but its own (refuse_other_datasources).
 
+A fifth pass found:
+
+- Every answer that names a user (a chart's, dashboard's or dataset's owners, created_by, changed_by,
+  last_saved_by, `/api/v1/dashboard/<id>/datasets`, `/api/v1/explore/`, the lists) carried other
+  logins' names and e-mails to any login: a non-admin's JSON answers name only itself; every other
+  user is `其他用户` with its id, no e-mail or login name (_scrub_users).
+- Charts and dashboards are shared by dataset: a county login listed (and opened in Explore) another
+  county's own charts on a shared dataset, their titles and filters. A non-admin now sees only the
+  charts and dashboards owned or created by itself, by an admin (the bundle's) or by a login of its
+  own scope role (`leaders`, or its own `county_<code>`), in every query of them (_visible_objects).
+
 Refusals answer 403 with a Chinese message, as Superset's own do.
 """
 
@@ -75,7 +86,160 @@ def install(app: Flask) -> None:
     pick-lists, e.g. the datasets' created_by, take no filter)."""
     app.before_request(_guard)
     app.after_request(_narrow_related)
+    app.after_request(_scrub_users)
     app.config["EXTRA_RELATED_QUERY_FILTERS"] = {"user": _own_user_only, "role": _own_roles_only}
+    _install_visibility()
+
+
+# keys of a JSON answer that hold a user (a dict with first_name, last_name, email, username)
+_USER_KEYS = {"first_name", "last_name", "email", "username"}
+_OTHER_USER = "其他用户"
+# keys that may hold a user's full name as a string (Explore's metadata: owners, created_by, changed_by)
+_USER_NAME_KEYS = {"owners", "created_by", "changed_by", "last_saved_by"}
+# answers too large or of no user worth parsing: chart data (rows), CSV, files
+_NO_USERS = re.compile(r"^/api/v1/chart/(data|\d+/data)/?")
+
+
+def _scrub_users(response: Response) -> Response:
+    """A non-admin's JSON answer names no other login: every dict that is a user (owners, created_by,
+    changed_by, last_saved_by, ...) but its own becomes {id, first_name: 其他用户, last_name: ""}, and
+    the `*_by_name` strings that are not its own name are `其他用户`."""
+    if (
+        response.direct_passthrough
+        or response.mimetype != "application/json"
+        or _NO_USERS.match(request.path)
+    ):
+        return response
+    data = response.get_data()
+    if not any(
+        key in data
+        for key in (
+            b'"email"',
+            b'"first_name"',
+            b'"last_name"',
+            b'"username"',
+            b'_by_name"',
+            b'"owners"',
+            b'"created_by"',
+            b'"changed_by"',
+        )
+    ):
+        return response
+    user = _user()
+    if user is None or _is_admin(user):
+        return response
+    try:
+        body = json.loads(data)
+    except ValueError:
+        return response
+    own_name = f"{user.first_name or ''} {user.last_name or ''}".strip()
+    if _scrubbed(body, user, own_name):
+        response.set_data(json.dumps(body, ensure_ascii=False))
+    return response
+
+
+def _scrubbed(value: Any, user: Any, own_name: str) -> bool:
+    """Scrub other users out of `value` in place; True when anything changed."""
+    changed = False
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+            continue
+        if not isinstance(item, dict):
+            continue
+        if _USER_KEYS & item.keys() and not _is_own(item, user):
+            for key in _USER_KEYS & item.keys():
+                del item[key]
+            item["first_name"], item["last_name"] = _OTHER_USER, ""
+            changed = True
+        for key, inner in item.items():
+            by_name = key.endswith("_by_name") or key in _USER_NAME_KEYS
+            if by_name and isinstance(inner, str) and inner and inner.strip() != own_name:
+                item[key] = _OTHER_USER
+                changed = True
+            elif by_name and isinstance(inner, list) and any(isinstance(v, str) for v in inner):
+                item[key] = [
+                    v if not isinstance(v, str) or v.strip() == own_name else _OTHER_USER for v in inner
+                ]
+                changed = True
+            elif isinstance(inner, (dict, list)):
+                stack.append(inner)
+    return changed
+
+
+def _is_own(item: dict, user: Any) -> bool:
+    if "id" in item:
+        return item["id"] == user.id
+    if "email" in item or "username" in item:
+        return item.get("email", user.email) == user.email and item.get("username", user.username) == (
+            user.username
+        )
+    return (item.get("first_name"), item.get("last_name")) == (user.first_name, user.last_name)
+
+
+def _scope_roles(user: Any) -> list[str]:
+    """The roles whose logins share charts and dashboards with `user`: the admins, and its own scope
+    role (leaders, or its county_<code>)."""
+    import county_scope
+
+    own = [r.name for r in user.roles if r.name == "leaders" or county_scope.county_of_role(r.name)]
+    return ["Admin", *own]
+
+
+def _install_visibility() -> None:
+    """Every ORM query of charts and dashboards in a non-admin's request keeps only those of its own
+    circle (_visible_objects); lists, GET by id, Explore, a dashboard's charts alike."""
+    from sqlalchemy import event, or_
+    from sqlalchemy.orm import Session, with_loader_criteria
+    from superset.models.dashboard import Dashboard
+    from superset.models.slice import Slice
+
+    from superset import security_manager
+
+    @event.listens_for(Session, "do_orm_execute")
+    def _visible_objects(state: Any) -> None:
+        if not state.is_select:
+            return
+        users = _visible_user_ids()
+        if users is None:
+            return
+        user_id = security_manager.user_model.id
+        for model in (Slice, Dashboard):
+            visible = or_(model.created_by_fk.in_(users), model.owners.any(user_id.in_(users)))
+            state.statement = state.statement.options(
+                with_loader_criteria(model, visible, include_aliases=True)
+            )
+
+
+def _visible_user_ids() -> tuple[int, ...] | None:
+    """The users whose charts and dashboards the request's login may see; None: no limit (no request,
+    no login yet, an admin). Computed once per request, on a query of its own."""
+    from flask import has_request_context
+
+    if not has_request_context():
+        return None
+    cached = g.get("minzheng_visible_users", False)
+    if cached is not False or g.get("minzheng_visibility_busy"):
+        return cached or None
+    g.minzheng_visibility_busy = True  # loading the login and its roles queries too: not in here again
+    try:
+        user = getattr(g, "user", None)
+        if user is None or not getattr(user, "is_authenticated", False):
+            return None  # not kept: the login may be loaded later in the request
+        if _is_admin(user):
+            g.minzheng_visible_users = None
+            return None
+        from superset import db, security_manager
+
+        model, role = security_manager.user_model, security_manager.role_model
+        ids = db.session.query(model.id).filter(model.roles.any(role.name.in_(_scope_roles(user)))).all()
+    finally:
+        g.minzheng_visibility_busy = False
+    users = tuple(sorted({user.id, *(i for (i,) in ids)}))
+    g.minzheng_visible_users = users
+    return users
 
 
 def _narrow_related(response: Response) -> Response:

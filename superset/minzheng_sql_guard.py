@@ -34,6 +34,16 @@ A fourth pass: DuckDB's star expressions (`*`, `t.*`, `* EXCLUDE (...)`, `COLUMN
 passed as "one expression" and expand to every column of the FROM clause: not one operand wherever
 Superset pastes them. DuckDB's parse tree shows each as a STAR node; they are refused (count(*) is no
 STAR node in DuckDB's tree and stays allowed).
+
+A fifth pass: the leader's SQL Lab (and anything else a non-admin's connection runs) read the server's
+paths: `PRAGMA database_list`, `duckdb_databases()`, `duckdb_settings()`, `pg_settings`,
+`current_setting('temp_directory')` name the serving file and its folders. Every statement a non-admin's
+request runs is checked with DuckDB's own parser first (SQL_QUERY_MUTATOR, after Jinja and Superset's
+split): a SELECT (DESCRIBE, SHOW and SUMMARIZE are SELECTs to DuckDB), no PRAGMA, CALL, SET, EXPLAIN or
+other statement, no table function but range/generate_series/unnest, no catalog view (duckdb_*, pg_*,
+pragma_*, sqlite_*), no function that reads the catalog, the settings or the query
+(checked_statement). A Jinja template that fails while rendering (`{{ 1/0 }}`, an undefined macro, an
+over-long range) answered 500: it is a 422 with the template's error now (install_template_errors).
 """
 
 from __future__ import annotations
@@ -335,3 +345,96 @@ def install() -> None:
 
     validate_adhoc_subquery.__wrapped__ = original  # type: ignore[attr-defined]
     helpers.validate_adhoc_subquery = validate_adhoc_subquery
+
+
+# Table functions a non-admin's SQL may use (they read no table, file or setting).
+_TABLE_FUNCTIONS = {"range", "generate_series", "unnest"}
+# Catalog views and tables (duckdb_databases, pg_settings, pragma_database_list, sqlite_master, ...)
+_CATALOG_PREFIXES = ("duckdb_", "pg_", "pragma_", "sqlite_")
+_CATALOG_SCHEMAS = {"pg_catalog"}
+_SQL_REFUSED = "只能运行查询数据的 SELECT 语句（不能读取数据库目录、设置或服务器文件）"
+
+
+def checked_statement(sql: str) -> None:
+    """Refuse (AdhocSqlRefused) any statement of `sql` that is not a SELECT over the marts: DuckDB's own
+    parse (json_serialize_sql only takes SELECTs), then every table, table function and function in it."""
+    tree = _duckdb_tree(sql)
+    if tree.get("error") or not tree.get("statements"):
+        raise AdhocSqlRefused(_SQL_REFUSED)
+    for item in _walk(tree["statements"]):
+        kind = item.get("type")
+        if kind == "TABLE_FUNCTION":
+            name = str((item.get("function") or {}).get("function_name") or "").lower()
+            if name not in _TABLE_FUNCTIONS:
+                raise AdhocSqlRefused(f"{_SQL_REFUSED}：表函数 {name}")
+        if kind == "BASE_TABLE":
+            parts = [str(item.get(k) or "").lower() for k in ("catalog_name", "schema_name", "table_name")]
+            if (
+                parts[1] in _CATALOG_SCHEMAS
+                or parts[0] in _CATALOG_SCHEMAS
+                or any(part.startswith(_CATALOG_PREFIXES) for part in parts)
+            ):
+                raise AdhocSqlRefused(f"{_SQL_REFUSED}：{parts[2]}")
+        name = str(item.get("function_name") or "").lower()
+        if name and (name in _FORBIDDEN_FUNCTIONS or name.startswith(_FORBIDDEN_PREFIXES)):
+            raise AdhocSqlRefused(f"{_SQL_REFUSED}：函数 {name}")
+
+
+def query_mutator(sql: str, **kwargs: Any) -> str:
+    """SQL_QUERY_MUTATOR: what a non-admin's request runs passes checked_statement (the admin, and the
+    command line without a request, run anything the locked connection allows)."""
+    from flask import g, has_request_context
+    from superset.errors import ErrorLevel, SupersetError, SupersetErrorType
+    from superset.exceptions import SupersetSecurityException
+
+    user = getattr(g, "user", None) if has_request_context() else None
+    if user is None and not has_request_context():
+        return sql
+    if user is not None and any(role.name == "Admin" for role in getattr(user, "roles", [])):
+        return sql
+    try:
+        checked_statement(sql)
+    except AdhocSqlRefused as exc:
+        raise SupersetSecurityException(
+            SupersetError(
+                error_type=SupersetErrorType.QUERY_SECURITY_ACCESS_ERROR,
+                message=str(exc),
+                level=ErrorLevel.ERROR,
+            )
+        ) from exc
+    return sql
+
+
+def install_template_errors() -> None:
+    """A template that fails while rendering answers 422 with its error, not 500: every exception of
+    process_template but Superset's own 4xx becomes a SupersetSyntaxErrorException."""
+    from superset.errors import ErrorLevel, SupersetError, SupersetErrorType
+    from superset.exceptions import SupersetException, SupersetSyntaxErrorException
+
+    from superset import jinja_context
+
+    base = jinja_context.BaseTemplateProcessor
+    original = getattr(base.process_template, "__wrapped__", base.process_template)
+
+    def process_template(self: Any, sql: str, **kwargs: Any) -> str:
+        try:
+            return original(self, sql, **kwargs)
+        except SupersetException as exc:
+            if isinstance(exc, SupersetSyntaxErrorException):
+                raise
+            error = exc
+        except Exception as exc:  # any rendering error: ZeroDivisionError, OverflowError, UndefinedError, ...
+            error = exc
+        message = f"Jinja 模板错误（{type(error).__name__}）：{error}"[:500]
+        raise SupersetSyntaxErrorException(
+            [
+                SupersetError(
+                    message=message,
+                    error_type=SupersetErrorType.GENERIC_COMMAND_ERROR,
+                    level=ErrorLevel.ERROR,
+                )
+            ]
+        ) from error
+
+    process_template.__wrapped__ = original  # type: ignore[attr-defined]
+    base.process_template = process_template

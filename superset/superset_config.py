@@ -183,7 +183,16 @@ def FLASK_APP_MUTATOR(app):  # noqa: N802
     import minzheng_sql_guard
 
     minzheng_sql_guard.install()
+    minzheng_sql_guard.install_template_errors()
     minzheng_api_guard.install(app)
+
+
+def SQL_QUERY_MUTATOR(sql, **kwargs):  # noqa: N802
+    """What a non-admin's request runs (SQL Lab, charts) is a SELECT over the marts: no PRAGMA, catalog
+    view, table function or setting that names the server's paths (minzheng_sql_guard.checked_statement)."""
+    import minzheng_sql_guard
+
+    return minzheng_sql_guard.query_mutator(sql, **kwargs)
 
 
 RATELIMIT_ENABLED = True
