@@ -46,6 +46,13 @@ A fifth pass found:
   charts and dashboards owned or created by itself, by an admin (the bundle's) or by a login of its
   own scope role (`leaders`, or its own `county_<code>`), in every query of them (_visible_objects).
 
+- Jinja in a non-admin's own SQL (a chart request's custom SQL, a saved chart's params or query context,
+  SQL Lab) is rendered on the server with no bound on time or memory: `{{ 'a' * 10**10 }}`, `{{ 9**9**9 }}`
+  or two nested `range(100000)` loops hold a worker or exhaust its memory, and the macros reach beyond
+  the row (`metric()`, `dataset()`). The bundle's own templates are in its datasets' calculated columns
+  (rendered as before); a non-admin's request that carries a template (`{{`, `{%`, `{#` anywhere in its
+  body or query string, JSON-escaped or not) to a path that runs SQL is refused (_JINJA_PATHS).
+
 Refusals answer 403 with a Chinese message, as Superset's own do.
 """
 
@@ -292,8 +299,53 @@ def _is_admin(user: Any) -> bool:
     return any(role.name == security_manager.auth_role_admin for role in user.roles)
 
 
+# where a request's text ends up rendered as a Jinja template and run: chart data (and a saved chart's
+# params and query context), the legacy charts, samples / drill to detail, Explore's stored form data,
+# SQL Lab, datasets and saved queries
+_JINJA_PATHS = re.compile(
+    r"^/(api/v1/(chart|sqllab|explore|dataset|saved_query|datasource|query)|superset/explore_json|datasource)(/|$)"
+)
+_JINJA_MARKERS = ("{{", "{%", "{#")
+
+
+def _has_jinja(value: Any, depth: int = 0) -> bool:
+    """A Jinja delimiter anywhere in `value`: its strings, and the JSON inside its strings."""
+    if isinstance(value, str):
+        if any(marker in value for marker in _JINJA_MARKERS):
+            return True
+        if depth < 4 and value.lstrip()[:1] in ("{", "["):
+            with contextlib.suppress(ValueError):
+                return _has_jinja(json.loads(value), depth + 1)
+        return False
+    if isinstance(value, dict):
+        return any(_has_jinja(k, depth) or _has_jinja(v, depth) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_jinja(v, depth) for v in value)
+    return False
+
+
+def _carries_jinja() -> bool:
+    from urllib.parse import unquote_plus
+
+    if _has_jinja(unquote_plus(request.query_string.decode("utf-8", "replace"))):
+        return True
+    if any(_has_jinja(v) for values in request.args.listvalues() for v in values):
+        return True
+    if any(_has_jinja(v) for values in request.form.listvalues() for v in values):
+        return True
+    raw = request.get_data(cache=True, as_text=True)
+    if _has_jinja(raw):
+        return True
+    body = request.get_json(silent=True) if request.is_json else None
+    return _has_jinja(body) if body is not None else False
+
+
 def _guard() -> Response | None:
     path, method = request.path, request.method
+    if _JINJA_PATHS.match(path):
+        user = _user()
+        if user is not None and not _is_admin(user) and _carries_jinja():
+            return _refused("不允许在查询中使用 Jinja 模板（{{ }}、{% %}）")
     if _EXAMPLE_EXPORT.match(path):
         return _refused("不允许把看板连同数据导出为示例包")
     if method in ("GET", "HEAD") and _LEGACY_CACHED.match(path):

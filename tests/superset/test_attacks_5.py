@@ -144,25 +144,82 @@ def _chart_data(session: requests.Session, url: str, dataset: int, kind: str, sq
     return session.post(f"{url}/api/v1/chart/data", json=body, timeout=120)
 
 
+JINJA_ERRORS = [
+    ("where", "{{ 1/0 }} = 1"),
+    ("where", "{{ undefined_macro() }} = 1"),
+    ("where", "{{ range(10**9) | list }} = 1"),
+    ("column", "{{ 1/0 }}"),
+    ("column", "{{ undefined_macro() }}"),
+    ("metric", "{{ metric('no_such_metric') }}"),
+    ("metric", "{{ x.y.z }}"),
+]
+
+
+@pytest.mark.parametrize(("kind", "sql"), JINJA_ERRORS)
+@pytest.mark.parametrize("login", ["admin", COUNTY])
+def test_a_jinja_error_answers_4xx_with_its_message(
+    superset_server: Server, ids: dict, kind: str, sql: str, login: str
+) -> None:
+    """A template that fails while rendering answered 500 (an HTML error page): a 4xx with the error (the
+    admin's templates are rendered; a county login's are refused before, test below)."""
+    r = _chart_data(superset_server.session(login), superset_server.url, ids["dataset"], kind, sql)
+    assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])
+    assert r.headers["content-type"].startswith("application/json"), r.text[:300]
+
+
 @pytest.mark.parametrize(
     ("kind", "sql"),
     [
-        ("where", "{{ 1/0 }} = 1"),
-        ("where", "{{ undefined_macro() }} = 1"),
-        ("where", "{{ range(10**9) | list }} = 1"),
-        ("column", "{{ 1/0 }}"),
-        ("column", "{{ undefined_macro() }}"),
-        ("metric", "{{ metric('no_such_metric') }}"),
-        ("metric", "{{ x.y.z }}"),
+        ("where", "'{{ 'a' * 3 }}' = 'aaa'"),
+        ("where", "'{% if true %}a{% endif %}' = 'a'"),
+        ("column", "'{{ 7 * 6 }}'"),
+        ("metric", "count(*) + {{ 1 }}"),
+        ("where", "'{# a comment #}' = ''"),
     ],
 )
-def test_a_jinja_error_answers_4xx_with_its_message(
+def test_a_non_admin_s_own_sql_carries_no_jinja(
     superset_server: Server, ids: dict, kind: str, sql: str
 ) -> None:
-    """A template that fails while rendering answered 500 (an HTML error page): a 4xx with the error."""
+    """Jinja in a county login's own custom SQL was rendered with no bound on time or memory
+    (`{{ 'a' * 10**10 }}`, nested ranges: a worker held or killed): refused before Superset reads it."""
     r = _chart_data(superset_server.session(COUNTY), superset_server.url, ids["dataset"], kind, sql)
-    assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])
-    assert r.headers["content-type"].startswith("application/json"), r.text[:300]
+    assert r.status_code == 403, (r.status_code, r.text[:300])
+    admin = _chart_data(superset_server.session("admin"), superset_server.url, ids["dataset"], kind, sql)
+    assert admin.status_code == 200, admin.text[:300]  # well-formed: the admin's is rendered and runs
+
+
+def test_jinja_is_refused_in_every_form_a_non_admin_sends_it(superset_server: Server, ids: dict) -> None:
+    """JSON-escaped, inside a saved chart's params and query context, in SQL Lab, in the legacy charts'
+    form: refused the same."""
+    url = superset_server.url
+    county, leader = superset_server.session(COUNTY), superset_server.session(LEADER)
+    body = {
+        "datasource": {"id": ids["dataset"], "type": "table"},
+        "queries": [{"columns": ["county_code"], "extras": {"where": "'XX 1 }}' = '1'"}, "row_limit": 1}],
+    }
+    raw = json.dumps(body).replace("XX", "\\u007b\\u007b")
+    r = county.post(
+        f"{url}/api/v1/chart/data", data=raw, headers={"Content-Type": "application/json"}, timeout=60
+    )
+    assert r.status_code == 403, r.text[:300]
+    params = {"adhoc_filters": [{"clause": "WHERE", "expressionType": "SQL", "sqlExpression": "{{ 1 }} = 1"}]}
+    chart = {
+        "slice_name": "j",
+        "viz_type": "table",
+        "datasource_id": ids["dataset"],
+        "datasource_type": "table",
+    }
+    for extra in ({"params": json.dumps(params)}, {"query_context": json.dumps({"queries": [params]})}):
+        r = county.post(f"{url}/api/v1/chart/", json=chart | extra, timeout=60)
+        assert r.status_code == 403, r.text[:300]
+    sql = {"database_id": ids["database"], "sql": "SELECT '{{ 7 * 6 }}' AS x", "runAsync": False}
+    r = leader.post(f"{url}/api/v1/sqllab/execute/", json=sql, timeout=60)
+    assert r.status_code == 403, r.text[:300]
+    form = {"datasource": f"{ids['dataset']}__table", "viz_type": "para", "where": "{{ 1 }} = 1"}
+    r = superset_server.cookie_session(COUNTY).post(
+        f"{url}/superset/explore_json/", data={"form_data": json.dumps(form)}, timeout=60
+    )
+    assert r.status_code == 403, r.text[:300]
 
 
 CATALOG = [
@@ -175,7 +232,7 @@ CATALOG = [
     "WITH t AS (SELECT * FROM pragma_database_list) SELECT * FROM t",
     "SELECT * FROM query('SELECT path FROM duckdb_databases()')",
     "CALL duckdb_settings()",
-    "SELECT {{ 'current_' ~ 'setting' }}('allowed_directories') AS t",
+    "SELECT * FROM pg_settings WHERE name = 'temp_directory'",
 ]
 
 
