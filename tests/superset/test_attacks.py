@@ -203,16 +203,20 @@ def _rows(session: requests.Session, url: str, chart_id: int) -> list[dict]:
 
 def test_every_chart_answers_a_county_login_with_its_own_county_only(superset_server: Server, admin) -> None:
     """Every chart of every dashboard, as 宝塔区's login: answers, and no other county's code or name is in
-    its rows; charts on counties show 宝塔区 itself."""
+    its rows; charts on counties show 宝塔区 itself. (The bundle's charts, the admin's: another login's
+    own charts are not shown to a county, test_attacks_5.py.)"""
     url = superset_server.url
     county = superset_server.session(LOGINS[COUNTY])
     counties = _counties()
     others = {v for code, name in counties.items() if code != OWN_COUNTY for v in (code, name)}
     own = {OWN_COUNTY, counties[OWN_COUNTY]}
     charts = admin.get(f"{url}/api/v1/chart/", params={"q": "(page_size:200)"}).json()["result"]
+    admin_id = admin.get(f"{url}/api/v1/me/", timeout=60).json()["result"]["id"]
     seen_own = 0
     for chart in charts:
         if chart["datasource_name_text"] and "dim_region" in chart["datasource_name_text"]:
+            continue
+        if admin_id not in {owner["id"] for owner in chart["owners"]}:
             continue
         rows = _rows(county, url, chart["id"])
         values = {str(v) for row in rows for v in row.values()}
