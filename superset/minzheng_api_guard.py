@@ -156,7 +156,7 @@ def _scrubbed(value: Any, user: Any, own_name: str) -> bool:
             continue
         if not isinstance(item, dict):
             continue
-        if _USER_KEYS & item.keys() and not _is_own(item, user):
+        if _is_user(item) and not _is_own(item, user):
             for key in _USER_KEYS & item.keys():
                 del item[key]
             item["first_name"], item["last_name"] = _OTHER_USER, ""
@@ -174,6 +174,13 @@ def _scrubbed(value: Any, user: Any, own_name: str) -> bool:
             elif isinstance(inner, (dict, list)):
                 stack.append(inner)
     return changed
+
+
+def _is_user(item: dict) -> bool:
+    """A user's dict: one of its name keys, every one of them a string or None (a validation error's
+    `{"username": ["Unknown field."]}` is not one)."""
+    keys = _USER_KEYS & item.keys()
+    return bool(keys) and all(item[key] is None or isinstance(item[key], str) for key in keys)
 
 
 def _is_own(item: dict, user: Any) -> bool:
