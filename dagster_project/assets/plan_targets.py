@@ -13,13 +13,13 @@ from dagster import (
     asset,
 )
 
-from ..ingestion.landing import file_sha256, is_candidate
+from ..ingestion.landing import PLAN_TARGETS_FOLDER, file_sha256, is_candidate
 from ..resources import LandingResource, WarehouseResource
 from ..targets import store
 from ..targets.validate import TemplateValidationError, load_target_template
 from .raw import WAREHOUSE_POOL
 
-TEMPLATE_FOLDER = "plan_targets"
+TEMPLATE_FOLDER = PLAN_TARGETS_FOLDER
 
 
 def _uploader(context: AssetExecutionContext, path: Path) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dagster import Config, Failure, OpExecutionContext, job, op
 
-from ..ingestion.landing import discover, is_ignored, relative_name
+from ..ingestion.landing import PLAN_TARGETS_FOLDER, discover, is_ignored, relative_name
 from ..ingestion.spec import SOURCES
 from ..partitions import PLAN_START, all_counties
 
@@ -88,6 +88,8 @@ def find_problems(
     for top in sorted(landing_dir.iterdir()):
         if is_ignored(top.name):
             continue
+        if top.name == PLAN_TARGETS_FOLDER and top.is_dir():
+            continue  # the staff's plan-target templates (make demo writes them): loaded by plan/target_templates
         if top.name not in SOURCES or not top.is_dir():
             if top.is_dir():
                 add(

@@ -25,6 +25,10 @@ from pathlib import Path
 from .errors import valid_text
 from .redact import redact_file_name
 
+# The folder of the landing folder where staff drop filled plan-target templates (assets/plan_targets.py):
+# not an export source, never a problem of the landing folder (landing_problems.py).
+PLAN_TARGETS_FOLDER = "plan_targets"
+
 # The format is read from the content (formats.py); these are the names government systems give exports
 # (an "xls" that is HTML or XML 2003, "Unicode text" saved as .txt, WPS .et).
 EXPORT_SUFFIXES = (

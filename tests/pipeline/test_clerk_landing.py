@@ -129,6 +129,27 @@ def test_every_file_the_loads_cannot_use_is_reported_once_and_never_fails_the_ti
         assert current.exists()
 
 
+def test_the_plan_targets_folder_make_demo_writes_is_not_a_problem_of_the_landing_folder(
+    tmp_path: Path,
+) -> None:
+    """`make demo` writes the quarterly 指标填报 into <landing>/plan_targets/ (loaded by plan/target_templates):
+    the sensor's first tick on the demo reported it as "不是报表来源文件夹", its name masked as personal
+    (［名称已隐藏（可能含个人信息）］_［名称已隐藏…］), a red failed run before the clerk dropped anything."""
+    from minzheng_simulator.plan_reports import write_plan_reports
+
+    landing = tmp_path / "landing"
+    write_xlsx(landing / "eldercare" / "2024-06" / "610602_宝塔区.xlsx", [clean_row(1)])
+    assert write_plan_reports(landing, "2024-01", "2024-06")
+    (landing / "plan_targets" / "说明.docx").write_bytes(b"PK\x03\x04")  # whatever staff keep beside them
+    for path in landing.rglob("*"):
+        _age(path)
+    with DagsterInstance.ephemeral() as instance:
+        (first, second), cursor = _ticks(instance, landing, None)
+    requested = first + second
+    assert [r.job_name for r in requested] == ["load_jinmin_exports"], [r.tags for r in requested]
+    assert json.loads(cursor)[PROBLEMS] == {}
+
+
 @pytest.mark.slow
 def test_a_partial_dbt_build_leaves_out_the_tests_of_models_it_does_not_rebuild(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
