@@ -61,8 +61,8 @@ class MinzhengSecurityManager(SupersetSecurityManager):
         a result cached for the prefecture's file or another county's, whatever its filters came to."""
         from superset.utils.core import get_username
 
-        scope = login_scope(get_username(), self)
-        return [*super().get_rls_cache_key(datasource), f"minzheng-scope:{scope or 'none'}"]
+        key = scope_cache_key(get_username(), self, current_app.config["SERVING_PATH"])
+        return [*super().get_rls_cache_key(datasource), key]
 
     def raise_for_access(self, *args: Any, **kwargs: Any) -> None:
         """Superset's one access check, plus: a non-admin's chart reads a dataset, never a SQL Lab query,
@@ -155,6 +155,25 @@ def login_scope(username: str | None, security_manager: Any) -> str | None:
         return PREFECTURE
     counties = {code for role in roles if (code := county_scope.county_of_role(role))}
     return counties.pop() if len(counties) == 1 else None
+
+
+def scope_cache_key(username: str | None, security_manager: Any, serving_path: str) -> str:
+    """The part of a chart result's cache key that names what the result was read from: the login's
+    scope and the publish of its serving file (inode and modification time: publish.py swaps in a new
+    file). A result cached before a publish is not served after it: without the publish in the key a
+    leader who had opened a dashboard saw the month before the clerk's drop for up to an hour
+    (DATA_CACHE_CONFIG), and each gunicorn worker its own age of it."""
+    scope = login_scope(username, security_manager)
+    if scope is None:
+        return "minzheng-scope:none"
+    serving = Path(serving_path)
+    path = serving if scope == PREFECTURE else county_scope.county_file(serving, scope)
+    try:
+        st = path.stat()
+        published = f"{st.st_ino}:{st.st_mtime_ns}"
+    except OSError:
+        published = "unpublished"
+    return f"minzheng-scope:{scope}:{published}"
 
 
 def serving_file_for(username: str | None, security_manager: Any, serving_path: str) -> Path:

@@ -83,3 +83,68 @@ def test_each_login_opens_the_serving_file_of_its_scope(tmp_path: Path) -> None:
     for case in ("two counties", "no scope", "unknown login"):
         assert scopes[case].startswith("refused: 该账号没有分配数据范围"), (case, scopes[case])
     assert scopes["no login, in a request"] == "refused: 未登录，不能读取数据"
+
+
+CACHE_KEY_SCRIPT = r"""
+import json, os, sys
+from pathlib import Path
+from types import SimpleNamespace
+
+sys.path.insert(0, sys.argv[2])
+import minzheng_security
+
+serving = Path(sys.argv[1])
+users = {"leader": ["leaders"], "c610602": ["county_610602"], "c610603": ["county_610603"]}
+
+
+class Users:
+    def find_user(self, username):
+        return SimpleNamespace(roles=[SimpleNamespace(name=r) for r in users[username]])
+
+
+def keys():
+    return {u: minzheng_security.scope_cache_key(u, Users(), str(serving)) for u in users}
+
+
+def republish(path):  # as publish.py does: a new file swapped in by rename
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(b"new")
+    os.replace(tmp, path)
+
+
+before = keys()
+republish(serving)
+after_prefecture = keys()
+republish(serving.parent / "county" / "610602.duckdb")
+after_county = keys()
+print(json.dumps([before, after_prefecture, after_county]))
+"""
+
+
+def test_a_chart_result_cached_before_a_publish_is_not_served_after_it(tmp_path: Path) -> None:
+    """Chart results are cached for an hour (DATA_CACHE_CONFIG) under a key that named only the login's
+    scope: after the clerk's new month was published, a leader who had opened the dashboard before got
+    the month before from the cache (measured on `make demo`: the new month's rows came only with
+    "force refresh", and each gunicorn worker served its own age). The key now names the publish of the
+    scope's serving file: a new publish is a new key, for that scope only."""
+    serving = tmp_path / "serving" / "minzheng.duckdb"
+    (serving.parent / "county").mkdir(parents=True)
+    serving.write_bytes(b"old")
+    (serving.parent / "county" / "610602.duckdb").write_bytes(b"old")
+    python = REPO_ROOT / ".superset-venv" / "bin" / "python"
+    proc = subprocess.run(
+        [str(python), "-c", CACHE_KEY_SCRIPT, str(serving), str(REPO_ROOT / "superset")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "MINZHENG_DATA_DIR": str(tmp_path / "data")},
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    before, after_prefecture, after_county = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert before["leader"].startswith("minzheng-scope:prefecture:")
+    assert before["c610602"].startswith("minzheng-scope:610602:")
+    assert before["c610603"] == "minzheng-scope:610603:unpublished"
+    assert after_prefecture["leader"] != before["leader"]  # the prefecture's file was republished
+    assert after_prefecture["c610602"] == before["c610602"]  # a county's cache is its own file's
+    assert after_county["c610602"] != after_prefecture["c610602"]
+    assert after_county["leader"] == after_prefecture["leader"]
