@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +10,8 @@ from typing import Protocol
 
 from dagster import DefaultSensorStatus, RunFailureSensorContext, run_failure_sensor
 
+from ..assets.load_metadata import county_month_zh
+from ..partitions import county_month_of
 from ..settings import Settings
 
 WEBHOOK_ENV = "MINZHENG_ALERT_WEBHOOK"  # Settings.alert_webhook
@@ -21,6 +24,8 @@ class FailureNotice:
     message: str
     partition: str | None
     failed_at: str
+    source: str | None = None  # 社会救助对象花名册 … (the run's minzheng/source tag)
+    county_month: str | None = None  # 宝塔区 2025年12月、… (the run's tag, or its one partition)
 
     def as_dict(self) -> dict[str, str | None]:
         return self.__dict__.copy()
@@ -48,7 +53,9 @@ class WebhookNotifier:
     def send(self, notice: FailureNotice) -> None:
         body = json.dumps(
             {
-                "text": f"数据导入失败：{notice.job_name} {notice.partition or ''}\n{notice.message}",
+                "text": "数据导入失败："
+                + " ".join(x for x in (notice.source, notice.county_month or notice.partition) if x)
+                + f"（{notice.job_name}）\n{notice.message}",
                 **notice.as_dict(),
             },
             ensure_ascii=False,
@@ -66,6 +73,35 @@ def configured_notifiers(settings: Settings | None = None) -> list[Notifier]:
     return notifiers
 
 
+# How Dagster prefixes the message of a step that raised dagster.Failure (the Chinese text is the rest).
+_FAILURE_CLASS = re.compile(r"^dagster\._core\.definitions\.events\.Failure: ")
+
+
+def failure_message(context: RunFailureSensorContext) -> str:
+    """What went wrong, as the steps said it: the Chinese lines of a failed load (which file, what is
+    wrong, what it should be) or of landing_folder_problems. The run failure's own message is Dagster's
+    English 'Execution of run for "…" failed. Steps failed: […]', which told the clerk nothing; it is
+    kept only for a run that failed outside its steps (e.g. it never started)."""
+    texts = []
+    for event in context.get_step_failure_events():
+        error = event.step_failure_data.error if event.step_failure_data else None
+        if error is not None and error.message:
+            texts.append(_FAILURE_CLASS.sub("", error.message.strip()))
+    return "\n".join(dict.fromkeys(texts)) or context.failure_event.message or ""
+
+
+def _county_month(tags: dict[str, str], partition: str | None) -> str | None:
+    if shown := tags.get("minzheng/county_month"):
+        return shown
+    if partition and "…" not in partition:
+        try:
+            county, month = county_month_of(partition)
+        except (ValueError, IndexError):
+            return None
+        return county_month_zh(county, month) if county else None
+    return None
+
+
 def notice_from(context: RunFailureSensorContext) -> FailureNotice:
     run = context.dagster_run
     tags = run.tags or {}
@@ -77,9 +113,11 @@ def notice_from(context: RunFailureSensorContext) -> FailureNotice:
     return FailureNotice(
         run_id=run.run_id,
         job_name=run.job_name,
-        message=context.failure_event.message or "",
+        message=failure_message(context),
         partition=partition,
         failed_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        source=tags.get("minzheng/source"),
+        county_month=_county_month(tags, partition),
     )
 
 

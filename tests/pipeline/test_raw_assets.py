@@ -116,6 +116,12 @@ def test_failed_run_reaches_the_failure_notifier(tmp_path: Path, resources: dict
     ]
     assert logged[0]["run_id"] == result.run_id
     assert logged[0]["partition"] == "610603|2024-06-01"
+    # what the clerk is told is the load's Chinese message (file, what is wrong, what it should be), not
+    # Dagster's English 'Execution of run for "load_jinmin_exports" failed. Steps failed: [...]'
+    message = logged[0]["message"]
+    assert "610603_安塞区.csv" in message and "表头" in message and "应为" in message, message
+    assert "Execution of run" not in message and "dagster._core" not in message, message
+    assert logged[0]["county_month"] == "安塞区 2024年6月"
 
 
 def _aged(path: Path, seconds: float = 60) -> None:
