@@ -200,7 +200,8 @@ def _load_files(
     files = discover(landing_dir, spec.source, period, region.resolve_county)
     chosen, superseded = effective_files(files)
     for f in files:
-        if f.refused:
+        if f.refused and (counties is None or f.county_code is None or f.county_code in counties):
+            # (a refused file of another county fails that county's load, not this one's)
             _fail(
                 con,
                 report,

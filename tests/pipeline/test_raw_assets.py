@@ -215,3 +215,34 @@ def test_sensor_first_scan_knows_what_is_loaded_and_what_the_clerk_sees(
         assert again.metadata[STATUS].value == STATUS_ZH["unchanged"]
         for label in (READ, LOADED, QUARANTINED, SKIPPED):
             assert again.metadata[label].value == first[label].value, label
+
+
+def test_another_countys_unusable_file_does_not_fail_a_countys_load(tmp_path: Path, resources: dict) -> None:
+    """On make demo, 甘泉县's 610627_甘泉县.docx in assistance/2026-01 failed the run of 延长县's _更正1 (one
+    partition, 610621): the correction was loaded, but the run was red with 甘泉县's file as its error, its
+    raw checks were skipped and the notifier reported 甘泉县's file again; so did every later load of any
+    county of that month while the .docx stayed. A refused file fails only its own county's load (and
+    a whole-month load); landing_folder_problems reports it once."""
+    landing = tmp_path / "landing" / "assistance" / "2024-06"
+    write_xlsx(landing / "610602_宝塔区.xlsx", [_row(1, "610602")])
+    (landing / "610627_甘泉县.docx").write_bytes(b"PK\x03\x04 a Word document")
+    with DagsterInstance.ephemeral() as instance:
+        one = materialize(
+            [ASSISTANCE],
+            instance=instance,
+            resources=resources,
+            partition_key="610602|2024-06-01",
+            raise_on_error=False,
+        )
+        assert one.success, [e.step_failure_data.error.message for e in one.get_step_failure_events()]
+        assert _materialized_partitions(instance) == {"610602|2024-06-01"}
+        own = materialize(
+            [ASSISTANCE],
+            instance=instance,
+            resources=resources,
+            partition_key="610627|2024-06-01",
+            raise_on_error=False,
+        )
+        assert not own.success  # 甘泉县's own load still says what is wrong with its file
+        message = own.get_step_failure_events()[0].step_failure_data.error.message
+        assert "610627_甘泉县.docx" in message and ".docx" in message
