@@ -85,7 +85,7 @@ def failure_message(context: RunFailureSensorContext) -> str:
     texts = []
     for event in context.get_step_failure_events():
         error = event.step_failure_data.error if event.step_failure_data else None
-        if error is not None and error.message:
+        if error is not None and _FAILURE_CLASS.match(error.message or ""):  # (a crash: a class name only)
             texts.append(_FAILURE_CLASS.sub("", error.message.strip()))
     return "\n".join(dict.fromkeys(texts)) or context.failure_event.message or ""
 
