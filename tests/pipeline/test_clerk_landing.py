@@ -223,3 +223,44 @@ def test_the_shipped_instance_fails_a_run_that_never_started(tmp_path: Path) -> 
         assert instance.run_monitoring_enabled
         assert 0 < instance.run_monitoring_start_timeout_seconds <= 300
         assert instance.run_monitoring_max_resume_run_attempts == 0  # DefaultRunLauncher cannot resume
+
+
+def test_the_shipped_instance_retries_a_run_a_restart_killed_but_not_a_failed_step(tmp_path: Path) -> None:
+    """On make demo, `scripts/dagster_ui.sh stop` + `start` while the automation's dbt run was building killed
+    it (UNEXPECTED_TERMINATION); the automation had handled that update and requested nothing again, so
+    吴起县's loaded file never reached the marts or the serving file until another drop. With the shipped
+    deploy/dagster.yaml the daemon retries such a run once; a run that failed in a step (an unreadable
+    file, a failed check: for the clerk to correct) is not retried."""
+    from dagster import Failure, job, op
+    from dagster._core.events import RunFailureReason
+    from dagster._core.storage.dagster_run import DagsterRunStatus
+    from dagster._core.storage.tags import RUN_FAILURE_REASON_TAG, WILL_RETRY_TAG
+    from dagster._daemon.auto_run_reexecution.auto_run_reexecution import should_retry
+
+    from dagster_project.definitions import defs as definitions
+
+    shutil.copy(REPO_ROOT / "deploy" / "dagster.yaml", tmp_path / "dagster.yaml")
+
+    @op
+    def refuse() -> None:
+        raise Failure("1 个文件无法导入")
+
+    @job
+    def a_load() -> None:
+        refuse()
+
+    with DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert instance.run_retries_enabled and instance.run_retries_max_retries >= 1
+        failed_step = a_load.execute_in_process(instance=instance, raise_on_error=False)
+        assert not failed_step.success
+        assert not should_retry(instance.get_run_by_id(failed_step.run_id), instance)
+
+        # a run of the automation's job killed mid-build, as the daemon finds it after the restart
+        killed = instance.create_run_for_job(definitions.resolve_job_def("load_jinmin_exports"))
+        reason = {RUN_FAILURE_REASON_TAG: RunFailureReason.UNEXPECTED_TERMINATION.value}
+        instance.add_run_tags(killed.run_id, reason)
+        instance.report_run_failed(instance.get_run_by_id(killed.run_id), "Execution was interrupted.")
+        killed = instance.get_run_by_id(killed.run_id)
+        assert killed.status == DagsterRunStatus.FAILURE
+        assert should_retry(killed, instance)
+        assert instance.get_run_by_id(killed.run_id).tags[WILL_RETRY_TAG] == "true"
