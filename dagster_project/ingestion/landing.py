@@ -204,8 +204,15 @@ def discover(
             continue
         if not path.is_file():
             continue
+        if path.stat().st_size == 0:  # (was "在文件的前15行中找不到…的表头": true, and no help to the clerk)
+            files.append(dataclasses.replace(found, refused=EMPTY_ZH, refused_expected=EMPTY_EXPECTED_ZH))
+            continue
         files.append(found)
     return _distinct_names(files)
+
+
+EMPTY_ZH = "文件是空的（0字节），可能导出失败或复制没有完成，整个文件未导入"
+EMPTY_EXPECTED_ZH = "从金民工程重新导出后放入（原文件名已导入过的，以 _更正N 命名）"
 
 
 def _unsupported(path: Path) -> str | None:

@@ -246,3 +246,23 @@ def test_another_countys_unusable_file_does_not_fail_a_countys_load(tmp_path: Pa
         assert not own.success  # 甘泉县's own load still says what is wrong with its file
         message = own.get_step_failure_events()[0].step_failure_data.error.message
         assert "610627_甘泉县.docx" in message and ".docx" in message
+
+
+def test_an_empty_file_is_reported_as_empty(tmp_path: Path, resources: dict) -> None:
+    """On make demo an empty 610626_吴起县.csv (0 bytes) was reported as "在文件的前15行中找不到社会救助对象花名册
+    的表头；应为：表头包含：序号、姓名、…": true, but it sent the clerk looking for a header in a file that has
+    nothing in it. It is reported as empty, with what to do."""
+    landing = tmp_path / "landing" / "assistance" / "2024-06"
+    landing.mkdir(parents=True)
+    (landing / "610626_吴起县.csv").write_bytes(b"")
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize(
+            [ASSISTANCE],
+            instance=instance,
+            resources=resources,
+            partition_key="610626|2024-06-01",
+            raise_on_error=False,
+        )
+    assert not result.success
+    message = result.get_step_failure_events()[0].step_failure_data.error.message
+    assert "610626_吴起县.csv" in message and "文件是空的" in message and "重新导出" in message, message
