@@ -77,6 +77,15 @@ def configured_notifiers(settings: Settings | None = None) -> list[Notifier]:
 _FAILURE_CLASS = re.compile(r"^dagster\._core\.definitions\.events\.Failure: ")
 
 
+# Runs that failed outside their steps, as the run's dagster/failure_reason tag names them (Dagster's own
+# message is English): what happened and what happens next, for the clerk and the administrator.
+REASONS_ZH = {
+    "UNEXPECTED_TERMINATION": "运行被意外中断（服务重启或进程被终止），系统会自动重试一次；重试也失败时请联系管理员。",
+    "START_TIMEOUT": "运行长时间未能启动（常见于服务重启），已判定为失败，系统会自动重试一次；重试也失败时请联系管理员。",
+    "RUN_WORKER_RESTART": "运行进程意外退出，系统会自动重试一次；重试也失败时请联系管理员。",
+}
+
+
 def failure_message(context: RunFailureSensorContext) -> str:
     """What went wrong, as the steps said it: the Chinese lines of a failed load (which file, what is
     wrong, what it should be) or of landing_folder_problems. The run failure's own message is Dagster's
@@ -87,7 +96,11 @@ def failure_message(context: RunFailureSensorContext) -> str:
         error = event.step_failure_data.error if event.step_failure_data else None
         if error is not None and _FAILURE_CLASS.match(error.message or ""):  # (a crash: a class name only)
             texts.append(_FAILURE_CLASS.sub("", error.message.strip()))
-    return "\n".join(dict.fromkeys(texts)) or context.failure_event.message or ""
+    if texts:
+        return "\n".join(dict.fromkeys(texts))
+    reason = (context.dagster_run.tags or {}).get("dagster/failure_reason", "")
+    english = context.failure_event.message or ""
+    return f"{REASONS_ZH[reason]}（{english}）" if reason in REASONS_ZH else english
 
 
 def _county_month(tags: dict[str, str], partition: str | None) -> str | None:

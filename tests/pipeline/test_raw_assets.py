@@ -266,3 +266,43 @@ def test_an_empty_file_is_reported_as_empty(tmp_path: Path, resources: dict) -> 
     assert not result.success
     message = result.get_step_failure_events()[0].step_failure_data.error.message
     assert "610626_吴起县.csv" in message and "文件是空的" in message and "重新导出" in message, message
+
+
+def test_a_run_a_restart_killed_is_noticed_in_chinese(tmp_path: Path, monkeypatch) -> None:
+    """On make demo a daemon restart killed the automation's run; the notice said only Dagster's English
+    'Execution of run for "__ASSET_JOB" failed. Execution was interrupted unexpectedly…'. It now says in
+    Chinese what happened and that the run is retried (deploy/dagster.yaml run_retries)."""
+    import json
+
+    from dagster import build_run_status_sensor_context, job, op
+
+    from dagster_project.automation.notify import run_failure_notifier
+
+    monkeypatch.setenv("MINZHENG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("MINZHENG_ALERT_WEBHOOK", raising=False)
+
+    @op
+    def build() -> None:
+        pass
+
+    @job
+    def build_warehouse() -> None:
+        build()
+
+    with DagsterInstance.ephemeral() as instance:
+        run = instance.create_run_for_job(build_warehouse)
+        instance.add_run_tags(run.run_id, {"dagster/failure_reason": "UNEXPECTED_TERMINATION"})
+        run = instance.get_run_by_id(run.run_id)
+        event = instance.report_run_failed(run, "Execution was interrupted unexpectedly.")
+        ctx = build_run_status_sensor_context(
+            sensor_name="run_failure_notifier",
+            dagster_event=event,
+            dagster_instance=instance,
+            dagster_run=instance.get_run_by_id(run.run_id),
+        ).for_run_failure()
+        run_failure_notifier(ctx)
+    [notice] = [
+        json.loads(x) for x in (tmp_path / "data" / "logs" / "run_failures.jsonl").read_text().splitlines()
+    ]
+    assert notice["message"].startswith("运行被意外中断"), notice
+    assert "自动重试" in notice["message"]
