@@ -140,8 +140,9 @@ TALISMAN_CONFIG = {
 TALISMAN_DEV_CONFIG = TALISMAN_CONFIG
 CONTENT_SECURITY_POLICY_WARNING = False
 
-# Caches: in-process (one bureau server, no Redis). Chart results are kept for an hour; the serving file
-# only changes when the pipeline publishes, and "force refresh" is one click away.
+# Caches: in-process (one bureau server, no Redis). Chart results are kept for an hour under a key that
+# names the publish of the login's serving file (minzheng_security.scope_cache_key): a publish is seen at
+# the next browser refresh, with no "force refresh".
 CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_KEY_PREFIX": "minzheng_"}
 DATA_CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_KEY_PREFIX": "data_"}
 RESULTS_BACKEND = None
