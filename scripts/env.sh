@@ -9,5 +9,10 @@ export MINZHENG_HMAC_KEY_FILE="${MINZHENG_HMAC_KEY_FILE:-$HOME/.config/minzheng/
 export DAGSTER_HOME="${DAGSTER_HOME:-$MINZHENG_DATA_DIR/dagster_home}"
 export UV_LINK_MODE=copy
 # (the Superset service user of deploy/ may not write here: only the pipeline's user creates these)
+# The instance configuration is deploy/dagster.yaml: a DAGSTER_HOME made by an earlier version gets the
+# current one (run retries, run monitoring...), the copy it had kept beside it as dagster.yaml.<time>.bak.
 { mkdir -p "$MINZHENG_DATA_DIR" "$DAGSTER_HOME" &&
-  { [ -f "$DAGSTER_HOME/dagster.yaml" ] || cp "$REPO_ROOT/deploy/dagster.yaml" "$DAGSTER_HOME/dagster.yaml"; }; } 2>/dev/null || true
+  { cmp -s "$REPO_ROOT/deploy/dagster.yaml" "$DAGSTER_HOME/dagster.yaml" || {
+      { [ ! -f "$DAGSTER_HOME/dagster.yaml" ] ||
+        cp -p "$DAGSTER_HOME/dagster.yaml" "$DAGSTER_HOME/dagster.yaml.$(date +%Y%m%dT%H%M%S).bak"; } &&
+      cp "$REPO_ROOT/deploy/dagster.yaml" "$DAGSTER_HOME/dagster.yaml"; }; }; } 2>/dev/null || true

@@ -264,3 +264,24 @@ def test_the_shipped_instance_retries_a_run_a_restart_killed_but_not_a_failed_st
         assert killed.status == DagsterRunStatus.FAILURE
         assert should_retry(killed, instance)
         assert instance.get_run_by_id(killed.run_id).tags[WILL_RETRY_TAG] == "true"
+
+
+def test_a_dagster_home_of_an_earlier_version_gets_the_shipped_instance_config(tmp_path: Path) -> None:
+    """scripts/env.sh copied deploy/dagster.yaml into DAGSTER_HOME only when it was missing: the data folder
+    of an earlier `make demo` (or a deployment) kept its old copy, without run_retries, so a run killed by a
+    restart still stopped the chain there. The shipped configuration now replaces an older copy, which is
+    kept beside it."""
+    import subprocess
+
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    old = "telemetry:\n  enabled: false\n"
+    (home / "dagster.yaml").write_text(old)
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "MINZHENG_DATA_DIR": str(tmp_path / "data")}
+    env["DAGSTER_HOME"] = str(home)
+    for _ in range(2):  # (the second time: nothing changes, no second backup)
+        subprocess.run(["bash", "-c", "source scripts/env.sh"], cwd=REPO_ROOT, env=env, check=True)
+    shipped = (REPO_ROOT / "deploy" / "dagster.yaml").read_text()
+    assert (home / "dagster.yaml").read_text() == shipped
+    [backup] = home.glob("dagster.yaml.*.bak")
+    assert backup.read_text() == old
