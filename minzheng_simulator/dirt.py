@@ -130,7 +130,8 @@ def _dirty_value(
                 return value[:17] + options[int(rng.integers(0, len(options)))]
             if choice == 1:  # a digit lost
                 return value[:17]
-            return value[:6] + value[8:17]  # the old 15-digit form
+            # the old 15-digit form with a birth month 13 (a valid one is converted to 18 digits and loaded)
+            return value[:6] + value[8:10] + "13" + value[12:17]
         case "missing_required":
             return "" if rng.random() < 0.8 else " "
         case "negative_value":

@@ -691,9 +691,16 @@ def _xlsx_cells_without_value(
 
 
 # -- cell values to text --------------------------------------------------------------------------------------------
+def _old_id_number(value: float) -> bool:
+    """A whole number of 15 digits: an old 15-digit ID stored as a number, which Excel (15 significant
+    digits) and a float hold exactly; an 18-digit one has lost its last digits."""
+    return float(value).is_integer() and 1e14 <= value < 1e15
+
+
 def cell_text(value: Any, as_id: bool = False) -> str | None:
     """A typed cell as the text a clerk sees. Numbers in an ID column are written in scientific form so
-    ingestion quarantines them (an ID stored as a number has lost its last digits)."""
+    ingestion quarantines them (an 18-digit ID stored as a number has lost its last digits); a 15-digit
+    old ID stored as a number is exact and kept as its digits."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -701,14 +708,14 @@ def cell_text(value: Any, as_id: bool = False) -> str | None:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int):
-        return f"{value:.15e}" if as_id else str(value)
+        return f"{value:.15e}" if as_id and not _old_id_number(value) else str(value)
     if isinstance(value, float):
         if math.isnan(value):
             return "NaN"
         if math.isinf(value):
             return "Infinity" if value > 0 else "-Infinity"
         if as_id:
-            return f"{value:.15e}"
+            return str(int(value)) if _old_id_number(value) else f"{value:.15e}"
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value))
         return repr(value)

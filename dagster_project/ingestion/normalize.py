@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from collections.abc import Callable
 
@@ -153,23 +154,54 @@ _ID_PLAIN = r"^[0-9]{17}[0-9X]$"
 _ID_SEPARATORS = r"[\s\-\u2010-\u2015\u2212\uFE63\uFF0D_]"
 
 
+# The old 15-digit ID (issued before 1999): 6-digit region code, birth date as YYMMDD (all in the 1900s),
+# 3-digit sequence, no check character.
+_ID_OLD = r"^[0-9]{15}$"
+
+
+def id15_to_18(old: str) -> str | None:
+    """The 18-digit form of an old 15-digit ID by the national rule (GB 11643-1999): "19" inserted after
+    the 6-digit region code, then the ISO 7064 MOD 11-2 check character. None unless `old` is 15 ASCII
+    digits whose birth date (19YYMMDD) exists."""
+    if len(old) != 15 or not old.isascii() or not old.isdigit():
+        return None
+    try:
+        dt.date(1900 + int(old[6:8]), int(old[8:10]), int(old[10:12]))
+    except ValueError:
+        return None
+    first17 = old[:6] + "19" + old[6:]
+    return first17 + gb11643_check_char(first17)
+
+
+def _upgrade_old_ids(s: pl.Series) -> pl.Series:
+    """Valid 15-digit IDs in their 18-digit form (id15_to_18); any other value unchanged."""
+    old = s.str.contains(_ID_OLD).fill_null(False)
+    if not old.any():
+        return s
+    upgraded = [id15_to_18(v) or v for v in s.filter(old).to_list()]
+    return s.scatter(old.arg_true(), pl.Series(upgraded, dtype=pl.String))
+
+
 def _canonical_id_series(s: pl.Series) -> pl.Series:
     needs = ~s.str.contains(_ID_PLAIN).fill_null(True)
     if not needs.any():
         return s
     v = pl.col("v")
+    plain = pl.col("c").str.contains(_ID_PLAIN) | pl.col("c").str.contains(_ID_OLD)
     fixed = (
         s.filter(needs)
         .to_frame("v")
         .select(v.str.replace_all(_ID_SEPARATORS, "").str.replace(r"[×xX✕✗]$", "X").alias("c"), v)
-        .select(pl.when(pl.col("c").str.contains(_ID_PLAIN)).then(pl.col("c")).otherwise(v))
+        .select(pl.when(plain).then(pl.col("c")).otherwise(v))
         .to_series()
     )
-    return s.scatter(needs.arg_true(), fixed)
+    return s.scatter(needs.arg_true(), _upgrade_old_ids(fixed))
 
 
 def canonical_id(expr: pl.Expr) -> pl.Expr:
-    """An ID cell without the formatting typed into it (see _ID_SEPARATORS); any other text unchanged."""
+    """An ID cell without the formatting typed into it (see _ID_SEPARATORS), and an old 15-digit ID with
+    a valid birth date in its 18-digit form (id15_to_18), so a person has one key whichever form a
+    roster holds; any other text unchanged."""
     return expr.map_batches(_canonical_id_series, return_dtype=pl.String, is_elementwise=True)
 
 

