@@ -63,6 +63,11 @@ _FOOTER = re.compile(
 _FOOTER_LABEL = re.compile(
     r"^[\u4e00-\u9fff]{1,8}[0-9]*[:：]|^备注$|^[(（]?(盖章|签字|签章|签名|公章|单位盖章)[)）]?$"
 )
+# A numbered note line below the table, alone in its row (1.本表数据截至6月底, 2、…, (1)…, ①…), as clerks write
+# under 注：. It holds no run of 6 digits (an ID, code or phone: a row pasted into one cell is data).
+_NOTE_TEXT = r"^(?:[0-9]{1,2}\s*[、.．)）]|[(（][0-9]{1,2}[)）]|[①-⑳])\s*[\u4e00-\u9fff]"
+_NOTE = re.compile(_NOTE_TEXT)
+_DIGIT_RUN = re.compile(r"[0-9]{6}")
 _WS = re.compile(r"\s+")
 
 
@@ -255,6 +260,8 @@ class _Layout:
     header_first: frozenset[str]  # the normalised header texts
     identity: frozenset[int] = frozenset()  # positions of ID, name and code columns (never empty in data)
     width: int = 0  # cells up to the header's last named column
+    # each row of the header as written (two for a two-level header): cell position -> normalised text
+    header_rows: tuple[dict[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -437,6 +444,12 @@ def _layout_of(spec: SourceSpec, grid: Grid, header_at: int, matched: dict[int, 
         if spec.column(name).kind in (Kind.PERSON_ID, Kind.PERSON_NAME, Kind.CODE)
     )
     named = [pos for pos, c in enumerate(header_cells) if c is not None and c.strip()]
+    own_rows = [_texts(grid, header_at, frozenset())]
+    if header_at > 0 and header_cells != own_rows[0]:  # a two-level header: its upper row too
+        own_rows.append(_texts(grid, header_at - 1, frozenset()))
+    header_rows = tuple(
+        {pos: normalise_header(c) for pos, c in enumerate(row) if c and c.strip()} for row in own_rows
+    )
     return _Layout(
         header_at,
         matched,
@@ -446,6 +459,7 @@ def _layout_of(spec: SourceSpec, grid: Grid, header_at: int, matched: dict[int, 
         frozenset(header_norm.values()),
         identity,
         (max(named) + 1) if named else 0,
+        header_rows,
     )
 
 
@@ -473,6 +487,21 @@ def _has_id(cells: list[str | None], identity: frozenset[int]) -> bool:
     )
 
 
+def _note_line(cells: list[str | None]) -> bool:
+    """One filled cell holding a numbered note (_NOTE), with no ID, code or phone number in it."""
+    filled = [c for c in cells if c and not c.isspace()]
+    return len(filled) == 1 and not _DIGIT_RUN.search(filled[0])
+
+
+def _repeats_header_row(cells: list[str | None], layout: _Layout) -> bool:
+    """Every filled cell is the label of one of the header's rows at its place: a row of a two-level
+    header repeated at a page break (the sub-labels 身份证号码, （元） under 户主信息, 保障金额)."""
+    filled = {pos: normalise_header(c) for pos, c in enumerate(cells) if c and not c.isspace()}
+    return any(
+        filled and all(row.get(pos) == text for pos, text in filled.items()) for row in layout.header_rows
+    )
+
+
 def _classify(cells: list[str | None], layout: _Layout) -> str | None:
     """The kind of a non-data row, or None for a data row."""
     first_raw = None
@@ -483,6 +512,8 @@ def _classify(cells: list[str | None], layout: _Layout) -> str | None:
     if first_raw is None:
         return "blank"
     if "0" <= first_raw[0] <= "9":  # a data row starts with its 序号 (or a code): the common case, fast
+        if _NOTE.match(first_raw) and _note_line(cells):
+            return "footer"
         if "计" not in "\x00".join(filter(None, cells)):  # no 小计 label after a code: data
             return None
         return "summary" if _labelled_summary(cells, layout.identity) else None
@@ -492,6 +523,8 @@ def _classify(cells: list[str | None], layout: _Layout) -> str | None:
         return None if _has_id(cells, layout.identity) else "summary"
     if (_FOOTER.match(first) or _FOOTER_LABEL.match(first)) and not _has_id(cells, layout.identity):
         return "footer"  # a row with an ID is data whatever its first cell says
+    if count == 1 and _NOTE.match(first) and _note_line(cells):
+        return "footer"
     if normalise_header(first) in layout.header_first:
         same = sum(
             1
@@ -502,6 +535,8 @@ def _classify(cells: list[str | None], layout: _Layout) -> str | None:
             return "repeated_header"
     if count == 1 and first in layout.title_parts:
         return "repeated_title"
+    if _repeats_header_row(cells, layout):
+        return "repeated_header"
     if _labelled_summary(cells, layout.identity):
         return "summary"
     return None
@@ -670,9 +705,10 @@ def _read_table(path: Path, spec: SourceSpec, table: TextTable) -> RawSheet:
     body = table.cells.with_row_index("_i").slice(layout.header_at + 1)
     first = cell_column(0)
     cells_cols = [c for c in table.cells.columns]
-    plain = pl.col(first).str.contains("^[0-9]").fill_null(False) & ~pl.any_horizontal(
-        pl.col(c).str.contains("计", literal=True).fill_null(False) for c in cells_cols
-    )
+    plain = (
+        pl.col(first).str.contains("^[0-9]").fill_null(False)
+        & ~pl.col(first).str.contains(_NOTE_TEXT).fill_null(False)
+    ) & ~pl.any_horizontal(pl.col(c).str.contains("计", literal=True).fill_null(False) for c in cells_cols)
     skipped: dict[str, int] = {}
     totals: dict[str, str] = {}
     dropped: list[int] = []

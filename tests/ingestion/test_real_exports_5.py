@@ -13,17 +13,20 @@ import io
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from dagster_project.ingestion.normalize import canonical_id, id15_to_18
 
-from .exports import ASSISTANCE_HEADER, TITLE, clean_row, person_id
+from .exports import ASSISTANCE_HEADER, TITLE, clean_row, person_id, totals_row
 from .test_real_exports_4 import (
     FOLDER,
     _csv_text,
     _load,
     _no_clear_personal,
+    _personal,
     _reasons,
     _reconciled,
+    _rows,
     _xlsx,
 )
 
@@ -104,3 +107,59 @@ def test_old_15_digit_ids_get_the_key_of_the_18_digit_form(con, landing, region,
     assert all("15位旧身份证号码" in reason and "出生日期" in reason for *_, reason in reasons)
     clear = [new, old, head_new, head_old, "610602801301001", "610602800230001", new[:17], new[6:14]]
     _no_clear_personal(con, report, [*clear, *[r[1] for r in rows]])
+
+
+# -- 3. numbered notes under the table ----------------------------------------------------------------------------
+_NOTES = [
+    ["注："],
+    ["1.本表数据截至6月底"],
+    ["2、低保金按月发放到户"],
+    ["（3）特困人员含集中和分散供养"],
+    ["④ 临时救助按次统计"],
+    ["制表人：张伟", "", "审核人：王芳", "", "填报日期：2024年6月30日"],
+    ["单位负责人：李娜"],
+]
+_PASTED_NAME = "刘洋"
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_numbered_notes_under_the_table_are_footers(con, landing, region, hasher, kind: str) -> None:
+    """Numbered notes below 注： (1.…, 2、…, （3）…, ④…) were data rows, each quarantined with ten 必填项为空;
+    they are footers now, counted as such. A row pasted whole into one cell (it holds an ID) is still data,
+    quarantined, not dropped."""
+    rows = _rows(3)
+    pasted = [f"4、{_PASTED_NAME}，{rows[0][2]}，男"]
+    _write(
+        landing, [[TITLE[0]], ASSISTANCE_HEADER, *rows, totals_row(rows), *_NOTES, pasted], kind, "gb18030"
+    )
+    report = _load(con, landing, region, hasher)
+    _reconciled(con, report, 4)
+    f = report.files[0]
+    assert f.skipped == {"summary": 1, "footer": len(_NOTES)} and f.totals_ok is True
+    pasted_row = 3 + len(rows) + 1 + len(_NOTES)  # title, header, rows, 合计, notes, then the pasted row
+    assert {r for r, *_ in _reasons(con)} == {pasted_row}
+    _no_clear_personal(con, report, [*_personal(rows), _PASTED_NAME])
+
+
+# -- 4. a two-level header repeated at a page break --------------------------------------------------------------
+def _two_level_header() -> tuple[list[str], list[str]]:
+    upper, lower = list(ASSISTANCE_HEADER), [""] * len(ASSISTANCE_HEADER)
+    upper[4], lower[4] = "户主信息", "身份证号码"
+    upper[7], lower[7] = "保障金额", "（元）"
+    return upper, lower
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_two_level_header_repeated_at_page_breaks(con, landing, region, hasher, kind: str) -> None:
+    """Both rows of a two-level header repeated at each printed page: the sub-label row (身份证号码 under
+    户主信息, （元） under 保障金额) was read as a data row and quarantined; both are repeated headers."""
+    upper, lower = _two_level_header()
+    rows = _rows(5)
+    table = [[TITLE[0]], upper, lower, rows[0], rows[1], upper, lower, rows[2], [TITLE[0]], upper, lower]
+    _write(landing, [*table, rows[3], rows[4], totals_row(rows)], kind)
+    report = _load(con, landing, region, hasher)
+    _reconciled(con, report, 5)
+    f = report.files[0]
+    assert f.rows_loaded == 5 and _reasons(con) == []
+    assert f.skipped == {"repeated_header": 4, "repeated_title": 1, "summary": 1} and f.totals_ok is True
+    _no_clear_personal(con, report, _personal(rows))
