@@ -76,23 +76,41 @@ def normalise_header(text: str) -> str:
 # Commas in a number only as thousands separators (1,234.50; 12,345): a comma anywhere else is a typo for
 # the decimal point (800，5 typed with a Chinese IME) or a foreign format (1.234,50), never to be dropped.
 _GROUPED = r"^[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?$"
-# A currency sign before the number (￥800.00, ¥800, -￥800), as HTML and text exports show formatted cells.
-_CURRENCY = r"^([+-]?)\s*[￥¥]\s*"
+# A currency sign or code before the number (￥800.00, ¥800, -￥800, RMB 800, CNY800), as HTML and text
+# exports and clerks write formatted cells.
+_CURRENCY = r"^([+-]?)\s*(?:[￥¥]|(?i:RMB|CNY))\s*"
+# A negative number as accounting formats write it, (800) or 800-, or with a minus sign other than "-":
+# read as negative, so the row is quarantined as 不能为负数 rather than 应为数字.
+_PARENTHESISED = r"^\(\s*([^()\-]+?)\s*\)$"
+_TRAILING_MINUS = r"^([^\-]+?)\s*-$"
+_MINUS_SIGNS = r"^[\u2212\u2012\u2013\uFE63]"
 
 
-def _parse_number_general(expr: pl.Expr) -> pl.Expr:
+def _unsigned_text(expr: pl.Expr) -> pl.Expr:
+    """The number's text with a unit, currency and accounting sign written out: '-800' for (800) / 800-."""
     text = (
         expr.str.strip_chars()
         .str.strip_suffix("元整")
         .str.strip_suffix("元")
         .str.strip_chars()
+        .str.strip_suffix("万")
+        .str.strip_chars()
         .str.strip_prefix("人民币")
         .str.strip_chars()
-        .str.replace(_CURRENCY, "${1}")
+        .str.replace(_MINUS_SIGNS, "-")
     )
+    negative = pl.coalesce(text.str.extract(_PARENTHESISED, 1), text.str.extract(_TRAILING_MINUS, 1))
+    return pl.when(negative.is_not_null()).then("-" + negative).otherwise(text).str.replace(_CURRENCY, "${1}")
+
+
+def _parse_number_general(expr: pl.Expr) -> pl.Expr:
+    text = _unsigned_text(expr)
     grouped = ~text.str.contains(",", literal=True) | text.str.contains(_GROUPED)
     number = text.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
-    return pl.when(grouped).then(number)
+    # 800万元 / 1.5万: ten thousand yuan, written out in a 元 column (unambiguous: the unit is in the cell)
+    wan = expr.str.strip_chars().str.strip_suffix("元整").str.strip_suffix("元").str.strip_chars()
+    scale = pl.when(wan.str.ends_with("万")).then(10_000.0).otherwise(1.0)
+    return pl.when(grouped).then(number * scale)
 
 
 def _parse_value_series(s: pl.Series, hours: bool) -> pl.Series:
@@ -111,8 +129,8 @@ def _parse_value_series(s: pl.Series, hours: bool) -> pl.Series:
 
 
 def parse_number(expr: pl.Expr) -> pl.Expr:
-    """'1,234.50' / '800元' / '800元整' / '人民币800元' / '￥800' → float; text (捌佰元, 800万元, 800美元), or a
-    comma that is not a thousands separator → null."""
+    """'1,234.50' / '800元' / '800元整' / '人民币800元' / '￥800' / 'RMB 800' → 800; '800万元' → 8,000,000;
+    '(800)' / '800-' → -800; text (捌佰元, 800美元), or a comma that is not a thousands separator → null."""
     return parse_value(expr)
 
 

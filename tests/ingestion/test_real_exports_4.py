@@ -257,7 +257,8 @@ def test_parse_hours_and_amounts_do_not_mix() -> None:
 # -- 4. amounts with a unit ------------------------------------------------------------------------------------
 def test_amounts_with_yuan_zheng_and_renminbi_are_read(con, landing, region, hasher) -> None:
     """800元整, 人民币800元, 800.00 元 are 800; a 大写 amount (捌佰元) is quarantined saying to write
-    digits, as is 800美元 (another currency)."""
+    digits, as is 800美元 (another currency). 800万元 is 8,000,000 (the unit is in the cell; it was
+    quarantined before the fifth pass, tests/ingestion/test_real_exports_5.py)."""
     amounts = [
         "800元整",
         "800.00元",
@@ -275,13 +276,9 @@ def test_amounts_with_yuan_zheng_and_renminbi_are_read(con, landing, region, has
     report = _load(con, landing, region, hasher)
     _reconciled(con, report, len(rows))
     loaded = con.execute("SELECT amount FROM raw.assistance_roster ORDER BY _source_row").fetchall()
-    assert [float(a) for (a,) in loaded] == [800.0, 800.0, 800.0, 800.0, 1234.5]
+    assert [float(a) for (a,) in loaded] == [800.0, 800.0, 800.0, 800.0, 1234.5, 8_000_000.0]
     reasons = _reasons(con)
-    assert [(r, code) for r, _, code, _ in reasons] == [
-        (8, "not_a_number"),
-        (9, "not_a_number"),
-        (10, "not_a_number"),
-    ]
+    assert [(r, code) for r, _, code, _ in reasons] == [(8, "not_a_number"), (9, "not_a_number")]
     assert "大写金额" in reasons[0][3]
     _no_clear_personal(con, report, _personal(rows))
 

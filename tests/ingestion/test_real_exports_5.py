@@ -109,6 +109,53 @@ def test_old_15_digit_ids_get_the_key_of_the_18_digit_form(con, landing, region,
     _no_clear_personal(con, report, [*clear, *[r[1] for r in rows]])
 
 
+# -- 2. amounts with a unit, a currency code or an accounting sign ---------------------------------------------
+def test_amounts_in_wan_yuan_rmb_and_accounting_negatives(con, landing, region, hasher) -> None:
+    """800万元 is 8,000,000; RMB800, RMB 800, ¥800, ￥800, 800.00元 are 800; full-width digits, commas and
+    periods are read. (800), 800- and −800 are negative: quarantined as 不能为负数, not 应为数字. The
+    export's 合计 (counting 800万元 as 8,000,000) matches."""
+    written = [
+        "800万元",
+        "RMB800",
+        "RMB 800",
+        "¥800",
+        "￥800",
+        "800.00元",
+        "１，２３４．５０",
+        "８００．５０",
+        "'800",
+    ]
+    negatives = ["(800)", "800-", "−800"]
+    rows = _rows(len(written) + len(negatives))
+    for r, a in zip(rows, [*written, *negatives], strict=True):
+        r[7] = a
+    expected = [8_000_000.0, 800.0, 800.0, 800.0, 800.0, 800.0, 1234.5, 800.5, 800.0]
+    total = totals_row([])
+    total[7] = f"{sum(expected) - 3 * 800:.2f}"
+    _write(landing, [[TITLE[0]], ASSISTANCE_HEADER, *rows, total], "csv", "gb18030")
+    report = _load(con, landing, region, hasher)
+    _reconciled(con, report, len(rows))
+    assert _amounts(con) == expected
+    first_negative = 3 + len(written)
+    assert [(r, code) for r, _, code, _ in _reasons(con)] == [
+        (first_negative + i, "negative_value") for i in range(3)
+    ]
+    assert report.files[0].totals_ok is True
+    _no_clear_personal(con, report, _personal(rows))
+
+
+def test_a_wan_yuan_header_is_still_not_the_yuan_column(con, landing, region, hasher) -> None:
+    """Units in the header keep their meaning: 保障金额（万元） is not 保障金额(元), the file is refused as
+    before (no amount is scaled twice or read in the wrong unit)."""
+    header = list(ASSISTANCE_HEADER)
+    header[7] = "保障金额（万元）"
+    rows = _rows(2)
+    rows[0][7] = "0.08万元"
+    _xlsx(landing / FOLDER / "610602_宝塔区.xlsx", [[TITLE[0]], header, *rows])
+    (f,) = _load(con, landing, region, hasher).files
+    assert f.status == "failed" and "缺少必需列：保障金额(元)" in (f.message or "")
+
+
 # -- 3. numbered notes under the table ----------------------------------------------------------------------------
 _NOTES = [
     ["注："],
