@@ -53,6 +53,11 @@ _ID_AS_NUMBER = r"^[0-9](?:\.[0-9]+)?[eE][+-]?[0-9]+$|^[0-9]+\.0+$"
 _ID_OLD = r"^[0-9]{15}$"
 _ID_OLD_ZH = "15位旧身份证号码的第7至12位是有效的出生日期（年月日，如800101），或改填18位号码"
 
+# What clerks write in a cell that has no value: 无, 空, a slash or a dash (—, --, －). Empty, in any column
+# but the personal ones (an ID or name cell holding it is quarantined by its own checks): an optional
+# cell loads empty (残疾等级 无 is no grade), a required one is 必填项为空.
+_PLACEHOLDER = r"^(?:无|空|[/\\]|[-\u2010-\u2015\u2500\u2212]{1,3})$"
+
 _PARSED_KINDS = (Kind.INT, Kind.DECIMAL, Kind.MONTH, Kind.DATE, Kind.DIVISION, Kind.CATEGORY)
 _BIRTH = "__birth_year"
 # A row of the file: (SOURCE_SHEET, SOURCE_ROW) in a workbook of several sheets, SOURCE_ROW otherwise;
@@ -182,6 +187,14 @@ def _rules(col: Column, ctx: FileContext) -> Iterable[tuple[str, pl.Expr, str]]:
             pass
 
 
+def _placeholders_empty(raw: pl.DataFrame, spec: SourceSpec) -> pl.DataFrame:
+    """_PLACEHOLDER cells as empty in the non-personal columns."""
+    names = [c.name for c in spec.columns if not c.personal and c.name in raw.columns]
+    return raw.with_columns(
+        pl.when(pl.col(n).str.contains(_PLACEHOLDER)).then(None).otherwise(pl.col(n)).alias(n) for n in names
+    )
+
+
 def _hash_personal(frame: pl.DataFrame, spec: SourceSpec, hasher: Pseudonymiser) -> pl.DataFrame:
     """Keyed hashes of the personal columns, in one pass. The ID columns (a recipient's and the household
     head's) share one key, so a head's ID hashes to the same value in both."""
@@ -210,6 +223,7 @@ def transform(
     # counted (birth year) as the plain ID, so the person keeps one key.
     ids = [c.name for c in spec.columns if c.kind is Kind.PERSON_ID and c.name in raw.columns]
     raw = raw.with_columns(canonical_id(pl.col(n)).alias(n) for n in ids)
+    raw = _placeholders_empty(raw, spec)
     work = raw.with_row_index(_ROW_ID).with_columns(parsed)
     rules = [
         (col, code, failed, expected) for col in spec.columns for code, failed, expected in _rules(col, ctx)

@@ -210,3 +210,30 @@ def test_two_level_header_repeated_at_page_breaks(con, landing, region, hasher, 
     assert f.rows_loaded == 5 and _reasons(con) == []
     assert f.skipped == {"repeated_header": 4, "repeated_title": 1, "summary": 1} and f.totals_ok is True
     _no_clear_personal(con, report, _personal(rows))
+
+
+# -- 5. placeholders for an empty cell ---------------------------------------------------------------------------
+def test_placeholders_are_empty_cells(con, landing, region, hasher) -> None:
+    """无, —, /, - in 残疾等级 (optional) mean no grade: loaded empty (the row was quarantined as an unknown
+    category). In a required column they are 必填项为空; in an ID column 无 stays an invalid ID (personal
+    columns are checked as they are); 否 is a word, not a placeholder."""
+    placeholders = ["无", "—", "/", "-", "——", "\\"]
+    rows = _rows(len(placeholders) + 3)
+    for r, p in zip(rows, placeholders, strict=False):
+        r[10] = p
+    n = len(placeholders)
+    rows[n][7] = "—"
+    rows[n + 1][2] = "无"
+    rows[n + 2][10] = "否"
+    _write_csv(landing, rows)
+    report = _load(con, landing, region, hasher)
+    _reconciled(con, report, len(rows))
+    grades = con.execute("SELECT disability_grade FROM raw.assistance_roster").fetchall()
+    assert grades == [(None,)] * n
+    first = 3 + n
+    assert [(r, col, code) for r, col, code, _ in _reasons(con)] == [
+        (first, "保障金额(元)", "missing_required"),
+        (first + 1, "身份证号码", "invalid_id"),
+        (first + 2, "残疾等级", "unknown_category"),
+    ]
+    _no_clear_personal(con, report, [v for v in _personal(rows) if v != "无"])
