@@ -9,14 +9,19 @@ rows read are the rows loaded, quarantined and skipped, and that no planted ID o
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from dagster_project.ingestion.normalize import canonical_id, id15_to_18
+from dagster_project.ingestion.pipeline import load_partition
+from dagster_project.ingestion.spec import ASSISTANCE
 
+from .conftest import PERIOD
 from .exports import ASSISTANCE_HEADER, TITLE, clean_row, person_id, totals_row
 from .test_real_exports_4 import (
     FOLDER,
@@ -237,3 +242,70 @@ def test_placeholders_are_empty_cells(con, landing, region, hasher) -> None:
         (first + 2, "残疾等级", "unknown_category"),
     ]
     _no_clear_personal(con, report, [v for v in _personal(rows) if v != "无"])
+
+
+# -- 6. shapes verified to be handled already ----------------------------------------------------------------------
+Shape = Callable[[Path, list[list[str]]], Path]
+
+
+def _gb18030_bom(folder: Path, rows: list[list[str]]) -> Path:
+    path = folder / "610602_宝塔区.csv"
+    path.write_bytes(b"\x84\x31\x95\x33" + _csv_text(rows, ",").encode("gb18030"))
+    return path
+
+
+def _utf16_comma(folder: Path, rows: list[list[str]]) -> Path:
+    path = folder / "610602_宝塔区.csv"
+    path.write_bytes(_csv_text(rows, ",").encode("utf-16"))
+    return path
+
+
+def _blank_columns(folder: Path, rows: list[list[str]]) -> Path:
+    spread = [[x for c in r for x in (c, "")] for r in [ASSISTANCE_HEADER, *rows, totals_row(rows)]]
+    return _xlsx(folder / "610602_宝塔区.xlsx", [[TITLE[0]], *spread])
+
+
+@pytest.mark.parametrize("shape", [_gb18030_bom, _utf16_comma, _blank_columns])
+def test_already_handled_encodings_and_layouts(con, landing, region, hasher, shape: Shape) -> None:
+    """GB18030 text with its own BOM (84 31 95 33), UTF-16 comma-separated text, an empty column after every
+    data column: read. Serial dates (45444, 45460.5) in a CSV cell, a leading apostrophe on a number or
+    an ID, full-width digits: read (a serial in July is outside the month)."""
+    rows = _rows(4)
+    rows[0][9], rows[1][9], rows[2][9] = "45444", "45460.5", "45474"  # 2024-06-01, 2024-06-17, 2024-07-01
+    rows[1][7] = "'1,234.50"
+    rows[3][2], rows[3][4], rows[3][5] = "'" + rows[3][2], "'" + rows[3][4], "２"
+    (landing / FOLDER).mkdir(parents=True)
+    shape(landing / FOLDER, rows)
+    report = _load(con, landing, region, hasher)
+    _reconciled(con, report, 4)
+    got = con.execute(
+        "SELECT _source_row, amount, pay_month, household_size FROM raw.assistance_roster ORDER BY 1"
+    ).fetchall()
+    assert [(float(a), m, s) for _, a, m, s in got] == [
+        (800.0, dt.date(2024, 6, 1), 1),
+        (1234.5, dt.date(2024, 6, 1), 1),
+        (800.0, dt.date(2024, 6, 1), 2),
+    ]
+    assert [(col, code) for _, col, code, _ in _reasons(con)] == [("发放年月", "date_outside_period")]
+    key = hasher.hash_series(pl.Series([rows[3][2][1:]])).item()
+    assert con.execute(
+        "SELECT person_key = household_key AND person_key = ? FROM raw.assistance_roster "
+        "ORDER BY _source_row DESC LIMIT 1",
+        [key],
+    ).fetchone() == (True,)
+    _no_clear_personal(con, report, [v.lstrip("'") for v in _personal(rows)])
+
+
+def test_a_csv_row_in_any_encoding_keeps_its_line_number(con, landing, region, hasher) -> None:
+    """The quarantined row's number is the line a clerk finds in the file, in GB18030 and UTF-16 alike."""
+    for encoding in ("gb18030", "utf-16"):
+        rows = _rows(3)
+        rows[1][6] = "低保"
+        for old in (landing / FOLDER).glob("*") if (landing / FOLDER).exists() else ():
+            old.unlink()
+        _write_csv(landing, rows, encoding)
+        report = load_partition(
+            con, ASSISTANCE, PERIOD, landing, region, hasher, raise_on_failure=False, force=True
+        )
+        _reconciled(con, report, 3)
+        assert [(r, code) for r, _, code, _ in _reasons(con)] == [(4, "unknown_category")]
