@@ -65,9 +65,15 @@ _FOOTER_LABEL = re.compile(
 )
 # A numbered note line below the table, alone in its row (1.本表数据截至6月底, 2、…, (1)…, ①…), as clerks write
 # under 注：. It holds no run of 6 digits (an ID, code or phone: a row pasted into one cell is data).
-_NOTE_TEXT = r"^(?:[0-9]{1,2}\s*[、.．)）]|[(（][0-9]{1,2}[)）]|[①-⑳])\s*[\u4e00-\u9fff]"
+_NOTE_TEXT = (
+    r"^(?:[0-9]{1,2}\s*[、.．)）]|[(（][0-9]{1,2}[)）]|[①-⑳])\s*[\u4e00-\u9fff]"
+    # a page number printed as a row: - 1 -, —2—, 1/3, 1 / 3
+    r"|^[-—–]\s*[0-9]{1,4}\s*[-—–]$|^[0-9]{1,4}\s*/\s*[0-9]{1,4}$"
+)
 _NOTE = re.compile(_NOTE_TEXT)
 _DIGIT_RUN = re.compile(r"[0-9]{6}")
+# The mark a printed form puts where its rows end: 以下空白, （以下空白）, 以下无数据, 此页无正文.
+_END_MARK = re.compile(r"^[(（]?(?:本页)?以下(?:空白|无数据|无内容|无正文)|^[(（]?此页无正文")
 _WS = re.compile(r"\s+")
 
 
@@ -487,16 +493,23 @@ def _has_id(cells: list[str | None], identity: frozenset[int]) -> bool:
     )
 
 
+def _filled(cell: str | None) -> bool:
+    """A cell with something visible: not only white space or invisible characters (a zero-width space
+    pasted from a web page)."""
+    return bool(cell) and not cell.isspace() and (cell.isascii() or bool(normalise_header(cell)))
+
+
 def _note_line(cells: list[str | None]) -> bool:
-    """One filled cell holding a numbered note (_NOTE), with no ID, code or phone number in it."""
-    filled = [c for c in cells if c and not c.isspace()]
+    """One filled cell holding a numbered note or a page number (_NOTE), with no ID, code or phone number
+    in it."""
+    filled = [c for c in cells if _filled(c)]
     return len(filled) == 1 and not _DIGIT_RUN.search(filled[0])
 
 
 def _repeats_header_row(cells: list[str | None], layout: _Layout) -> bool:
     """Every filled cell is the label of one of the header's rows at its place: a row of a two-level
     header repeated at a page break (the sub-labels 身份证号码, （元） under 户主信息, 保障金额)."""
-    filled = {pos: normalise_header(c) for pos, c in enumerate(cells) if c and not c.isspace()}
+    filled = {pos: normalise_header(c) for pos, c in enumerate(cells) if _filled(c)}
     return any(
         filled and all(row.get(pos) == text for pos, text in filled.items()) for row in layout.header_rows
     )
@@ -506,7 +519,7 @@ def _classify(cells: list[str | None], layout: _Layout) -> str | None:
     """The kind of a non-data row, or None for a data row."""
     first_raw = None
     for c in cells:
-        if c and not c.isspace():
+        if _filled(c):
             first_raw = c
             break
     if first_raw is None:
@@ -517,11 +530,12 @@ def _classify(cells: list[str | None], layout: _Layout) -> str | None:
         if "计" not in "\x00".join(filter(None, cells)):  # no 小计 label after a code: data
             return None
         return "summary" if _labelled_summary(cells, layout.identity) else None
-    count = sum(1 for c in cells if c and not c.isspace())
+    count = sum(1 for c in cells if _filled(c))
     first = _compact(first_raw)
     if _SUMMARY.match(first):  # 合计 first; but a person named 合计 (with an ID) is data
         return None if _has_id(cells, layout.identity) else "summary"
-    if (_FOOTER.match(first) or _FOOTER_LABEL.match(first)) and not _has_id(cells, layout.identity):
+    footer = _FOOTER.match(first) or _FOOTER_LABEL.match(first) or _END_MARK.match(first)
+    if footer and not _has_id(cells, layout.identity):
         return "footer"  # a row with an ID is data whatever its first cell says
     if count == 1 and _NOTE.match(first) and _note_line(cells):
         return "footer"

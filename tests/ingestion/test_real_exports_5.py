@@ -193,6 +193,34 @@ def test_numbered_notes_under_the_table_are_footers(con, landing, region, hasher
     _no_clear_personal(con, report, [*_personal(rows), _PASTED_NAME])
 
 
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_end_marks_page_numbers_and_invisible_rows_are_not_data(
+    con, landing, region, hasher, kind: str
+) -> None:
+    """以下空白 / （以下空白）/ 以下无数据 where a printed form's rows end, page numbers printed as rows (- 1 -,
+    2/2) and a row of zero-width spaces (pasted from a web page) were data rows quarantined with every
+    required column empty; they are footers and a blank row, counted. A 以下空白 row with an ID is data."""
+    rows = _rows(4)
+    with_id = ["以下空白", *rows[3][1:]]
+    table = [[TITLE[0]], ASSISTANCE_HEADER, rows[0], rows[1], ["- 1 -"], ASSISTANCE_HEADER, rows[2], with_id]
+    table += [
+        totals_row(rows),
+        ["以下空白"],
+        ["（以下空白）"],
+        ["以下无数据"],
+        ["2/2"],
+        ["\u200b", "", "\u200b"],
+    ]
+    _write(landing, table, kind)
+    report = _load(con, landing, region, hasher)
+    _reconciled(con, report, 4)
+    f = report.files[0]
+    assert f.skipped == {"footer": 5, "repeated_header": 1, "summary": 1, "blank": 1}
+    assert f.totals_ok is True
+    assert [(r, col) for r, col, *_ in _reasons(con)] == [(8, "序号")]  # 以下空白 is no 序号
+    _no_clear_personal(con, report, _personal(rows))
+
+
 # -- 4. a two-level header repeated at a page break --------------------------------------------------------------
 def _two_level_header() -> tuple[list[str], list[str]]:
     upper, lower = list(ASSISTANCE_HEADER), [""] * len(ASSISTANCE_HEADER)
