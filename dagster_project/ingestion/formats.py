@@ -72,9 +72,15 @@ def sniff(head: bytes) -> str:
         probe.startswith(b"<") and b"<table" in probe
     ):
         return "html"
-    if b"\x00" in head[:4096]:
+    if b"\x00" in _unpadded(head[:4096]):
         return "binary"
     return "text"
+
+
+def _unpadded(raw: bytes) -> bytes:
+    """A text without what old tools leave after it: a DOS end-of-file mark (Ctrl-Z, 0x1A), or NUL bytes
+    filling the file up to its allocated size (a copy from some download tools and USB sticks)."""
+    return raw.rstrip(b"\x00\x1a") if raw.endswith((b"\x00", b"\x1a")) else raw
 
 
 def _looks_utf16(head: bytes) -> bool:
@@ -755,6 +761,8 @@ def _open(path: Path, text_reader: Callable[[Path, bytes], Workbook | TextTable]
     if kind == "binary":
         raise UnreadableFileError(path, "不是表格文件（含二进制内容）", EXPECTED_ZH)
     raw = path.read_bytes()
+    if kind == "text":
+        raw = _unpadded(raw)
     if kind == "xml2003":
         return read_xml2003(path, raw)
     if kind == "html":

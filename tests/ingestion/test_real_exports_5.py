@@ -221,6 +221,25 @@ def test_end_marks_page_numbers_and_invisible_rows_are_not_data(
     _no_clear_personal(con, report, _personal(rows))
 
 
+@pytest.mark.parametrize(
+    "tail",
+    [b"\x1a", b"\x00" * 100, b"\x00" * 20_000, b"\x1a" + b"\x00" * 500],
+    ids=["ctrl-z", "nul", "nul-long", "both"],
+)
+def test_dos_end_mark_and_nul_padding_after_the_text(con, landing, region, hasher, tail: bytes) -> None:
+    """A DOS end-of-file mark (Ctrl-Z) after the last line became a data row quarantined with every column
+    empty; NUL bytes padding the file (download tools, USB copies) refused it as 不是表格文件. Both are
+    dropped before decoding; the file's sha256 is still that of its bytes."""
+    rows = _rows(3)
+    path = _write_csv(landing, rows, "gbk")
+    path.write_bytes(path.read_bytes() + tail)
+    report = _load(con, landing, region, hasher)
+    _reconciled(con, report, 3)
+    assert report.files[0].rows_loaded == 3 and report.files[0].totals_ok is True
+    assert report.files[0].skipped == {"summary": 1}
+    _no_clear_personal(con, report, _personal(rows))
+
+
 # -- 4. a two-level header repeated at a page break --------------------------------------------------------------
 def _two_level_header() -> tuple[list[str], list[str]]:
     upper, lower = list(ASSISTANCE_HEADER), [""] * len(ASSISTANCE_HEADER)
