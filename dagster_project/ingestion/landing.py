@@ -5,7 +5,10 @@ A county-month may come as several files (one per program, say: 610602_宝塔区
 610602_宝塔区_农村低保.xlsx): every part is loaded, and the county-month's rows are their union. A
 corrected re-export (_更正N or "(N)", highest N wins, then the newest) replaces only the file with the
 same base name (its name without the marker): 610602_宝塔区_农村低保_更正1.xlsx replaces
-610602_宝塔区_农村低保.xlsx and leaves 610602_宝塔区_城市低保.xlsx loaded.
+610602_宝塔区_农村低保.xlsx and leaves 610602_宝塔区_城市低保.xlsx loaded. A file manager's copy
+(610602_宝塔区 - 副本.xlsx, 复件 610602_宝塔区.xlsx) is a version of its original too (the newest wins), and a
+part whose bytes are those of another part (the same export put in twice) is superseded: either would
+load the county-month's rows twice.
 
 File names are recorded and shown as valid text: a name that is not UTF-8 (GBK bytes from a Windows
 zip unpacked on Linux) is decoded as GB18030 (text_name); the file itself is opened by its real path.
@@ -53,6 +56,12 @@ UNSUPPORTED_EXPECTED_ZH = (
 )
 _TEMP_MARKERS = ("~$", ".~", ".")  # Office lock files, hidden/partial files
 _CORRECTION = re.compile(r"[_\-\s]*(?:更正|更新|修正)(\d*)$|\((\d+)\)$")
+# What a file manager adds to a copy of a file in the same folder: Windows "名称 - 副本", "名称 - 副本 (2)",
+# "name - Copy (2)"; macOS "名称 副本 2", "name copy"; Windows XP "复件 名称", "复件 (2) 名称". A copy is a
+# version of its original (the newest file wins, as for any two versions), never a second part: it
+# would load the county-month's rows twice.
+_COPY_SUFFIX = re.compile(r"(?:\s*-\s*|\s+|_)(?:副本|拷贝|copy)(?:\s*\(?\d+\)?)?$", re.IGNORECASE)
+_COPY_PREFIX = re.compile(r"^(?:复件|副本)\s*(?:\(\d+\)\s*)?")
 _CODE = re.compile(r"^(\d{6})(?:\d{6})?(?:[_\-\s]|$)")
 
 
@@ -65,6 +74,7 @@ class ExportFile:
     refused: str | None = None  # why the file is not read at all (a link leaving the landing folder)
     refused_expected: str = "放在着陆文件夹内的普通文件"  # what the clerk should put there instead
     base: str = ""  # the name's stem without its correction marker: a correction replaces the same base
+    superseded_zh: str = "已被更正文件替代"  # why it is not loaded, where effective_files supersedes it
 
     @property
     def sha256(self) -> str:
@@ -114,7 +124,7 @@ def is_candidate(path: Path) -> bool:
 
 def split_correction(stem: str) -> tuple[str, int]:
     """A file name stem's base name (without the correction marker) and its correction number (0: none)."""
-    stem = text_name(stem)
+    stem = _COPY_PREFIX.sub("", _COPY_SUFFIX.sub("", text_name(stem)))
     correction = 0
     m = _CORRECTION.search(stem)
     if m:
@@ -268,6 +278,25 @@ def effective_files(files: list[ExportFile]) -> tuple[dict[str, list[ExportFile]
     chosen: dict[str, list[ExportFile]] = {}
     for (county, _), f in sorted(versions.items()):
         chosen.setdefault(county, []).append(f)
-    for parts in chosen.values():
+    for county, parts in chosen.items():
         parts.sort(key=lambda f: f.relative)
+        chosen[county] = _distinct_contents(parts, superseded)
     return chosen, superseded
+
+
+def _distinct_contents(parts: list[ExportFile], superseded: list[ExportFile]) -> list[ExportFile]:
+    """A county's parts without the files whose bytes are those of an earlier part (the same export put
+    in twice under another name): loading both would count every row twice. They join `superseded`."""
+    if len(parts) < 2:
+        return parts
+    kept: dict[str, ExportFile] = {}
+    for f in parts:
+        try:
+            digest = f.sha256
+        except OSError:  # gone or unreadable since it was listed: its load reports that
+            digest = f"unreadable:{f.path}"
+        first = kept.setdefault(digest, f)
+        if first is not f:
+            note = f"与「{first.relative}」内容完全相同（同一导出放入了两次），未重复导入"
+            superseded.append(dataclasses.replace(f, superseded_zh=note))
+    return list(kept.values())

@@ -232,13 +232,11 @@ def _load_files(
                 0,
                 0,
                 "superseded",
-                "已被更正文件替代",
+                f.superseded_zh,
                 _now(),
             )
         if counties is None or f.county_code in counties:
-            report.files.append(
-                FileResult(f.relative, f.county_code, "superseded", message="已被更正文件替代")
-            )
+            report.files.append(FileResult(f.relative, f.county_code, "superseded", message=f.superseded_zh))
     todo: dict[Path, tuple[ExportFile, str]] = {}
     for county, parts in sorted(chosen.items()):
         if counties is not None and county not in counties:

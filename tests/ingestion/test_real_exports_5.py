@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -238,6 +240,57 @@ def test_dos_end_mark_and_nul_padding_after_the_text(con, landing, region, hashe
     assert report.files[0].rows_loaded == 3 and report.files[0].totals_ok is True
     assert report.files[0].skipped == {"summary": 1}
     _no_clear_personal(con, report, _personal(rows))
+
+
+# -- 3b. a file put in twice ----------------------------------------------------------------------------------
+def _status(report) -> dict[str, tuple[str, int]]:
+    return {f.source_file.rsplit("/")[-1]: (f.status, f.rows_loaded) for f in report.files}
+
+
+def test_a_file_managers_copy_is_a_version_not_a_second_part(con, landing, region, hasher) -> None:
+    """Windows names a copy in the same folder 名称 - 副本.xlsx (Windows XP: 复件 名称.xlsx, macOS: 名称 副本 2):
+    it was a second part of the county-month and every row was loaded twice. A copy is a version of its
+    original: the newest file wins (an edited copy, or an original edited after a backup copy was made)."""
+    rows = _rows(3)
+    original = _xlsx(landing / FOLDER / "610602_宝塔区.xlsx", [[TITLE[0]], ASSISTANCE_HEADER, *rows])
+    for name in ("610602_宝塔区 - 副本.xlsx", "复件 610602_宝塔区.xlsx", "610602_宝塔区 副本 2.xlsx"):
+        shutil.copy2(original, landing / FOLDER / name)  # a copy keeps the original's time, as Explorer's
+    edited = _xlsx(
+        landing / FOLDER / "610602_宝塔区 - 副本 (2).xlsx", [[TITLE[0]], ASSISTANCE_HEADER, *_rows(4)]
+    )
+    os.utime(edited, (original.stat().st_mtime + 60,) * 2)
+    report = _load(con, landing, region, hasher)
+    status = _status(report)
+    assert status.pop("610602_宝塔区 - 副本 (2).xlsx") == ("loaded", 4)
+    assert set(status.values()) == {("superseded", 0)} and len(status) == 4
+    assert con.execute("SELECT count(*) FROM raw.assistance_roster").fetchone() == (4,)
+
+
+def test_the_same_bytes_under_two_part_names_load_once(con, landing, region, hasher) -> None:
+    """The same export put in twice under names that are not versions of each other (610602_宝塔区.xlsx and
+    610602_宝塔区_6月花名册.xlsx): byte for byte one file, loaded once; the other is superseded saying why.
+    Parts with different contents still all load."""
+    rows = _rows(3)
+    first = _xlsx(landing / FOLDER / "610602_宝塔区.xlsx", [[TITLE[0]], ASSISTANCE_HEADER, *rows])
+    shutil.copy(first, landing / FOLDER / "610602_宝塔区_6月花名册.xlsx")
+    other = [clean_row(i, name="赵敏") for i in range(20, 22)]
+    _xlsx(landing / FOLDER / "610602_宝塔区_临时救助.xlsx", [[TITLE[0]], ASSISTANCE_HEADER, *other])
+    report = _load(con, landing, region, hasher)
+    status = _status(report)
+    assert status == {
+        "610602_宝塔区.xlsx": ("loaded", 3),
+        "610602_宝塔区_6月花名册.xlsx": ("superseded", 0),
+        "610602_宝塔区_临时救助.xlsx": ("loaded", 2),
+    }
+    (message,) = [f.message for f in report.files if f.status == "superseded"]
+    assert (
+        message == "与「assistance/2024-06/610602_宝塔区.xlsx」内容完全相同（同一导出放入了两次），未重复导入"
+    )
+    audit = con.execute(
+        "SELECT status, message FROM raw.load_audit_history WHERE source_file LIKE '%6月花名册%'"
+    ).fetchall()
+    assert audit == [("superseded", message)]
+    assert con.execute("SELECT count(*) FROM raw.assistance_roster").fetchone() == (5,)
 
 
 # -- 4. a two-level header repeated at a page break --------------------------------------------------------------
