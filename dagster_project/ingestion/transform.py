@@ -35,6 +35,7 @@ REASONS_ZH: dict[str, str] = {
     "unknown_category": "取值不在允许范围内",
     "duplicate_row": "与前面某行完全重复",
     "id_as_number": "身份证号被存成了数字，末几位已丢失（请把该列设置为文本格式后重新导出）",
+    "code_as_number": "区划代码被存成了数字（显示为6.10602E+11这样的科学计数法），末几位已丢失（请把该列设置为文本格式后重新导出）",
     "not_finite": "不是有效数值（NaN或无穷大，请核对公式或重新导出）",
     "value_too_large": "数值超出该列可能的范围（疑似格式或单位错误，请核对后重新导出）",
     "merged_identity": "身份证号码或姓名是跨多行的合并单元格，多人共用了同一个值（请取消合并，逐行填写每个人的信息后重新导出）",
@@ -51,6 +52,7 @@ _DECIMAL_ZH = "数字（金额可带两位小数，如800、800.00元；逗号�
 _HOURS_ZH = "小时数（如1.5，或12:30、2小时30分）"
 _ID_AS_NUMBER = r"^[0-9](?:\.[0-9]+)?[eE][+-]?[0-9]+$|^[0-9]+\.0+$"
 _ID_OLD = r"^[0-9]{15}$"
+_SCIENTIFIC = r"^[0-9](?:\.[0-9]+)?[eE][+-]?[0-9]+$"  # a long number as Excel shows it: 6.10602E+11
 _ID_OLD_ZH = "15位旧身份证号码的第7至12位是有效的出生日期（年月日，如800101），或改填18位号码"
 
 # What clerks write in a cell that has no value: 无, 空, a slash or a dash (—, --, －). Empty, in any column
@@ -106,8 +108,9 @@ def _parsed(col: Column) -> pl.Expr:
             return parse_month(c)
         case Kind.DATE:
             return parse_date(c)
-        case Kind.DIVISION:
-            return pl.when(c.str.contains(r"^\d{9}$")).then(c + "000").otherwise(c)
+        case Kind.DIVISION:  # typed in groups (610602 001 001), or a number written out as 610602001001.0
+            code = c.str.replace_all(r"\s", "").str.replace(r"^([0-9]{9}|[0-9]{12})\.0+$", "${1}")
+            return pl.when(code.str.contains(r"^\d{9}$")).then(code + "000").otherwise(code)
         case Kind.PERSON_ID:
             return c.str.to_uppercase()
         case _:
@@ -176,9 +179,11 @@ def _rules(col: Column, ctx: FileContext) -> Iterable[tuple[str, pl.Expr, str]]:
                 )
         case Kind.DIVISION:
             ok = p.str.contains(r"^\d{12}$") & p.str.slice(0, 9).is_in(list(ctx.township_prefixes))
+            as_number = c.str.contains(_SCIENTIFIC).fill_null(False)
+            yield "code_as_number", present & as_number, "以文本格式保存的12位区划代码"
             yield (
                 "unknown_division",
-                present & ~ok.fill_null(False),
+                present & ~as_number & ~ok.fill_null(False),
                 f"本县（{ctx.county_code}）的12位区划代码",
             )
         case Kind.CATEGORY:

@@ -293,6 +293,27 @@ def test_the_same_bytes_under_two_part_names_load_once(con, landing, region, has
     assert con.execute("SELECT count(*) FROM raw.assistance_roster").fetchone() == (5,)
 
 
+# -- 3c. division codes ------------------------------------------------------------------------------------------
+def test_division_codes_typed_in_groups_or_as_numbers(con, landing, region, hasher) -> None:
+    """610602 001 001 (typed in groups), 610602001001.0 / 610602001.0 (a number written out by a tool) are
+    the code; 6.10602E+11 (Excel's display of a 12-digit number saved to CSV: its last digits are lost)
+    is quarantined saying to format the column as text, not as 不属于本县, which sent the clerk looking
+    for a wrong code."""
+    rows = _rows(5)
+    codes = ["610602 001 001", "610602001001.0", "610602001.0", "6.10602E+11", "610699001001"]
+    for r, code in zip(rows, codes, strict=True):
+        r[8] = code
+    _write_csv(landing, rows)
+    report = _load(con, landing, region, hasher)
+    _reconciled(con, report, 5)
+    loaded = con.execute("SELECT division_code FROM raw.assistance_roster ORDER BY _source_row").fetchall()
+    assert loaded == [("610602001001",), ("610602001001",), ("610602001000",)]
+    reasons = _reasons(con)
+    assert [(r, code) for r, _, code, _ in reasons] == [(6, "code_as_number"), (7, "unknown_division")]
+    assert "文本格式" in reasons[0][3]
+    _no_clear_personal(con, report, _personal(rows))
+
+
 # -- 4. a two-level header repeated at a page break --------------------------------------------------------------
 def _two_level_header() -> tuple[list[str], list[str]]:
     upper, lower = list(ASSISTANCE_HEADER), [""] * len(ASSISTANCE_HEADER)
