@@ -17,6 +17,8 @@ _EXTRA_FROM = ["。", "，"]
 _EXTRA_TO = [".", ","]
 
 EXCEL_EPOCH = pl.date(1899, 12, 30)
+# What clerks write in a cell that has no value: 无, 空, a slash or a dash (—, --, －, after normalising).
+PLACEHOLDER = r"^(?:无|空|[/\\\uFF0F\uFF3C]|[-\u2010-\u2015\u2500\u2212\uFF0D]{1,3})$"
 
 
 # A cell needs normalising if it holds a character replace_many maps, an invisible format character

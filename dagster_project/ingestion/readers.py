@@ -30,7 +30,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from .errors import UnreadableFileError
 from .formats import Grid, Workbook, cell_text, open_export
-from .normalize import normalise_header, normalise_text, parse_number
+from .normalize import PLACEHOLDER, normalise_header, normalise_text, parse_number
 from .redact import redact_value
 from .spec import Column, Kind, SourceSpec
 from .text_table import TextTable, cell_column
@@ -74,6 +74,11 @@ _NOTE = re.compile(_NOTE_TEXT)
 _DIGIT_RUN = re.compile(r"[0-9]{6}")
 # The mark a printed form puts where its rows end: 以下空白, （以下空白）, 以下无数据, 此页无正文.
 _END_MARK = re.compile(r"^[(（]?(?:本页)?以下(?:空白|无数据|无内容|无正文)|^[(（]?此页无正文")
+# A note alone in its row that the month has no rows (a county without sales that day): not a data row.
+_NO_DATA = re.compile(
+    r"^[(（]?(?:本月|本期|本日|当月|当日|本页)?(?:暂?无数据|无记录|无内容|无发生|无新增)[)）。.]?$"
+)
+_PLACEHOLDER = re.compile(PLACEHOLDER)
 _WS = re.compile(r"\s+")
 
 
@@ -537,8 +542,10 @@ def _classify(cells: list[str | None], layout: _Layout) -> str | None:
     footer = _FOOTER.match(first) or _FOOTER_LABEL.match(first) or _END_MARK.match(first)
     if footer and not _has_id(cells, layout.identity):
         return "footer"  # a row with an ID is data whatever its first cell says
-    if count == 1 and _NOTE.match(first) and _note_line(cells):
+    if count == 1 and (_NO_DATA.match(first) or (_NOTE.match(first) and _note_line(cells))):
         return "footer"
+    if all(_PLACEHOLDER.match(_compact(c)) for c in cells if c is not None and _filled(c)):
+        return "blank"  # only 无, —, / in its cells: no value in the row
     if normalise_header(first) in layout.header_first:
         same = sum(
             1

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .normalize import canonical_id, id_number_valid, parse_date, parse_month, parse_value
+from .normalize import PLACEHOLDER, canonical_id, id_number_valid, parse_date, parse_month, parse_value
 from .pseudonymise import Pseudonymiser
 from .readers import SOURCE_ROW, SOURCE_SHEET
 from .redact import SHOWN_AS_IS, redact_public, redact_value, shown_words
@@ -55,10 +55,6 @@ _ID_OLD = r"^[0-9]{15}$"
 _SCIENTIFIC = r"^[0-9](?:\.[0-9]+)?[eE][+-]?[0-9]+$"  # a long number as Excel shows it: 6.10602E+11
 _ID_OLD_ZH = "15位旧身份证号码的第7至12位是有效的出生日期（年月日，如800101），或改填18位号码"
 
-# What clerks write in a cell that has no value: 无, 空, a slash or a dash (—, --, －). Empty, in any column
-# but the personal ones (an ID or name cell holding it is quarantined by its own checks): an optional
-# cell loads empty (残疾等级 无 is no grade), a required one is 必填项为空.
-_PLACEHOLDER = r"^(?:无|空|[/\\]|[-\u2010-\u2015\u2500\u2212]{1,3})$"
 
 _PARSED_KINDS = (Kind.INT, Kind.DECIMAL, Kind.MONTH, Kind.DATE, Kind.DIVISION, Kind.CATEGORY)
 _BIRTH = "__birth_year"
@@ -193,10 +189,12 @@ def _rules(col: Column, ctx: FileContext) -> Iterable[tuple[str, pl.Expr, str]]:
 
 
 def _placeholders_empty(raw: pl.DataFrame, spec: SourceSpec) -> pl.DataFrame:
-    """_PLACEHOLDER cells as empty in the non-personal columns."""
+    """PLACEHOLDER cells (无, —, /) as empty in the non-personal columns (an ID or name cell holding one is
+    quarantined by its own checks): an optional cell loads empty (残疾等级 无 is no grade), a required one
+    is 必填项为空."""
     names = [c.name for c in spec.columns if not c.personal and c.name in raw.columns]
     return raw.with_columns(
-        pl.when(pl.col(n).str.contains(_PLACEHOLDER)).then(None).otherwise(pl.col(n)).alias(n) for n in names
+        pl.when(pl.col(n).str.contains(PLACEHOLDER)).then(None).otherwise(pl.col(n)).alias(n) for n in names
     )
 
 

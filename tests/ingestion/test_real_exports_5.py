@@ -365,6 +365,20 @@ def test_placeholders_are_empty_cells(con, landing, region, hasher) -> None:
     _no_clear_personal(con, report, [v for v in _personal(rows) if v != "无"])
 
 
+def test_no_data_notes_and_placeholder_rows_are_not_data(con, landing, region, hasher) -> None:
+    """A county with nothing to report writes 本月无数据 under the header, or fills a row with —: each was a
+    data row quarantined with every required column empty. They are skipped and counted (footer, blank);
+    a row with a 序号 and placeholders is still data (quarantined, the clerk has a row to delete)."""
+    table = [[TITLE[0]], ASSISTANCE_HEADER, ["本月无数据"], ["—", "—", "—", "", "／"], ["（暂无数据）"]]
+    table.append(["1", "—", "—", "—", "—", "—", "—", "—", "—", "—", "—"])
+    _write(landing, table, "xlsx")
+    report = _load(con, landing, region, hasher)
+    (f,) = report.files
+    assert f.status == "loaded" and f.rows_read == 4 and f.rows_loaded == 0 and f.rows_quarantined == 1
+    assert f.skipped == {"footer": 2, "blank": 1}
+    assert {r for r, *_ in _reasons(con)} == {6}
+
+
 # -- 6. shapes verified to be handled already ----------------------------------------------------------------------
 Shape = Callable[[Path, list[list[str]]], Path]
 
