@@ -125,12 +125,17 @@ def _header_index(spec: SourceSpec) -> dict[str, str]:
 _HEADER_NOTE = re.compile(r"\((?:\d+位|必填|选填|非必填|可选|文本|文本格式|[如例][:：].*)\)$")
 
 
+# 元 per month, person or household is the 元 column: 保障金额（元/月）, 保障金额（元/人·月）.
+_PER_YUAN = re.compile(r"\(元/(?:月|人|户|人·?月|户·?月|人/月|户/月)\)$")
+
+
 def _header_name(text: str, index: dict[str, str]) -> str | None:
-    """The column a header cell names: its normalised text, or that text without a bracketed note."""
+    """The column a header cell names: its normalised text, or that text without a bracketed note, or
+    with 元/月 as 元."""
     norm = normalise_header(text)
     name = index.get(norm)
     if name is None and norm.endswith(")"):
-        name = index.get(_HEADER_NOTE.sub("", norm))
+        name = index.get(_HEADER_NOTE.sub("", norm)) or index.get(_PER_YUAN.sub("(元)", norm))
     return name
 
 

@@ -379,6 +379,29 @@ def test_no_data_notes_and_placeholder_rows_are_not_data(con, landing, region, h
     assert {r for r, *_ in _reasons(con)} == {6}
 
 
+def test_yuan_per_month_header_is_the_yuan_column(con, landing, region, hasher) -> None:
+    """保障金额（元/月） and 保障金额(元/人·月) name the 元 column (the file was refused as missing
+    保障金额(元)); 保障金额(万元/月) is still another unit."""
+    for n, (header_text, ok) in enumerate(
+        [("保障金额（元/月）", True), ("保障金额(元/人·月)", True), ("保障金额(万元/月)", False)]
+    ):
+        for old in (landing / FOLDER).glob("*") if (landing / FOLDER).exists() else ():
+            old.unlink()
+        header = list(ASSISTANCE_HEADER)
+        header[7] = header_text
+        rows = _rows(2)
+        _xlsx(landing / FOLDER / f"610602_宝塔区_{n}.xlsx", [[TITLE[0]], header, *rows])
+        report = load_partition(
+            con, ASSISTANCE, PERIOD, landing, region, hasher, raise_on_failure=False, force=True
+        )
+        (f,) = [f for f in report.files if f.source_file.endswith(f"_{n}.xlsx")]
+        if ok:
+            _reconciled(con, report, 2)
+            assert _amounts(con) == [800.0, 800.0]
+        else:
+            assert f.status == "failed" and "缺少必需列：保障金额(元)" in (f.message or "")
+
+
 # -- 6. shapes verified to be handled already ----------------------------------------------------------------------
 Shape = Callable[[Path, list[list[str]]], Path]
 
