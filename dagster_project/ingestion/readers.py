@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import polars as pl
@@ -279,6 +280,11 @@ class _Layout:
     # each row of the header as written (two for a two-level header): cell position -> normalised text
     header_rows: tuple[dict[int, str], ...] = ()
 
+    @cached_property
+    def header_labels(self) -> frozenset[str]:
+        """Every label of the header's rows (normalised)."""
+        return frozenset(text for row in self.header_rows for text in row.values())
+
 
 @dataclass(frozen=True)
 class _SheetPlan:
@@ -503,10 +509,14 @@ def _has_id(cells: list[str | None], identity: frozenset[int]) -> bool:
     )
 
 
+# White space and the invisible characters pasted from web pages (zero-width space, joiners, BOM, soft
+# hyphen): a cell of only these shows nothing.
+_NOTHING = " \t\r\n\v\f\u3000\u00a0\u200b\u200c\u200d\u2060\ufeff\u00ad"
+
+
 def _filled(cell: str | None) -> bool:
-    """A cell with something visible: not only white space or invisible characters (a zero-width space
-    pasted from a web page)."""
-    return bool(cell) and not cell.isspace() and (cell.isascii() or bool(normalise_header(cell)))
+    """A cell with something visible: not only white space or invisible characters (_NOTHING)."""
+    return bool(cell) and bool(cell.strip(_NOTHING))
 
 
 def _note_line(cells: list[str | None]) -> bool:
@@ -518,18 +528,27 @@ def _note_line(cells: list[str | None]) -> bool:
 
 def _repeats_header_row(cells: list[str | None], layout: _Layout) -> bool:
     """Every filled cell is the label of one of the header's rows at its place: a row of a two-level
-    header repeated at a page break (the sub-labels 身份证号码, （元） under 户主信息, 保障金额)."""
-    filled = {pos: normalise_header(c) for pos, c in enumerate(cells) if _filled(c)}
-    return any(
-        filled and all(row.get(pos) == text for pos, text in filled.items()) for row in layout.header_rows
-    )
+    header repeated at a page break (the sub-labels 身份证号码, （元） under 户主信息, 保障金额). A data
+    row fails at its first filled cell."""
+    for row in layout.header_rows:
+        matched = False
+        for pos, c in enumerate(cells):
+            if not _filled(c):
+                continue
+            if row.get(pos) != normalise_header(c):
+                break
+            matched = True
+        else:
+            if matched:
+                return True
+    return False
 
 
 def _classify(cells: list[str | None], layout: _Layout) -> str | None:
     """The kind of a non-data row, or None for a data row."""
     first_raw = None
     for c in cells:
-        if _filled(c):
+        if c and c.strip(_NOTHING):  # _filled
             first_raw = c
             break
     if first_raw is None:
@@ -540,7 +559,7 @@ def _classify(cells: list[str | None], layout: _Layout) -> str | None:
         if "计" not in "\x00".join(filter(None, cells)):  # no 小计 label after a code: data
             return None
         return "summary" if _labelled_summary(cells, layout.identity) else None
-    count = sum(1 for c in cells if _filled(c))
+    count = sum(1 for c in cells if c and c.strip(_NOTHING))  # _filled, inline: once per row
     first = _compact(first_raw)
     if _SUMMARY.match(first):  # 合计 first; but a person named 合计 (with an ID) is data
         return None if _has_id(cells, layout.identity) else "summary"
@@ -549,9 +568,14 @@ def _classify(cells: list[str | None], layout: _Layout) -> str | None:
         return "footer"  # a row with an ID is data whatever its first cell says
     if count == 1 and (_NO_DATA.match(first) or (_NOTE.match(first) and _note_line(cells))):
         return "footer"
-    if all(_PLACEHOLDER.match(_compact(c)) for c in cells if c is not None and _filled(c)):
+    if (
+        len(first) <= 3
+        and _PLACEHOLDER.match(first)
+        and all(_PLACEHOLDER.match(_compact(c)) for c in cells if _filled(c))
+    ):
         return "blank"  # only 无, —, / in its cells: no value in the row
-    if normalise_header(first) in layout.header_first:
+    label = normalise_header(first)
+    if label in layout.header_first:
         same = sum(
             1
             for pos, h in layout.header_norm.items()
@@ -561,7 +585,7 @@ def _classify(cells: list[str | None], layout: _Layout) -> str | None:
             return "repeated_header"
     if count == 1 and first in layout.title_parts:
         return "repeated_title"
-    if _repeats_header_row(cells, layout):
+    if label in layout.header_labels and _repeats_header_row(cells, layout):
         return "repeated_header"
     if _labelled_summary(cells, layout.identity):
         return "summary"
