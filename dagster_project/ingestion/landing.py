@@ -286,17 +286,34 @@ def effective_files(files: list[ExportFile]) -> tuple[dict[str, list[ExportFile]
 
 def _distinct_contents(parts: list[ExportFile], superseded: list[ExportFile]) -> list[ExportFile]:
     """A county's parts without the files whose bytes are those of an earlier part (the same export put
-    in twice under another name): loading both would count every row twice. They join `superseded`."""
+    in twice under another name): loading both would count every row twice. They join `superseded`.
+    Only parts of equal size are hashed (the landing sensor calls this for every month folder)."""
     if len(parts) < 2:
         return parts
+    sizes = {f.path: _size(f) for f in parts}
+    shared = {size for size, n in Counter(sizes.values()).items() if n > 1 and size is not None}
     kept: dict[str, ExportFile] = {}
+    out: list[ExportFile] = []
     for f in parts:
-        try:
-            digest = f.sha256
-        except OSError:  # gone or unreadable since it was listed: its load reports that
-            digest = f"unreadable:{f.path}"
-        first = kept.setdefault(digest, f)
-        if first is not f:
+        digest = _digest(f) if sizes[f.path] in shared else None
+        first = kept.setdefault(digest, f) if digest is not None else f
+        if first is f:
+            out.append(f)
+        else:
             note = f"与「{first.relative}」内容完全相同（同一导出放入了两次），未重复导入"
             superseded.append(dataclasses.replace(f, superseded_zh=note))
-    return list(kept.values())
+    return out
+
+
+def _size(f: ExportFile) -> int | None:
+    try:
+        return f.path.stat().st_size
+    except OSError:  # gone since it was listed: its load reports that
+        return None
+
+
+def _digest(f: ExportFile) -> str | None:
+    try:
+        return f.sha256
+    except OSError:
+        return None

@@ -293,6 +293,26 @@ def test_the_same_bytes_under_two_part_names_load_once(con, landing, region, has
     assert con.execute("SELECT count(*) FROM raw.assistance_roster").fetchone() == (5,)
 
 
+def test_only_parts_of_equal_size_are_hashed_to_find_copies(landing, monkeypatch) -> None:
+    """The landing sensor picks the effective files of every month folder at every tick: finding a part
+    put in twice must not read every part. Only parts whose sizes are equal are hashed."""
+    from dagster_project.ingestion import landing as landing_module
+
+    folder = landing / FOLDER
+    first = _xlsx(folder / "610602_宝塔区_城市低保.xlsx", [[TITLE[0]], ASSISTANCE_HEADER, *_rows(3)])
+    shutil.copy(first, folder / "610602_宝塔区_6月花名册.xlsx")
+    _xlsx(folder / "610602_宝塔区_农村低保.xlsx", [[TITLE[0]], ASSISTANCE_HEADER, *_rows(9)])
+    hashed: list[str] = []
+    real = landing_module.file_sha256
+    monkeypatch.setattr(landing_module, "file_sha256", lambda p: hashed.append(p.name) or real(p))
+    files = landing_module.discover(landing, "assistance", PERIOD, lambda name: None)
+    chosen, superseded = landing_module.effective_files(files)
+    assert sorted(hashed) == ["610602_宝塔区_6月花名册.xlsx", "610602_宝塔区_城市低保.xlsx"]
+    kept = [f.path.name for f in chosen["610602"]]
+    assert kept == ["610602_宝塔区_6月花名册.xlsx", "610602_宝塔区_农村低保.xlsx"]  # the first by name
+    assert [f.path.name for f in superseded] == ["610602_宝塔区_城市低保.xlsx"]
+
+
 # -- 3c. division codes ------------------------------------------------------------------------------------------
 def test_division_codes_typed_in_groups_or_as_numbers(con, landing, region, hasher) -> None:
     """610602 001 001 (typed in groups), 610602001001.0 / 610602001.0 (a number written out by a tool) are
