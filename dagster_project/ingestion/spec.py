@@ -64,6 +64,9 @@ class Column:
     # A number of hours: besides 1.5, a duration as Excel shows an [h]:mm cell (12:30) or as written out
     # (2小时30分) is read as hours (normalize.parse_hours).
     hours: bool = False
+    # Other names of a category that other systems and clerks write (城市最低生活保障 for 城市低保, 男性 for
+    # 男, 1级 for 一级): (written, category) pairs, read as the category. Only unambiguous synonyms.
+    category_aliases: tuple[tuple[str, str], ...] = ()
 
     @property
     def role(self) -> Role:
@@ -142,6 +145,22 @@ SERVICE_CATEGORIES = (
     "其他",
 )
 DISABILITY_GRADES = ("一级", "二级", "三级", "四级")
+# The programs' full names. (城镇低保 is not among them: whether a 城镇 roster is the urban program is a
+# province's rule, and the simulator's dirt uses it as an unknown program.)
+PROGRAM_ALIASES = (
+    ("城市最低生活保障", "城市低保"),
+    ("城市居民最低生活保障", "城市低保"),
+    ("农村最低生活保障", "农村低保"),
+    ("农村居民最低生活保障", "农村低保"),
+    ("特困人员集中供养", "特困集中供养"),
+    ("特困人员分散供养", "特困分散供养"),
+)
+GENDER_ALIASES = (("男性", "男"), ("女性", "女"))
+GRADE_ALIASES = tuple(
+    (form, grade)
+    for n, grade in enumerate(DISABILITY_GRADES, start=1)
+    for form in (f"{n}级", f"{grade}残疾", f"残疾{grade}")
+)
 
 ASSISTANCE = SourceSpec(
     source="assistance",
@@ -152,7 +171,7 @@ ASSISTANCE = SourceSpec(
         SEQ,
         Column("姓名", "name", Kind.PERSON_NAME, aliases=("救助对象姓名",)),
         Column("身份证号码", "id_number", Kind.PERSON_ID, aliases=ID_ALIASES),
-        Column("性别", "gender", Kind.CATEGORY, categories=("男", "女")),
+        Column("性别", "gender", Kind.CATEGORY, categories=("男", "女"), category_aliases=GENDER_ALIASES),
         Column(
             "户主身份证号码",
             "household_id",
@@ -160,7 +179,14 @@ ASSISTANCE = SourceSpec(
             aliases=("户主身份证号", "户主身份证件号码", "户主证件号码", "户主公民身份号码"),
         ),
         Column("家庭人口", "household_size", Kind.INT, max_value=30, aliases=("家庭人口数", "人口数量")),
-        Column("救助类别", "program", Kind.CATEGORY, categories=PROGRAMS, aliases=("救助类型",)),
+        Column(
+            "救助类别",
+            "program",
+            Kind.CATEGORY,
+            categories=PROGRAMS,
+            aliases=("救助类型",),
+            category_aliases=PROGRAM_ALIASES,
+        ),
         Column(
             "保障金额(元)",
             "amount",
@@ -170,7 +196,14 @@ ASSISTANCE = SourceSpec(
         ),
         Column("行政区划代码", "division_code", Kind.DIVISION, aliases=("区划代码",)),
         Column("发放年月", "pay_month", Kind.MONTH, in_period=True, aliases=("发放月份",)),
-        Column("残疾等级", "disability_grade", Kind.CATEGORY, required=False, categories=DISABILITY_GRADES),
+        Column(
+            "残疾等级",
+            "disability_grade",
+            Kind.CATEGORY,
+            required=False,
+            categories=DISABILITY_GRADES,
+            category_aliases=GRADE_ALIASES,
+        ),
     ),
 )
 

@@ -99,7 +99,8 @@ def _parsed(col: Column) -> pl.Expr:
         case Kind.INT | Kind.DECIMAL:
             return parse_value(c, col.hours)
         case Kind.CATEGORY:  # a cell wrapped (Alt+Enter) or spaced: no category holds white space
-            return c.str.replace_all(r"\s", "")
+            category = c.str.replace_all(r"\s", "")
+            return category.replace(dict(col.category_aliases)) if col.category_aliases else category
         case Kind.MONTH:
             return parse_month(c)
         case Kind.DATE:

@@ -422,6 +422,39 @@ def test_yuan_per_month_header_is_the_yuan_column(con, landing, region, hasher) 
             assert f.status == "failed" and "缺少必需列：保障金额(元)" in (f.message or "")
 
 
+def test_category_full_names_and_grade_forms_are_the_category(con, landing, region, hasher) -> None:
+    """城市最低生活保障 / 农村居民最低生活保障 / 特困人员集中供养 (full names other systems export), 男性 / 女性,
+    and 1级 / 二级残疾 / 残疾三级 for a disability grade were quarantined as unknown categories; they are
+    the category. 城镇低保 and 五级 stay unknown."""
+    cells = [
+        (6, "城市最低生活保障", "城市低保"),
+        (6, "农村居民最低生活保障", "农村低保"),
+        (6, "特困人员集中供养", "特困集中供养"),
+        (6, "特困人员分散供养", "特困分散供养"),
+        (3, "女性", "女"),
+        (10, "1级", "一级"),
+        (10, "二级残疾", "二级"),
+        (10, "残疾三级", "三级"),
+    ]
+    rows = _rows(len(cells) + 2)
+    for r, (pos, written, _) in zip(rows, cells, strict=False):
+        r[pos] = written
+    rows[-2][6], rows[-1][10] = "城镇低保", "五级"
+    _write_csv(landing, rows)
+    report = _load(con, landing, region, hasher)
+    _reconciled(con, report, len(rows))
+    got = con.execute(
+        "SELECT program, gender, disability_grade FROM raw.assistance_roster ORDER BY _source_row"
+    ).fetchall()
+    expected = [{6: 0, 3: 1, 10: 2}[pos] for pos, *_ in cells]
+    assert [row[i] for row, i in zip(got, expected, strict=True)] == [c for *_, c in cells]
+    first_bad = 3 + len(cells)
+    assert [(r, code) for r, _, code, _ in _reasons(con)] == [
+        (first_bad, "unknown_category"),
+        (first_bad + 1, "unknown_category"),
+    ]
+
+
 # -- 6. shapes verified to be handled already ----------------------------------------------------------------------
 Shape = Callable[[Path, list[list[str]]], Path]
 
