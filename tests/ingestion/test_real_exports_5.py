@@ -1,10 +1,13 @@
 """Export shapes of the fifth pass over what real systems and clerks produce, each loaded for real from a
 file written in tmp_path: old 15-digit IDs (as text, typed with spaces, or stored as an Excel number),
-amounts written 800万元 / RMB 800 / (800) / 800-, numbered notes under the table, a two-level header
-repeated at a page break, placeholders (无, —, /) for an empty cell; and the shapes verified to be handled
-already (GB18030 with its BOM, UTF-16 CSV, Excel serial dates in a CSV, blank columns between the data
-columns, a leading apostrophe, full-width digits and punctuation in numbers). Every test checks that the
-rows read are the rows loaded, quarantined and skipped, and that no planted ID or name is in clear."""
+amounts written 800万元 / RMB 800 / (800) / 800-, numbered notes, end marks (以下空白) and page numbers
+under the table, a Ctrl-Z or NUL padding after a CSV, a file manager's copy or the same file put in
+twice, division codes typed in groups or saved as 6.1E+11, a two-level header repeated at a page break,
+placeholders (无, —, /) and no-data notes, 元/月 headers, categories' full names; and the shapes verified
+to be handled already (GB18030 with its BOM, UTF-16 CSV, Excel serial dates in a CSV, blank columns
+between the data columns, a leading apostrophe, full-width digits and punctuation in numbers). Every
+loading test checks that the rows read are the rows loaded, quarantined and skipped, and that no planted
+ID or name is in clear."""
 
 from __future__ import annotations
 
@@ -264,6 +267,7 @@ def test_a_file_managers_copy_is_a_version_not_a_second_part(con, landing, regio
     assert status.pop("610602_宝塔区 - 副本 (2).xlsx") == ("loaded", 4)
     assert set(status.values()) == {("superseded", 0)} and len(status) == 4
     assert con.execute("SELECT count(*) FROM raw.assistance_roster").fetchone() == (4,)
+    _no_clear_personal(con, report, _personal(_rows(4)))
 
 
 def test_the_same_bytes_under_two_part_names_load_once(con, landing, region, hasher) -> None:
@@ -291,6 +295,7 @@ def test_the_same_bytes_under_two_part_names_load_once(con, landing, region, has
     ).fetchall()
     assert audit == [("superseded", message)]
     assert con.execute("SELECT count(*) FROM raw.assistance_roster").fetchone() == (5,)
+    _no_clear_personal(con, report, _personal(rows) + _personal(other))
 
 
 def test_only_parts_of_equal_size_are_hashed_to_find_copies(landing, monkeypatch) -> None:
@@ -418,6 +423,7 @@ def test_yuan_per_month_header_is_the_yuan_column(con, landing, region, hasher) 
         if ok:
             _reconciled(con, report, 2)
             assert _amounts(con) == [800.0, 800.0]
+            _no_clear_personal(con, report, _personal(rows))
         else:
             assert f.status == "failed" and "缺少必需列：保障金额(元)" in (f.message or "")
 
@@ -453,6 +459,7 @@ def test_category_full_names_and_grade_forms_are_the_category(con, landing, regi
         (first_bad, "unknown_category"),
         (first_bad + 1, "unknown_category"),
     ]
+    _no_clear_personal(con, report, _personal(rows))
 
 
 # -- 6. shapes verified to be handled already ----------------------------------------------------------------------
@@ -520,3 +527,4 @@ def test_a_csv_row_in_any_encoding_keeps_its_line_number(con, landing, region, h
         )
         _reconciled(con, report, 3)
         assert [(r, code) for r, _, code, _ in _reasons(con)] == [(4, "unknown_category")]
+        _no_clear_personal(con, report, _personal(rows))
