@@ -94,7 +94,7 @@ PUBLISH_STATUS = Chart(
     "table",
     "mart_publish_status",
     [],
-    groupby=["as_of_label_zh", "loaded_at_label_zh", "data_source_zh"],
+    groupby=["as_of_label_zh", "reporting_label_zh", "loaded_at_label_zh", "data_source_zh"],
     width=12,
     height=22,
 )

@@ -287,6 +287,7 @@ DATASETS = [
             "prefecture_name_zh": "市",
             "as_of_month": "数据截至月份",
             "as_of_label_zh": "数据截至",
+            "reporting_label_zh": "报送情况",
             "loaded_at_label_zh": "数据更新时间",
             "data_source_zh": "数据来源",
         },

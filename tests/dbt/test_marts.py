@@ -272,6 +272,24 @@ def test_prefecture_rollup_recomputes_ratios_from_sums(warehouse: Warehouse) -> 
         assert row.resident_population > group.resident_population.sum()
 
 
+def test_publish_status_says_how_many_counties_reported_the_as_of_month(warehouse: Warehouse) -> None:
+    """5 of the 13 counties send files: the 数据说明 line a leader reads says so, from the domain marts."""
+    (status,) = warehouse.df("SELECT * FROM marts.mart_publish_status").itertuples()
+    as_of = pd.Timestamp(status.as_of_month)
+    reported: dict[str, int] = {}
+    for mart in DOMAIN_MARTS:
+        frame = warehouse.df(f"SELECT county_code, month_start, is_reported FROM marts.{mart}")
+        latest = frame[(pd.to_datetime(frame.month_start) == as_of) & frame.is_reported]
+        for code in latest.county_code:
+            reported[code] = reported.get(code, 0) + 1
+    complete = sum(n == len(DOMAIN_MARTS) for n in reported.values())
+    assert set(reported) == set(COUNTIES)
+    assert (status.counties_total, status.counties_reported, status.counties_complete) == (13, 5, complete)
+    assert (
+        status.reporting_label_zh.startswith(f"{complete}/13个县区") and "未报送" in status.reporting_label_zh
+    )
+
+
 def test_institution_history_is_type_2(warehouse: Warehouse) -> None:
     versions = warehouse.df("SELECT * FROM marts.dim_institution")
     capacity = warehouse.df("SELECT * FROM marts.fct_eldercare_capacity")
