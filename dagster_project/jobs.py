@@ -50,3 +50,9 @@ warehouse_job = define_asset_job(
     - AssetSelection.assets(["plan", "target_templates"]),
     description="重建数据仓库（dbt 模型、检查与发布）",
 )
+
+plan_targets_job = define_asset_job(
+    name="load_plan_targets",
+    selection=AssetSelection.assets(["plan", "target_templates"]),
+    description="校验并导入着陆文件夹 plan_targets/ 中的规划目标/填报模板（放入文件后自动运行，也可手动启动）",
+)

@@ -20,6 +20,7 @@ from ..targets.validate import TemplateValidationError, load_target_template
 from .raw import WAREHOUSE_POOL
 
 TEMPLATE_FOLDER = PLAN_TARGETS_FOLDER
+TEMPLATE_SHA256 = "sha256"  # metadata: the content hash of every template in the registry after the run
 
 
 def _uploader(context: AssetExecutionContext, path: Path) -> str:
@@ -40,7 +41,8 @@ def _uploader(context: AssetExecutionContext, path: Path) -> str:
     kinds={"excel", "duckdb"},
     pool=WAREHOUSE_POOL,
     # Materialized once on a new deployment (an empty folder is a valid, empty registry upload), so the
-    # plan models below it are not held back; afterwards staff run it from the UI after dropping a file.
+    # plan models below it are not held back; afterwards a dropped template is loaded by
+    # plan_targets_sensor (automation/plan_targets_sensor.py), and staff may run it from the UI too.
     automation_condition=AutomationCondition.on_missing(),
     description=(
         "统计人员填写的规划目标模板（着陆文件夹 plan_targets/ 下的 xlsx/csv）：逐行校验（未知指标、错误比较符、"
@@ -56,12 +58,14 @@ def plan_target_templates(
     loaded: dict[str, dict[str, object]] = {}
     unchanged: list[str] = []
     problems: list[str] = []
+    seen: list[str] = []  # the sha256 of every file loaded now or before: what the sensor need not request
     with warehouse.connect() as con:
         store.ensure_tables(con)
         for path in files:
             sha256 = file_sha256(path)
             if store.is_loaded(con, sha256):
                 unchanged.append(path.name)
+                seen.append(sha256)
                 continue
             who = _uploader(context, path)
             try:
@@ -73,6 +77,7 @@ def plan_target_templates(
                 )
                 continue
             loaded[path.name] = {"rows": result.rows_loaded, "sha256": sha256, "load_id": result.load_id}
+            seen.append(sha256)
     if problems:
         raise Failure(description="\n\n".join(problems), metadata={"loaded": MetadataValue.json(loaded)})
     return MaterializeResult(
@@ -80,5 +85,6 @@ def plan_target_templates(
             "files": MetadataValue.int(len(files)),
             "loaded": MetadataValue.json(loaded),
             "unchanged": MetadataValue.json(unchanged),
+            TEMPLATE_SHA256: MetadataValue.json(sorted(seen)),
         }
     )

@@ -46,6 +46,7 @@ NEW_COUNTY = "610621"
 SERVING_KEY = ["serving", "minzheng_duckdb"]
 INSTIGATORS = (
     "landing_sensor",
+    "plan_targets_sensor",
     "minzheng_automation",
     "run_failure_notifier",
     "monthly_exports_schedule",
