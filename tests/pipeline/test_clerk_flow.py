@@ -223,3 +223,32 @@ def test_ui_materialize_of_one_partition_runs_the_checks_and_publishes(live: Liv
     print(f"UI materialize -> published: {int(published['timestamp']) / 1000 - launched_at:.0f} s")
     # the sensor never reloads what the UI run loaded
     assert len([r for r in live.runs() if r["tags"].get("minzheng/trigger") == "landing_sensor"]) <= 1
+
+
+def test_a_dropped_plan_target_template_reaches_the_dashboards_with_nothing_else(live: LiveDagster) -> None:
+    """The quarterly 填报 flow: a template dropped in plan_targets/ is loaded by plan_targets_sensor and the
+    plan marts are republished, with no click (the shipped target of 智慧社区 is 80; the upload says 95)."""
+    from tests.targets.test_template import HEADER, YANAN_PLAN
+
+    def target() -> float | None:
+        with duckdb.connect(str(live.serving), read_only=True) as con:
+            row = con.execute(
+                "SELECT max(target_value) FROM marts.mart_plan_progress "
+                "WHERE region_code = '610600' AND indicator_code = 'smart_communities'"
+            ).fetchone()
+        return row[0] if row else None
+
+    assert target() == 80
+    folder = live.landing / "plan_targets"
+    folder.mkdir(exist_ok=True)
+    body = f"610600,,smart_communities,,2020,14,2025,>=,95,,,{YANAN_PLAN},专栏3-1\n"
+    dropped_at = time.time()
+    (folder / "延安目标调整.csv").write_bytes((HEADER + body).encode("gbk"))
+
+    def republished() -> dict | None:
+        published = _published_after(live, dropped_at)
+        return published if published and target() == 95 else None
+
+    wait_for("plan target republished", republished, 600, 5, explain=lambda: runs_summary(live))
+    runs = [r for r in live.runs() if r["tags"].get("minzheng/trigger") == "plan_targets_sensor"]
+    assert len(runs) == 1 and runs[0]["tags"]["minzheng/template"] == "延安目标调整.csv", runs
