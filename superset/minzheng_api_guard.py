@@ -53,6 +53,21 @@ A fifth pass found:
   (rendered as before); a non-admin's request that carries a template (`{{`, `{%`, `{#` anywhere in its
   body or query string, JSON-escaped or not) to a path that runs SQL is refused (_JINJA_PATHS).
 
+A sixth pass found:
+
+- A non-admin's dataset came from more than its roles: Superset's access check lends a chart-data
+  request a dataset when it names a dashboard shown to one of the login's roles (DASHBOARD_RBAC), and for
+  a multi-layer chart's layers it never compares the layer's dataset with the requested one: a county
+  login's own dashboard, shown to its own role, with its own deck.gl chart listing any chart id, passed
+  the check on any dataset. A non-admin's datasets are now those its roles grant (or it owns) only
+  (_granted_by_role, in every access check); the bundle's dashboards are shown to no role.
+- Annotation layers (an admin's dated notes) are read by id in a chart-data request with no check of
+  Superset's own: any login read any layer's notes. Refused without `can_read` on Annotation.
+- Superset 2's explore page still answers POST (`/superset/explore/`, which the 6.1 pages never use):
+  with no access check it rendered any dataset's definition and its owners' names, login names and
+  e-mails into the page, and saved charts on any dataset into the login's own dashboards, past every
+  check of /api/v1/chart/ and /api/v1/dashboard/. A non-admin's POST there is refused.
+
 Refusals answer 403 with a Chinese message, as Superset's own do.
 """
 
@@ -78,6 +93,8 @@ _DASHBOARD_WRITE = re.compile(r"^/api/v1/dashboard/.*$")
 
 # the legacy charts' data endpoint: its GET answers are cached per URL for every login (etag_cache)
 _LEGACY_CACHED = re.compile(r"^/superset/explore_json(/.*)?$")
+# Superset 2's explore page: its POST renders any dataset and saves charts on it with no access check
+_LEGACY_EXPLORE = re.compile(r"^/superset/explore(/.*)?$")
 _IMPORT = re.compile(r"^/api/v1/[a-z_]+/import/?$")
 # what a chart may read: a dataset (SqlaTable.type); not a SQL Lab query, a saved query or a view
 DATASET_TYPES = frozenset({"table"})
@@ -357,6 +374,10 @@ def _guard() -> Response | None:
         return _refused("不允许把看板连同数据导出为示例包")
     if method in ("GET", "HEAD") and _LEGACY_CACHED.match(path):
         return _refused("旧版图表接口只接受 POST 请求（GET 的结果按网址缓存，不分账号）")
+    if method == "POST" and _LEGACY_EXPLORE.match(path):
+        user = _user()
+        if user is not None and not _is_admin(user):
+            return _refused("旧版探索页面不接受 POST 请求（请在新版探索页面保存图表）")
     if method == "POST" and _IMPORT.match(path):
         user = _user()
         if user is not None and not _is_admin(user):
@@ -496,16 +517,52 @@ def refuse_other_datasources(access: dict[str, Any]) -> None:
             datasource = getattr(access[holder], "datasource", None)
     if datasource is not None and getattr(datasource, "type", None) not in DATASET_TYPES:
         _refuse_datasource()
+    if datasource is not None and not _granted_by_role(datasource):
+        _refuse_datasource("您没有访问此数据集的权限（看板不代替数据集的授权）")
+    if access.get("query_context") is not None and _reads_annotation_layers(access["query_context"]):
+        _refuse_datasource("注释层只有管理员可以读取")
 
 
-def _refuse_datasource() -> None:
+def _granted_by_role(datasource: Any) -> bool:
+    """A dataset the login's roles grant (its database, schema or the dataset itself) or that it owns.
+    Superset also lends a dataset to a chart-data request that names a dashboard shown to one of the
+    login's roles (DASHBOARD_RBAC) and a chart of it, and for a multi-layer chart's layers it never
+    compares the layer's dataset with the one requested: a county login's own dashboard, shown to its own
+    role, with its own deck.gl chart listing any chart id, read any dataset (a sixth red-team pass). The
+    bundle's dashboards are shown to no role, so no login ever needed that loan."""
+    from superset import security_manager
+
+    return bool(
+        security_manager.can_access_schema(datasource)
+        or security_manager.can_access("datasource_access", datasource.perm or "")
+        or security_manager.is_owner(datasource)
+    )
+
+
+def _reads_annotation_layers(query_context: Any) -> bool:
+    """A chart-data request that names an annotation layer (sourceType NATIVE: the layer's notes are read
+    by id, with no check of Superset's own) from a login without Superset's `can_read` on Annotation
+    (the admin's only): any login read any layer's notes (a sixth red-team pass)."""
+    from superset import security_manager
+
+    named = any(
+        isinstance(layer, dict) and layer.get("sourceType") == "NATIVE"
+        for query in getattr(query_context, "queries", None) or []
+        for layer in getattr(query, "annotation_layers", None) or []
+    )
+    return named and not security_manager.can_access("can_read", "Annotation")
+
+
+def _refuse_datasource(
+    message: str = "图表只能查询数据集（不能以 SQL 查询、保存的查询或视图作数据源）",
+) -> None:
     from superset.errors import ErrorLevel, SupersetError, SupersetErrorType
     from superset.exceptions import SupersetSecurityException
 
     raise SupersetSecurityException(
         SupersetError(
             error_type=SupersetErrorType.DATASOURCE_SECURITY_ACCESS_ERROR,
-            message="图表只能查询数据集（不能以 SQL 查询、保存的查询或视图作数据源）",
+            message=message,
             level=ErrorLevel.ERROR,
         )
     )
