@@ -44,6 +44,12 @@ other statement, no table function but range/generate_series/unnest, no catalog 
 pragma_*, sqlite_*), no function that reads the catalog, the settings or the query
 (checked_statement). A Jinja template that fails while rendering (`{{ 1/0 }}`, an undefined macro, an
 over-long range) answered 500: it is a 422 with the template's error now (install_template_errors).
+
+A sixth pass: the parentheses broke a lone column name. A raw-records query (a table chart without
+metrics, samples, drill to detail) passes every column name of the dataset through the guard and looks
+the text it gets back up among the dataset's columns; `(default_month)` was none of them and went to
+DuckDB as a column of the table, which a calculated column is not (Binder Error on every dataset with
+one). A lone column name is handed on as it is: it is one operand already.
 """
 
 from __future__ import annotations
@@ -160,21 +166,29 @@ def checked_expression(sql: str) -> str:
 
 def _parenthesised(sql: str, ordered: bool) -> str:
     """`sql` with its one expression (the select list's, or the ORDER BY term's) in parentheses, so the
-    text Superset cuts out of it is one operand wherever it is pasted (a filter, GROUP BY, ORDER BY)."""
+    text Superset cuts out of it is one operand wherever it is pasted (a filter, GROUP BY, ORDER BY).
+    A lone column name is left as it is: it is one operand already, and Superset looks the text up among
+    the dataset's columns (a raw-records query, samples, drill to detail), so `(default_month)` was no
+    column of the dataset and went to DuckDB as a name of the table, which a calculated column is not."""
     root = _structure_checked(sql)
     if ordered:
         terms = root.args["order"].expressions
         if len(terms) != 1:
             raise AdhocSqlRefused(_REFUSED)
         term = terms[0]
-        if not isinstance(term.this, exp.Paren):
+        if not isinstance(term.this, exp.Paren) and not _lone_column(term.this):
             term.set("this", exp.Paren(this=term.this))
     else:
         if len(root.expressions) != 1 or isinstance(root.expressions[0], exp.Alias):
             raise AdhocSqlRefused(_REFUSED)
-        if not isinstance(root.expressions[0], exp.Paren):
+        if not isinstance(root.expressions[0], exp.Paren) and not _lone_column(root.expressions[0]):
             root.set("expressions", [exp.Paren(this=root.expressions[0])])
     return root.sql(dialect="duckdb", comments=False)
+
+
+def _lone_column(node: exp.Expression) -> bool:
+    """A column name alone (`county_code`, `"月份"`, `t.county_code`): identifiers, nothing else."""
+    return isinstance(node, exp.Column) and all(isinstance(part, exp.Identifier) for part in node.parts)
 
 
 def _no_comments_or_escapes(sql: str) -> None:
