@@ -68,6 +68,12 @@ A sixth pass found:
   e-mails into the page, and saved charts on any dataset into the login's own dashboards, past every
   check of /api/v1/chart/ and /api/v1/dashboard/. A non-admin's POST there is refused.
 
+- SQL Lab's tab state (`PUT /tabstateview/<id>`) writes any column of the login's own tab, and
+  `POST /tabstateview/<id>/migrate_query` moves any query: a tab pointed at another login's query (by its
+  client id) showed that query's SQL, its executed SQL and its author's name, and a tab given to another
+  login (`user_id`) appeared, with the SQL and autorun chosen by the giver, in that login's SQL Lab. A
+  non-admin's tab names only its own queries and stays its own (_tab_state_refusal).
+
 Refusals answer 403 with a Chinese message, as Superset's own do.
 """
 
@@ -96,6 +102,8 @@ _LEGACY_CACHED = re.compile(r"^/superset/explore_json(/.*)?$")
 # Superset 2's explore page: its POST renders any dataset and saves charts on it with no access check
 _LEGACY_EXPLORE = re.compile(r"^/superset/explore(/.*)?$")
 _IMPORT = re.compile(r"^/api/v1/[a-z_]+/import/?$")
+# SQL Lab's tab state: a write of the tab's columns, and a query moved into the tab
+_TAB_STATE = re.compile(r"^/tabstateview/\d+(/migrate_query)?/?$")
 # what a chart may read: a dataset (SqlaTable.type); not a SQL Lab query, a saved query or a view
 DATASET_TYPES = frozenset({"table"})
 
@@ -378,6 +386,8 @@ def _guard() -> Response | None:
         user = _user()
         if user is not None and not _is_admin(user):
             return _refused("旧版探索页面不接受 POST 请求（请在新版探索页面保存图表）")
+    if method in ("POST", "PUT") and _TAB_STATE.match(path):
+        return _tab_state_refusal()
     if method == "POST" and _IMPORT.match(path):
         user = _user()
         if user is not None and not _is_admin(user):
@@ -411,6 +421,35 @@ def _guard() -> Response | None:
         if not all(_can_read_chart(c) for c in charts) or not all(_can_read(d, "table") for d in datasets):
             return _refused("看板只能包含自己有权访问的数据集及其图表")
     return None
+
+
+def _tab_state_refusal() -> Response | None:
+    """A non-admin's SQL Lab tab: never given to another login (`user_id`), and the queries it names
+    (`latest_query_id`, a moved `queryId`: a query's client id) are the login's own."""
+    user = _user()
+    if user is None or _is_admin(user):
+        return None
+    form = request.form
+    if "user_id" in form or "id" in form:
+        return _refused("SQL 查询标签页只属于自己")
+    for key in ("latest_query_id", "queryId"):
+        if key in form:
+            try:
+                client_id = json.loads(form[key])
+            except ValueError:
+                client_id = form[key]
+            if client_id is not None and not _own_query(str(client_id), user):
+                return _refused("只能打开自己的 SQL 查询")
+    return None
+
+
+def _own_query(client_id: str, user: Any) -> bool:
+    """No SQL Lab query has this client id, or the login's own has."""
+    from superset.extensions import db
+    from superset.models.sql_lab import Query
+
+    owner = db.session.query(Query.user_id).filter(Query.client_id == client_id).first()
+    return owner is None or owner[0] == user.id
 
 
 def _dashboard_references(value: Any) -> tuple[set[Any], set[Any]]:

@@ -7,6 +7,8 @@ Found and fixed (each test sends the attack as the attacker login over HTTP, the
 - a chart-data request read any annotation layer (the admin's notes, with names) by id;
 - Superset 2's `POST /superset/explore/` checked nothing: any dataset's definition and its owners' names
   and e-mails in the page, charts saved on any dataset into the login's own dashboard;
+- a SQL Lab tab (the leader's) pointed at the admin's query showed its SQL, and a tab could be given to
+  another login with SQL and autorun of the giver's choosing;
 - not an attack but found on the way: raw-records queries (samples, drill to detail, a table chart
   without metrics) on a dataset with a calculated column answered a Binder Error, the guard's parentheses
   having hidden the column name from Superset.
@@ -434,3 +436,55 @@ def test_drill_to_detail_and_raw_records_answer_on_datasets_with_calculated_colu
         assert rows and all(isinstance(row["default_month"], bool) for row in rows), rows[:2]
         if login == LOGINS[COUNTY]:
             assert {row["county_code"] for row in rows} == {OWN_COUNTY}, rows[:5]
+
+
+def test_a_sql_lab_tab_names_only_its_own_queries_and_stays_its_own(
+    superset_server: Server, ids: dict
+) -> None:
+    """SQL Lab's tab state takes any column of the login's own tab (`PUT /tabstateview/<id>`) and moves
+    any query into it (`migrate_query`): the leader's tab pointed at the admin's query (by its client id)
+    showed the admin's SQL, executed SQL and name; a tab given away (`user_id`) turned up, with SQL and
+    autorun of the giver's choosing, in the admin's SQL Lab. Refused; the leader's own tab still takes its
+    own query."""
+    url = superset_server.url
+    admin, leader = superset_server.session("admin"), superset_server.cookie_session(LOGINS[LEADER])
+    secret = f"redteam6 admin sql {uuid.uuid4().hex[:6]}"
+    admin_query = f"rt6a{uuid.uuid4().hex[:7]}"
+    own_query = f"rt6l{uuid.uuid4().hex[:7]}"
+    for session, client_id, sql in ((admin, admin_query, secret), (leader, own_query, "leader own sql")):
+        body = {"database_id": ids["database"], "sql": f"SELECT '{sql}' AS x", "client_id": client_id}
+        r = session.post(f"{url}/api/v1/sqllab/execute/", json={**body, "runAsync": False}, timeout=120)
+        assert r.ok and r.json()["status"] == "success", r.text[:300]
+    editor = {
+        "name": "redteam6",
+        "dbId": ids["database"],
+        "schema": "marts",
+        "sql": "SELECT 1",
+        "queryLimit": 10,
+    }
+    r = leader.post(f"{url}/tabstateview/", data={"queryEditor": json.dumps(editor)}, timeout=60)
+    assert r.ok, r.text[:300]
+    tab = r.json()["id"]
+    try:
+        refused = [
+            ("PUT", f"/tabstateview/{tab}", {"latest_query_id": json.dumps(admin_query)}),
+            (
+                "PUT",
+                f"/tabstateview/{tab}",
+                {"user_id": "1", "autorun": "true", "sql": json.dumps("SELECT 2")},
+            ),
+            ("POST", f"/tabstateview/{tab}/migrate_query", {"queryId": json.dumps(admin_query)}),
+        ]
+        for method, path, form in refused:
+            r = leader.request(method, url + path, data=form, timeout=60)
+            assert r.status_code == 403, (path, form, r.status_code, r.text[:300])
+        r = leader.get(f"{url}/tabstateview/{tab}", timeout=60)
+        assert r.ok and secret not in r.text and r.json()["user_id"] != 1, r.text[:300]
+        r = leader.put(
+            f"{url}/tabstateview/{tab}", data={"latest_query_id": json.dumps(own_query)}, timeout=60
+        )
+        assert r.ok, r.text[:300]
+        r = leader.get(f"{url}/tabstateview/{tab}", timeout=60)
+        assert r.ok and "leader own sql" in r.text and secret not in r.text, r.text[:300]
+    finally:
+        leader.delete(f"{url}/tabstateview/{tab}", timeout=60)
