@@ -104,6 +104,8 @@ _LEGACY_EXPLORE = re.compile(r"^/superset/explore(/.*)?$")
 _IMPORT = re.compile(r"^/api/v1/[a-z_]+/import/?$")
 # SQL Lab's tab state: a write of the tab's columns, and a query moved into the tab
 _TAB_STATE = re.compile(r"^/tabstateview/\d+(/migrate_query)?/?$")
+# stops a running SQL Lab query by its client id (Superset checks no owner)
+_QUERY_STOP = re.compile(r"^/api/v1/query/stop/?$")
 # what a chart may read: a dataset (SqlaTable.type); not a SQL Lab query, a saved query or a view
 DATASET_TYPES = frozenset({"table"})
 
@@ -388,6 +390,8 @@ def _guard() -> Response | None:
             return _refused("旧版探索页面不接受 POST 请求（请在新版探索页面保存图表）")
     if method in ("POST", "PUT") and _TAB_STATE.match(path):
         return _tab_state_refusal()
+    if method == "POST" and _QUERY_STOP.match(path):
+        return _query_stop_refusal()
     if method == "POST" and _IMPORT.match(path):
         user = _user()
         if user is not None and not _is_admin(user):
@@ -440,6 +444,18 @@ def _tab_state_refusal() -> Response | None:
                 client_id = form[key]
             if client_id is not None and not _own_query(str(client_id), user):
                 return _refused("只能打开自己的 SQL 查询")
+    return None
+
+
+def _query_stop_refusal() -> Response | None:
+    """A non-admin stops only its own SQL Lab queries (`POST /api/v1/query/stop` takes any client id)."""
+    user = _user()
+    if user is None or _is_admin(user):
+        return None
+    body = request.get_json(silent=True)
+    client_id = body.get("client_id") if isinstance(body, dict) else None
+    if client_id is not None and not _own_query(str(client_id), user):
+        return _refused("只能停止自己的 SQL 查询")
     return None
 
 

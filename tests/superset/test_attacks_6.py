@@ -488,3 +488,20 @@ def test_a_sql_lab_tab_names_only_its_own_queries_and_stays_its_own(
         assert r.ok and "leader own sql" in r.text and secret not in r.text, r.text[:300]
     finally:
         leader.delete(f"{url}/tabstateview/{tab}", timeout=60)
+
+
+def test_a_login_stops_only_its_own_sql_lab_queries(superset_server: Server, ids: dict) -> None:
+    """`POST /api/v1/query/stop` stops any query by its client id, whoever ran it: the leader could stop
+    the admin's (or a county's) running query. Refused; the leader still stops its own."""
+    url = superset_server.url
+    admin, leader = superset_server.session("admin"), superset_server.session(LOGINS[LEADER])
+    others = f"rt6s{uuid.uuid4().hex[:7]}"
+    own = f"rt6o{uuid.uuid4().hex[:7]}"
+    for session, client_id in ((admin, others), (leader, own)):
+        body = {"database_id": ids["database"], "sql": "SELECT 1 AS x", "client_id": client_id}
+        r = session.post(f"{url}/api/v1/sqllab/execute/", json={**body, "runAsync": False}, timeout=120)
+        assert r.ok and r.json()["status"] == "success", r.text[:300]
+    r = leader.post(f"{url}/api/v1/query/stop", json={"client_id": others}, timeout=60)
+    assert r.status_code == 403, (r.status_code, r.text[:300])
+    r = leader.post(f"{url}/api/v1/query/stop", json={"client_id": own}, timeout=60)
+    assert r.ok, (r.status_code, r.text[:300])
