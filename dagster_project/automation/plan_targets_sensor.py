@@ -57,7 +57,11 @@ def stable_templates(folder: Path, cursor: dict, now: float) -> tuple[dict[str, 
             or now - st.st_mtime < STABLE_SECONDS
         ):
             continue  # new, still being copied, or too fresh: look again next tick
-        entry["sha"] = prev.get("sha") or file_sha256(path)
+        try:
+            entry["sha"] = prev.get("sha") or file_sha256(path)
+        except OSError:  # removed or locked while being read: looked at again next tick
+            entry.update(size=None, mtime=None)
+            continue
         found[path.name] = entry["sha"]
     return found, new_cursor
 
