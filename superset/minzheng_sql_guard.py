@@ -338,8 +338,6 @@ def _walk(*values: Any):
 def install() -> None:
     """Put the guard in front of Superset's own check of custom SQL (FLASK_APP_MUTATOR calls this once
     the app is built; models.helpers looks the function up at each call)."""
-    from superset.errors import ErrorLevel, SupersetError, SupersetErrorType
-    from superset.exceptions import SupersetSecurityException
     from superset.models import helpers
 
     original = getattr(helpers.validate_adhoc_subquery, "__wrapped__", helpers.validate_adhoc_subquery)
@@ -348,13 +346,7 @@ def install() -> None:
         try:
             sql = checked_expression(sql)
         except AdhocSqlRefused as exc:
-            raise SupersetSecurityException(
-                SupersetError(
-                    error_type=SupersetErrorType.ADHOC_SUBQUERY_NOT_ALLOWED_ERROR,
-                    message=str(exc),
-                    level=ErrorLevel.ERROR,
-                )
-            ) from exc
+            raise security_error(exc, "ADHOC_SUBQUERY_NOT_ALLOWED_ERROR") from exc
         return original(sql, *args, **kwargs)
 
     validate_adhoc_subquery.__wrapped__ = original  # type: ignore[attr-defined]
@@ -398,8 +390,6 @@ def query_mutator(sql: str, **kwargs: Any) -> str:
     """SQL_QUERY_MUTATOR: what a non-admin's request runs passes checked_statement (the admin, and the
     command line without a request, run anything the locked connection allows)."""
     from flask import g, has_request_context
-    from superset.errors import ErrorLevel, SupersetError, SupersetErrorType
-    from superset.exceptions import SupersetSecurityException
 
     user = getattr(g, "user", None) if has_request_context() else None
     if user is None and not has_request_context():
@@ -409,14 +399,19 @@ def query_mutator(sql: str, **kwargs: Any) -> str:
     try:
         checked_statement(sql)
     except AdhocSqlRefused as exc:
-        raise SupersetSecurityException(
-            SupersetError(
-                error_type=SupersetErrorType.QUERY_SECURITY_ACCESS_ERROR,
-                message=str(exc),
-                level=ErrorLevel.ERROR,
-            )
-        ) from exc
+        raise security_error(exc, "QUERY_SECURITY_ACCESS_ERROR") from exc
     return sql
+
+
+def security_error(exc: AdhocSqlRefused, error_type: str) -> Exception:
+    """The refusal as Superset's SupersetSecurityException (a 403 with `exc`'s message) of `error_type`, a
+    SupersetErrorType name."""
+    from superset.errors import ErrorLevel, SupersetError, SupersetErrorType
+    from superset.exceptions import SupersetSecurityException
+
+    return SupersetSecurityException(
+        SupersetError(error_type=SupersetErrorType[error_type], message=str(exc), level=ErrorLevel.ERROR)
+    )
 
 
 def install_template_errors() -> None:
