@@ -23,6 +23,7 @@ closed day yet (a July file on 1 July) is left to the next morning's lottery sch
 import datetime as dt
 import hashlib
 import json
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -78,6 +79,16 @@ class LandedFile:
     sha256: str
 
 
+def settled(prev: dict, st: os.stat_result, now: float) -> bool:
+    """A file is stable: the size and mtime the previous tick saw (`prev`, its cursor entry) are unchanged
+    and it is older than STABLE_SECONDS."""
+    return (
+        prev.get("size") == st.st_size
+        and prev.get("mtime") == st.st_mtime
+        and now - st.st_mtime >= STABLE_SECONDS
+    )
+
+
 def scan(landing_dir: Path, cursor: dict, now: float) -> tuple[list[LandedFile], dict]:
     """Changed stable files since the cursor, and the new cursor. Pure function of the folder state."""
     new_cursor: dict = {}
@@ -104,8 +115,7 @@ def scan(landing_dir: Path, cursor: dict, now: float) -> tuple[list[LandedFile],
                     "sha_mtime": prev.get("sha_mtime"),
                 }
                 new_cursor[rel] = entry
-                stable = prev.get("size") == st.st_size and prev.get("mtime") == st.st_mtime
-                if not stable or now - st.st_mtime < STABLE_SECONDS:
+                if not settled(prev, st, now):
                     continue  # new, still growing, or too fresh: look again next tick
                 sha = prev["sha"] if prev.get("sha_mtime") == st.st_mtime else file_sha256(path)
                 entry.update(sha=sha, sha_mtime=st.st_mtime)

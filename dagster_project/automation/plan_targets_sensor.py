@@ -31,7 +31,7 @@ from ..assets.plan_targets import TEMPLATE_FOLDER, TEMPLATE_SHA256
 from ..ingestion.landing import file_sha256, is_candidate
 from ..jobs import plan_targets_job
 from ..resources import LandingResource
-from .landing_sensor import STABLE_SECONDS, tick_interval
+from .landing_sensor import settled, tick_interval
 
 TEMPLATES = AssetKey(["plan", "target_templates"])
 
@@ -51,11 +51,7 @@ def stable_templates(folder: Path, cursor: dict, now: float) -> tuple[dict[str, 
         prev = cursor.get(path.name, {})
         entry = {"size": st.st_size, "mtime": st.st_mtime, "sha": None}
         new_cursor[path.name] = entry
-        if (
-            prev.get("size") != st.st_size
-            or prev.get("mtime") != st.st_mtime
-            or now - st.st_mtime < STABLE_SECONDS
-        ):
+        if not settled(prev, st, now):
             continue  # new, still being copied, or too fresh: look again next tick
         try:
             entry["sha"] = prev.get("sha") or file_sha256(path)
