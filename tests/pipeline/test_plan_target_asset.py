@@ -24,20 +24,25 @@ def _git_status() -> str:
     ).stdout
 
 
+def run_templates(instance: DagsterInstance, tmp_path: Path):
+    """One run of plan/target_templates over <tmp_path>/landing into <tmp_path>/warehouse.duckdb."""
+    return materialize(
+        [plan_target_templates],
+        instance=instance,
+        raise_on_error=False,
+        resources={
+            "landing": LandingResource(path=str(tmp_path / "landing")),
+            "warehouse": WarehouseResource(path=str(tmp_path / "warehouse.duckdb")),
+        },
+    )
+
+
 def _run(tmp_path: Path):
     with DagsterInstance.ephemeral() as instance:
-        return materialize(
-            [plan_target_templates],
-            instance=instance,
-            raise_on_error=False,
-            resources={
-                "landing": LandingResource(path=str(tmp_path / "landing")),
-                "warehouse": WarehouseResource(path=str(tmp_path / "warehouse.duckdb")),
-            },
-        )
+        return run_templates(instance, tmp_path)
 
 
-def _query(tmp_path: Path, sql: str) -> list[tuple]:
+def query(tmp_path: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         return con.execute(sql).fetchall()
 
@@ -60,7 +65,7 @@ def test_good_template_is_one_load_of_the_warehouse_and_the_checkout_is_untouche
     result = _run(tmp_path)
     assert result.success
     assert _git_status() == before, "running the asset changed files of the repository"
-    targets = _query(
+    targets = query(
         tmp_path,
         "select region_code, indicator_code, target_value, target_basis from raw.plan_target_upload order by 1",
     )
@@ -68,17 +73,17 @@ def test_good_template_is_one_load_of_the_warehouse_and_the_checkout_is_untouche
         ("610600", "smart_communities", "95", "plan"),
         ("610602", "social_work_professionals", "600", "breakdown"),
     ]
-    audit = _query(
+    audit = query(
         tmp_path,
         "select source_file, status, loaded_by, targets_updated, breakdown_added from raw.plan_upload_audit",
     )
     assert len(audit) == 1 and audit[0][0] == "延安目标调整.csv" and audit[0][1] == "loaded" and audit[0][2]
     assert audit[0][3:] == (1, 1)
-    assert _query(tmp_path, "select count(*) from raw.plan_document_upload") == [(1,)]  # 宝塔区 plan, new
+    assert query(tmp_path, "select count(*) from raw.plan_document_upload") == [(1,)]  # 宝塔区 plan, new
 
     again = _run(tmp_path)  # the same file again: not loaded twice
     assert again.success
-    assert _query(tmp_path, "select count(*) from raw.plan_upload_audit") == [(1,)]
+    assert query(tmp_path, "select count(*) from raw.plan_upload_audit") == [(1,)]
     metadata = again.asset_materializations_for_node("plan__target_templates")[0].metadata
     assert metadata["unchanged"].value == ["延安目标调整.csv"]
     assert _git_status() == before
@@ -96,8 +101,8 @@ def test_bad_template_fails_the_asset_and_writes_nothing(tmp_path: Path) -> None
     assert not result.success
     message = result.get_step_failure_events()[0].step_failure_data.error.message
     assert "宝塔区目标.csv" in message and "第3行" in message and "未知的指标代码" in message
-    assert _query(tmp_path, "select count(*) from raw.plan_target_upload") == [(0,)]
-    assert _query(tmp_path, "select source_file, status from raw.plan_upload_audit") == [
+    assert query(tmp_path, "select count(*) from raw.plan_target_upload") == [(0,)]
+    assert query(tmp_path, "select source_file, status from raw.plan_upload_audit") == [
         ("宝塔区目标.csv", "rejected")
     ]
     assert _git_status() == before

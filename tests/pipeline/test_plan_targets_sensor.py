@@ -9,15 +9,14 @@ import os
 import time
 from pathlib import Path
 
-import duckdb
-from dagster import DagsterInstance, build_sensor_context, materialize
+from dagster import DagsterInstance, build_sensor_context
 
-from dagster_project.assets.plan_targets import plan_target_templates
 from dagster_project.automation.landing_sensor import STABLE_SECONDS
 from dagster_project.automation.plan_targets_sensor import plan_targets_sensor
 from dagster_project.definitions import defs
 from dagster_project.jobs import plan_targets_job
-from dagster_project.resources import LandingResource, WarehouseResource
+from dagster_project.resources import LandingResource
+from tests.pipeline.test_plan_target_asset import query, run_templates
 from tests.targets.test_template import HEADER, YANAN_PLAN
 
 GOOD = f"610600,,smart_communities,,2020,14,2025,>=,95,,,{YANAN_PLAN},专栏3-1\n"
@@ -46,23 +45,8 @@ def _two_ticks(instance: DagsterInstance, landing: Path, cursor: str | None):
     return _tick(instance, landing, cursor)
 
 
-def _run(instance: DagsterInstance, tmp_path: Path):
-    return materialize(
-        [plan_target_templates],
-        instance=instance,
-        raise_on_error=False,
-        resources={
-            "landing": LandingResource(path=str(tmp_path / "landing")),
-            "warehouse": WarehouseResource(path=str(tmp_path / "warehouse.duckdb")),
-        },
-    )
-
-
 def _targets(tmp_path: Path) -> list[tuple]:
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
-        return con.execute(
-            "select region_code, indicator_code, target_value from raw.plan_target_upload"
-        ).fetchall()
+    return query(tmp_path, "select region_code, indicator_code, target_value from raw.plan_target_upload")
 
 
 def test_the_sensor_and_its_job_are_deployed() -> None:
@@ -83,7 +67,7 @@ def test_a_dropped_template_is_requested_once_loaded_and_then_left_alone(tmp_pat
         assert request.job_name == "load_plan_targets"
         assert request.tags["minzheng/template"] == "延安目标调整.csv"
 
-        assert _run(instance, tmp_path).success  # what the daemon launches for the request
+        assert run_templates(instance, tmp_path).success  # what the daemon launches for the request
         assert _targets(tmp_path) == [("610600", "smart_communities", "95")]
 
         again, cursor = _tick(instance, landing, cursor)
@@ -105,7 +89,7 @@ def test_a_rejected_template_is_not_requested_again_until_it_changes(tmp_path: P
     with DagsterInstance.ephemeral() as instance:
         bad = _drop(folder, "宝塔区目标.csv", GOOD + BAD)
         [first], cursor = _two_ticks(instance, landing, None)
-        assert not _run(instance, tmp_path).success  # rejected: nothing loaded, no materialization
+        assert not run_templates(instance, tmp_path).success  # rejected: nothing loaded, no materialization
         assert _targets(tmp_path) == []
 
         # the same file on the next tick: the same run key, which Dagster does not launch twice
@@ -118,6 +102,6 @@ def test_a_rejected_template_is_not_requested_again_until_it_changes(tmp_path: P
         os.utime(bad, (t, t))
         [corrected], cursor = _two_ticks(instance, landing, cursor)
         assert corrected.run_key != first.run_key
-        assert _run(instance, tmp_path).success
+        assert run_templates(instance, tmp_path).success
         assert _targets(tmp_path) == [("610600", "smart_communities", "95")]
         assert _tick(instance, landing, cursor)[0] == []
